@@ -1,0 +1,242 @@
+//! The engine's configuration: every platform number lives here, once, with its source.
+//!
+//! The JSON form (camelCase, every field optional) is what the hosts and the conformance
+//! scenarios' `config` object read. Numbers taken from Cloudflare's documentation name the
+//! page they come from; the others are this project's own choices and say why.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::ConfigError;
+
+/// Everything the engine can be told. `Config::default()` is a working Cloudflare setup.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct Config {
+    /// Lifetime of a per-tenant chunk marker. A chunk unseen for this long is "needed"
+    /// again. Thirty days: long enough that an active project never re-sends its code.
+    pub marker_ttl_seconds: u64,
+    /// Age after which a marker seen as cached is rewritten to extend its lifetime. Absent:
+    /// half the TTL, so a marker read at least once per half-TTL never expires and a hot
+    /// marker costs one write per half-TTL, not one per read.
+    pub marker_refresh_after_seconds: Option<u64>,
+    /// Lifetime of a shared embedding-cache entry; absent: entries never expire.
+    pub cache_ttl_seconds: Option<u64>,
+    /// Workers KV refuses an `expirationTtl` under 60 seconds (kv/api/write-key-value-pairs).
+    pub min_ttl_seconds: u64,
+    /// Who shares the embedding cache: `"global"` (every tenant, the seed's design) or
+    /// `"user"` (one user's projects only, for deployments that want no cross-user sharing).
+    pub cache_scope: CacheScope,
+
+    /// Text-generation model for the per-chunk summary (workers-ai/models).
+    pub summary_model: String,
+    /// System prompt of the summary call. Part of the cache identity.
+    pub summary_prompt: String,
+    /// `max_tokens` of the summary call; the model's default is 256 (workers-ai/models).
+    pub summary_max_tokens: u32,
+    /// Summary calls sent at once. Workers allow 6 simultaneous outgoing connections per
+    /// invocation (workers/platform/limits); more only queue.
+    pub summary_concurrency: usize,
+    /// Embedding model (workers-ai/models: `@cf/baai/bge-base-en-v1.5`, 768 dimensions).
+    pub embedding_model: String,
+    /// Pooling of the embedding model. `cls` and `mean` vectors are not comparable, so the
+    /// pooling is part of the cache identity (workers-ai/models/bge-base-en-v1.5).
+    pub embedding_pooling: String,
+    /// Length of every embedding; a model answer of another length is refused.
+    pub embedding_dimensions: usize,
+    /// Texts per embedding call: bge models take at most 100 (workers-ai/models).
+    pub embedding_batch_size: usize,
+
+    /// Keys per KV bulk read: `get(keys[])` takes at most 100 (kv/api/read-key-value-pairs,
+    /// changelog 2025-04-10).
+    pub kv_bulk_get_size: usize,
+    /// Longest KV key in bytes (kv/platform/limits).
+    pub max_kv_key_bytes: usize,
+    /// Vectors per upsert from a Worker binding (vectorize/platform/limits).
+    pub upsert_batch_size: usize,
+    /// Longest vector id in bytes (vectorize/platform/limits).
+    pub max_vector_id_bytes: usize,
+    /// Largest metadata of one vector in bytes (vectorize/platform/limits).
+    pub max_metadata_bytes: usize,
+    /// Largest `topK` when a query returns all metadata (vectorize/platform/limits).
+    pub max_top_k: u32,
+    /// `topK` of a search that does not say.
+    pub default_top_k: u32,
+
+    /// Host operations (KV, AI, Vectorize calls; a bulk get is one) one request may make.
+    /// Workers allow 1,000 subrequests and 1,000 KV operations per invocation on the paid
+    /// plan (workers/platform/limits, kv/platform/limits); the free plan allows 50.
+    pub operation_budget: usize,
+
+    /// Largest request body in bytes; a Worker may receive 100 MB (workers/platform/limits),
+    /// far more than one sync needs.
+    pub max_body_bytes: usize,
+    /// Most chunks in one request: a phase-1 sync of 10,000 hashes is 100 bulk reads.
+    pub max_chunks_per_request: usize,
+    /// Largest chunk of code in bytes. The embedding model reads 512 tokens
+    /// (workers-ai/models); longer code only costs tokens in the summary call.
+    pub max_code_bytes: usize,
+    /// Longest user id, project id or chunk hash in bytes.
+    pub max_id_bytes: usize,
+    /// Longest file path in bytes.
+    pub max_file_path_bytes: usize,
+    /// Longest summary kept in a vector's metadata, in bytes; keeps metadata under its limit.
+    pub max_summary_bytes: usize,
+    /// Longest search query in bytes.
+    pub max_query_bytes: usize,
+}
+
+/// Which tenants one embedding-cache entry is shared between.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CacheScope {
+    /// One entry per piece of code for everybody: the seed's design, the cheapest.
+    Global,
+    /// One entry per user and piece of code: no user can learn by timing that another
+    /// user has the same code.
+    User,
+}
+
+/// Bytes of JSON framing per vector metadata object beyond its field values: field names,
+/// quotes, braces and the escapes a value may need. Kept generous on purpose.
+const METADATA_FRAMING_BYTES: usize = 512;
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            marker_ttl_seconds: 30 * 24 * 60 * 60,
+            marker_refresh_after_seconds: None,
+            cache_ttl_seconds: None,
+            min_ttl_seconds: 60,
+            cache_scope: CacheScope::Global,
+            summary_model: "@cf/meta/llama-3.1-8b-instruct-fast".into(),
+            summary_prompt: "Summarise what this code does in two sentences, naming its main \
+                             functions and types."
+                .into(),
+            summary_max_tokens: 256,
+            summary_concurrency: 6,
+            embedding_model: "@cf/baai/bge-base-en-v1.5".into(),
+            embedding_pooling: "mean".into(),
+            embedding_dimensions: 768,
+            embedding_batch_size: 100,
+            kv_bulk_get_size: 100,
+            max_kv_key_bytes: 512,
+            upsert_batch_size: 1_000,
+            max_vector_id_bytes: 64,
+            max_metadata_bytes: 10 * 1024,
+            max_top_k: 20,
+            default_top_k: 10,
+            operation_budget: 1_000,
+            max_body_bytes: 32 * 1024 * 1024,
+            max_chunks_per_request: 10_000,
+            max_code_bytes: 64 * 1024,
+            max_id_bytes: 256,
+            max_file_path_bytes: 1024,
+            max_summary_bytes: 4 * 1024,
+            max_query_bytes: 4 * 1024,
+        }
+    }
+}
+
+impl Config {
+    /// Reads a JSON config; absent fields keep their defaults, unknown fields are refused.
+    pub fn from_json(json: &str) -> Result<Self, ConfigError> {
+        let config: Config = if json.trim().is_empty() {
+            Config::default()
+        } else {
+            serde_json::from_str(json).map_err(|e| ConfigError::new(e.to_string()))?
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Refuses a config the platform would reject at run time (a TTL under the minimum, a
+    /// batch of zero) or one whose metadata could outgrow the vector limit.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let ttl_floor = |name: &str, ttl: u64| {
+            if ttl < self.min_ttl_seconds {
+                Err(ConfigError::new(format!(
+                    "{name} is {ttl} s; KV refuses TTLs under {} s",
+                    self.min_ttl_seconds
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        ttl_floor("markerTtlSeconds", self.marker_ttl_seconds)?;
+        if let Some(ttl) = self.cache_ttl_seconds {
+            ttl_floor("cacheTtlSeconds", ttl)?;
+        }
+        if self.marker_refresh_after() >= self.marker_ttl_seconds {
+            return Err(ConfigError::new(
+                "markerRefreshAfterSeconds must be below markerTtlSeconds, or markers expire \
+                 while in use"
+                    .into(),
+            ));
+        }
+        let at_least_one = [
+            ("summaryConcurrency", self.summary_concurrency),
+            ("embeddingBatchSize", self.embedding_batch_size),
+            ("embeddingDimensions", self.embedding_dimensions),
+            ("kvBulkGetSize", self.kv_bulk_get_size),
+            ("upsertBatchSize", self.upsert_batch_size),
+            ("operationBudget", self.operation_budget),
+            ("maxChunksPerRequest", self.max_chunks_per_request),
+            ("maxIdBytes", self.max_id_bytes),
+            ("maxTopK", self.max_top_k as usize),
+        ];
+        if let Some((name, _)) = at_least_one.iter().find(|(_, v)| *v == 0) {
+            return Err(ConfigError::new(format!("{name} must be at least 1")));
+        }
+        if self.default_top_k == 0 || self.default_top_k > self.max_top_k {
+            return Err(ConfigError::new("defaultTopK must be between 1 and maxTopK".into()));
+        }
+        // A vector id in hashed form is 64 hex digits; a key in hashed form is a prefix and
+        // 64 hex digits. Below that no form fits.
+        if self.max_vector_id_bytes < 64 || self.max_kv_key_bytes < 128 {
+            return Err(ConfigError::new(
+                "maxVectorIdBytes must be at least 64 and maxKvKeyBytes at least 128".into(),
+            ));
+        }
+        let worst_metadata = 2 * self.max_id_bytes // userId, projectId
+            + self.max_id_bytes // hash
+            + self.max_file_path_bytes
+            + self.max_summary_bytes
+            + 64 // contentHash
+            + METADATA_FRAMING_BYTES;
+        // Escapes can still push one vector's metadata over; the summary is then cut further
+        // when the vector is built (see `vector.rs`).
+        if worst_metadata > self.max_metadata_bytes {
+            return Err(ConfigError::new(format!(
+                "ids, file path and summary may need {worst_metadata} bytes of metadata; \
+                 Vectorize takes {}",
+                self.max_metadata_bytes
+            )));
+        }
+        Ok(())
+    }
+
+    /// The refresh age in force (see `marker_refresh_after_seconds`).
+    pub fn marker_refresh_after(&self) -> u64 {
+        self.marker_refresh_after_seconds
+            .unwrap_or(self.marker_ttl_seconds / 2)
+    }
+
+    /// Identity of everything that shapes a cache entry's content: models, pooling, prompt,
+    /// token limit and dimensions. An entry made under another identity is never served.
+    pub fn cache_identity(&self) -> String {
+        let mut hasher = Sha256::new();
+        for part in [
+            self.summary_model.as_str(),
+            self.summary_prompt.as_str(),
+            &self.summary_max_tokens.to_string(),
+            self.embedding_model.as_str(),
+            self.embedding_pooling.as_str(),
+            &self.embedding_dimensions.to_string(),
+        ] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+        crate::names::hex(&hasher.finalize()[..8])
+    }
+}

@@ -1,0 +1,180 @@
+//! Errors with a stable machine-readable code and an HTTP status, made here once; hosts only
+//! translate them (to a WIT `result`, to a JS `Error` with `.code`).
+
+use std::fmt;
+
+use serde_json::{Value, json};
+
+/// Why a whole request was refused or could not be served. Nothing was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestError {
+    kind: RequestErrorKind,
+    message: String,
+}
+
+/// The kinds of [`RequestError`], one stable code each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestErrorKind {
+    /// The host passed no authenticated user.
+    Unauthenticated,
+    /// The body is not JSON.
+    InvalidJson,
+    /// The body is JSON of the wrong shape: a missing field, a wrong type.
+    InvalidBody,
+    /// `phase` is neither 1 nor 2.
+    InvalidPhase,
+    /// An id (user, project, hash) is empty or only white space.
+    InvalidId,
+    /// The same chunk hash twice in one request.
+    DuplicateHash,
+    /// `topK` out of range, or an empty query.
+    InvalidQuery,
+    /// The body `userId` is not the authenticated user.
+    UserMismatch,
+    /// The body is larger than `maxBodyBytes`.
+    BodyTooLarge,
+    /// More chunks than `maxChunksPerRequest`.
+    TooManyChunks,
+    /// A field is longer than its limit (code, id, file path, query).
+    FieldTooLarge,
+    /// The AI could not embed the search query.
+    AiUnavailable,
+    /// Vectorize could not answer the search.
+    VectorizeUnavailable,
+    /// The invocation's operation budget could not fit even one call.
+    BudgetSpent,
+    /// The engine's configuration is invalid; no request can be served.
+    InvalidConfig,
+}
+
+impl RequestErrorKind {
+    /// The stable code clients match on.
+    pub fn code(self) -> &'static str {
+        use RequestErrorKind::*;
+        match self {
+            Unauthenticated => "unauthenticated",
+            InvalidJson => "invalid_json",
+            InvalidBody => "invalid_body",
+            InvalidPhase => "invalid_phase",
+            InvalidId => "invalid_id",
+            DuplicateHash => "duplicate_hash",
+            InvalidQuery => "invalid_query",
+            UserMismatch => "user_mismatch",
+            BodyTooLarge => "body_too_large",
+            TooManyChunks => "too_many_chunks",
+            FieldTooLarge => "field_too_large",
+            AiUnavailable => "ai_unavailable",
+            VectorizeUnavailable => "vectorize_unavailable",
+            BudgetSpent => "budget_spent",
+            InvalidConfig => "invalid_config",
+        }
+    }
+
+    /// The HTTP status a host answers with.
+    pub fn status(self) -> u16 {
+        use RequestErrorKind::*;
+        match self {
+            Unauthenticated => 401,
+            UserMismatch => 403,
+            BodyTooLarge | TooManyChunks | FieldTooLarge => 413,
+            AiUnavailable | VectorizeUnavailable | BudgetSpent => 503,
+            InvalidConfig => 500,
+            InvalidJson | InvalidBody | InvalidPhase | InvalidId | DuplicateHash
+            | InvalidQuery => 400,
+        }
+    }
+}
+
+impl RequestError {
+    /// An error of `kind` with a message for people.
+    pub fn new(kind: RequestErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> RequestErrorKind {
+        self.kind
+    }
+
+    /// Its stable code.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// Its HTTP status.
+    pub fn status(&self) -> u16 {
+        self.kind.status()
+    }
+
+    /// Its message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The body every host sends: `{"error": {"code", "message"}}`.
+    pub fn to_body(&self) -> Value {
+        json!({ "error": { "code": self.code(), "message": self.message } })
+    }
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message)
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+/// Why one chunk was not indexed. Every one is retryable: the chunk stays "needed" and
+/// resending it completes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChunkError {
+    /// Stable code, one of the `ChunkError::*` constants.
+    pub code: &'static str,
+    /// What happened, with the host's own words.
+    pub message: String,
+}
+
+impl ChunkError {
+    /// Reading this tenant's marker or the shared cache failed.
+    pub const KV_READ: &'static str = "kv_read_failed";
+    /// Writing the tenant's marker failed (the vector may exist; it will be upserted again).
+    pub const KV_WRITE: &'static str = "kv_write_failed";
+    /// The summary or embedding call failed or answered something unusable.
+    pub const AI: &'static str = "ai_failed";
+    /// The vector upsert failed.
+    pub const VECTORIZE: &'static str = "vectorize_upsert_failed";
+
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The configuration was refused; say why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError(String);
+
+impl ConfigError {
+    pub(crate) fn new(message: String) -> Self {
+        Self(message)
+    }
+
+    /// As a request error (500 `invalid_config`), for hosts that answer requests anyway.
+    pub fn to_request_error(&self) -> RequestError {
+        RequestError::new(RequestErrorKind::InvalidConfig, self.0.clone())
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid config: {}", self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}

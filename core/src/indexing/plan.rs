@@ -1,0 +1,81 @@
+//! How much of a request fits the invocation's budget. The plan is made twice: before the
+//! cache lookup with the cheapest possible cost per chunk (to bound the lookup itself), and
+//! after it with the exact cost. Chunks that do not fit are deferred, never failed.
+
+use crate::config::Config;
+
+/// Host operations that indexing a set of chunks will take.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Cost {
+    /// Chunks whose vector is upserted and marker written.
+    pub chunks: usize,
+    /// Distinct pieces of code that need the AI (a summary and an embedding each).
+    pub new_contents: usize,
+    /// Distinct pieces of code to read from the shared cache.
+    pub lookups: usize,
+}
+
+impl Cost {
+    /// Operations: cache reads in bulk; per new content a summary call and a cache write,
+    /// plus the embedding calls in batches; per chunk a marker write, plus the upserts in
+    /// batches.
+    pub(crate) fn operations(&self, config: &Config) -> usize {
+        self.lookups.div_ceil(config.kv_bulk_get_size)
+            + 2 * self.new_contents
+            + self.new_contents.div_ceil(config.embedding_batch_size)
+            + self.chunks
+            + self.chunks.div_ceil(config.upsert_batch_size)
+    }
+}
+
+/// Takes items in order while the cost of all taken so far fits `budget`; returns how many.
+/// `add` adds one item's cost to the running total.
+pub(crate) fn fitting<T>(
+    config: &Config,
+    budget: usize,
+    items: impl IntoIterator<Item = T>,
+    mut add: impl FnMut(&mut Cost, T),
+) -> usize {
+    let mut cost = Cost::default();
+    let mut taken = 0;
+    for item in items {
+        let mut next = cost;
+        add(&mut next, item);
+        if next.operations(config) > budget {
+            break;
+        }
+        cost = next;
+        taken += 1;
+    }
+    taken
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thousand_new_chunks_cost_what_the_platform_floor_says() {
+        let c = Config::default();
+        let cost = Cost {
+            chunks: 1000,
+            new_contents: 1000,
+            lookups: 1000,
+        };
+        // 10 reads + 1,000 summaries + 10 embedding batches + 1,000 cache writes
+        // + 1 upsert + 1,000 markers.
+        assert_eq!(cost.operations(&c), 3021);
+    }
+
+    #[test]
+    fn fitting_stops_at_the_first_item_over_budget() {
+        let c = Config::default();
+        let n = fitting(&c, 7, 0..10, |cost, _| {
+            cost.chunks += 1;
+            cost.new_contents += 1;
+            cost.lookups += 1;
+        });
+        // One chunk: 1 read + 2 + 1 + 1 + 1 = 6; two: 1 + 4 + 1 + 2 + 1 = 9.
+        assert_eq!(n, 1);
+    }
+}

@@ -1,0 +1,43 @@
+//! # index-sync-core
+//!
+//! The server side of multi-tenant incremental code indexing, as a sans-IO engine: clients
+//! send code chunks; the engine turns each into an LLM summary and an embedding, shared
+//! between tenants through a content-addressed cache, and keeps one vector per (user,
+//! project, chunk) with a per-tenant marker for two-phase sync.
+//!
+//! The engine performs no I/O and reads no clock: a request becomes an [`Operation`] that
+//! yields batches of [`Effect`]s (KV bulk get, KV put with TTL, AI run, Vectorize upsert and
+//! query) and takes back their [`Outcome`]s until it yields the [`Response`].
+//!
+//! ```
+//! use index_sync_core::{Config, Engine, RequestKind, Step};
+//!
+//! let engine = Engine::new(Config::default()).unwrap();
+//! let body = br#"{"phase": 1, "projectId": "p", "chunks": [{"hash": "abc123"}]}"#;
+//! let mut op = engine.start(RequestKind::Sync, "alice@example.com", body, 1_767_225_600);
+//! let Step::Io(batch) = op.poll() else { unreachable!() };
+//! assert_eq!(batch.len(), 1); // one bulk read of this tenant's markers
+//! ```
+#![deny(missing_docs)]
+
+mod ai;
+mod cache_entry;
+pub mod config;
+mod effect;
+pub mod error;
+mod indexing;
+mod marker;
+pub mod names;
+mod operation;
+mod request;
+mod search;
+mod sync_check;
+pub mod wire;
+
+#[cfg(feature = "component")]
+mod component;
+
+pub use config::{CacheScope, Config};
+pub use effect::{Effect, HostError, Match, Outcome, Reply, Response, Step, Vector};
+pub use error::{ChunkError, ConfigError, RequestError, RequestErrorKind};
+pub use operation::{Engine, Operation, RequestKind};

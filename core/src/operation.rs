@@ -1,0 +1,175 @@
+//! The engine and the operations it starts: a request becomes an [`Operation`] that the host
+//! drives with `poll` and `handle` until it is done. No I/O, no clock, no randomness here.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::effect::{HostError, Outcome, Response, Step};
+use crate::error::{ConfigError, RequestError};
+use crate::indexing::Indexing;
+use crate::request::{SyncRequest, parse_init, parse_search, parse_sync};
+use crate::search::Search;
+use crate::sync_check::SyncCheck;
+
+/// The three requests of the HTTP API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestKind {
+    /// `POST /v1/index/init`.
+    Init,
+    /// `POST /v1/index/sync`, phase 1 or 2.
+    Sync,
+    /// `POST /v1/index/search`.
+    Search,
+}
+
+impl FromStr for RequestKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "init" => Ok(Self::Init),
+            "sync" => Ok(Self::Sync),
+            "search" => Ok(Self::Search),
+            other => Err(format!("unknown request {other:?}: init, sync or search")),
+        }
+    }
+}
+
+/// A configured engine. Cheap to clone; starts operations.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    config: Arc<Config>,
+}
+
+impl Engine {
+    /// An engine with a checked config.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        config.validate()?;
+        Ok(Self {
+            config: Arc::new(config),
+        })
+    }
+
+    /// The config in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Starts one request for the authenticated `user` at `now` (Unix seconds). The body is
+    /// read and checked here; a refused body yields its error response on the first poll,
+    /// with no effect before it.
+    pub fn start(&self, kind: RequestKind, user: &str, body: &[u8], now: u64) -> Operation {
+        let config = Arc::clone(&self.config);
+        let machine = match kind {
+            RequestKind::Init => parse_init(&config, user, body)
+                .map(|r| Machine::Index(Indexing::new(config.clone(), r, now, true))),
+            RequestKind::Sync => parse_sync(&config, user, body).map(|r| match r {
+                SyncRequest::Check(r) => Machine::Check(SyncCheck::new(config.clone(), r, now)),
+                SyncRequest::Upload(r) => {
+                    Machine::Index(Indexing::new(config.clone(), r, now, false))
+                }
+            }),
+            RequestKind::Search => {
+                parse_search(&config, user, body).map(|r| Machine::Search(Search::new(config.clone(), r)))
+            }
+        };
+        Operation {
+            machine: machine.unwrap_or_else(|e| Machine::Refused(Some(e))),
+            budget: Budget {
+                limit: self.config.operation_budget,
+                used: 0,
+            },
+            in_flight: 0,
+        }
+    }
+}
+
+/// Host operations an invocation may still make.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Budget {
+    limit: usize,
+    used: usize,
+}
+
+impl Budget {
+    /// Operations left.
+    pub(crate) fn remaining(&self) -> usize {
+        self.limit.saturating_sub(self.used)
+    }
+}
+
+/// One operation's state machine: each of these is one file.
+pub(crate) trait Procedure {
+    /// The next step; an `Io` batch never holds more effects than `budget.remaining()`.
+    fn poll(&mut self, budget: &Budget) -> Step;
+    /// One outcome per effect of the last `Io` batch, in order.
+    fn handle(&mut self, outcomes: Vec<Outcome>);
+}
+
+enum Machine {
+    Refused(Option<RequestError>),
+    Check(SyncCheck),
+    Index(Indexing),
+    Search(Search),
+}
+
+/// One request in progress. Drive it: `poll`, perform any `Io` batch, `handle` its
+/// outcomes, until `Step::Done`.
+pub struct Operation {
+    machine: Machine,
+    budget: Budget,
+    in_flight: usize,
+}
+
+impl Operation {
+    /// What to do next.
+    ///
+    /// Polling again before handing back the last batch's outcomes counts that batch as
+    /// failed: nothing is assumed written.
+    pub fn poll(&mut self) -> Step {
+        if self.in_flight > 0 {
+            self.handle(Vec::new());
+        }
+        let step = match &mut self.machine {
+            Machine::Refused(error) => match error.take() {
+                Some(e) => Step::Respond(Response {
+                    status: e.status(),
+                    body: e.to_body(),
+                }),
+                None => Step::Done,
+            },
+            Machine::Check(p) => p.poll(&self.budget),
+            Machine::Index(p) => p.poll(&self.budget),
+            Machine::Search(p) => p.poll(&self.budget),
+        };
+        if let Step::Io(batch) = &step {
+            debug_assert!(!batch.is_empty(), "an empty batch");
+            debug_assert!(batch.len() <= self.budget.remaining(), "over budget");
+            self.in_flight = batch.len();
+            self.budget.used += batch.len();
+        }
+        step
+    }
+
+    /// The outcomes of the last `Io` batch, one per effect, in order. Missing outcomes count
+    /// as failed calls; extra ones are ignored.
+    pub fn handle(&mut self, mut outcomes: Vec<Outcome>) {
+        let expected = std::mem::take(&mut self.in_flight);
+        outcomes.truncate(expected);
+        while outcomes.len() < expected {
+            outcomes.push(Err(HostError::new("missing", "the host returned no outcome")));
+        }
+        match &mut self.machine {
+            Machine::Refused(_) => {}
+            Machine::Check(p) => p.handle(outcomes),
+            Machine::Index(p) => p.handle(outcomes),
+            Machine::Search(p) => p.handle(outcomes),
+        }
+    }
+
+    /// Host operations used so far.
+    pub fn operations_used(&self) -> usize {
+        self.budget.used
+    }
+}

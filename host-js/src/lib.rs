@@ -1,0 +1,1 @@
+//! wasm-bindgen build of the index-sync engine (in progress).

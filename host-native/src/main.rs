@@ -1,0 +1,2 @@
+//! index-sync-native
+fn main() {}
