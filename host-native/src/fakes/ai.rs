@@ -1,0 +1,88 @@
+//! Workers AI, deterministic: a summary derived from the code alone and a feature-hashed
+//! bag-of-identifiers embedding, exactly as `tests/README.md` specifies for every host.
+
+use index_sync_core::HostError;
+use serde_json::{Value, json};
+
+/// Dimensions of the fake embedding for `model`, as the real model has.
+pub fn dimensions(model: &str) -> usize {
+    match model {
+        "@cf/baai/bge-small-en-v1.5" => 384,
+        "@cf/baai/bge-large-en-v1.5" | "@cf/baai/bge-m3" => 1024,
+        _ => 768,
+    }
+}
+
+/// Runs `model` on `input`.
+pub fn run(model: &str, input: &Value) -> Result<Value, HostError> {
+    if let Some(text) = generation_text(input) {
+        let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+        return Ok(json!({ "response": format!("Summary: {line}") }));
+    }
+    let texts: Vec<&str> = match input.get("text") {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|t| t.as_str().ok_or_else(|| bad_input("text holds a non-string")))
+            .collect::<Result<_, _>>()?,
+        _ => return Err(bad_input("neither messages, prompt nor text")),
+    };
+    let dims = dimensions(model);
+    let data: Vec<Vec<f64>> = texts.iter().map(|t| embed(t, dims)).collect();
+    Ok(json!({ "shape": [data.len(), dims], "data": data }))
+}
+
+fn bad_input(what: &str) -> HostError {
+    HostError::new("ai_input", format!("fake AI: {what}"))
+}
+
+fn generation_text(input: &Value) -> Option<&str> {
+    if let Some(messages) = input.get("messages").and_then(Value::as_array) {
+        return messages.last()?.get("content")?.as_str();
+    }
+    input.get("prompt")?.as_str()
+}
+
+/// FNV-1a, 32 bits.
+pub fn fnv1a32(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(2_166_136_261u32, |h, &b| (h ^ u32::from(b)).wrapping_mul(16_777_619))
+}
+
+/// Identifier tokens: maximal runs of ASCII letters, digits and `_` not starting with a
+/// digit, lower-cased.
+pub fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|t| t.chars().next().is_some_and(|c| !c.is_ascii_digit()))
+        .map(str::to_ascii_lowercase)
+}
+
+/// The normalised feature-hashed vector of `text`.
+pub fn embed(text: &str, dims: usize) -> Vec<f64> {
+    let mut v = vec![0.0f64; dims];
+    for token in tokens(text) {
+        v[fnv1a32(token.as_bytes()) as usize % dims] += 1.0;
+    }
+    let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_skip_numbers_and_fold_case() {
+        let t: Vec<String> = tokens("fn Parse_JSON(x1: 42) -> u8").collect();
+        assert_eq!(t, ["fn", "parse_json", "x1", "u8"]);
+        assert_eq!(fnv1a32(b"a"), 0xe40c292c);
+    }
+
+    #[test]
+    fn summaries_come_from_the_code_alone() {
+        let out = run("m", &json!({"messages": [{"role": "system", "content": "x"}, {"role": "user", "content": "\n  fn a() {}\nmore"}]})).unwrap();
+        assert_eq!(out["response"], "Summary: fn a() {}");
+    }
+}

@@ -1,0 +1,142 @@
+//! The fake world every conformance scenario starts from: KV, AI and Vectorize in memory, a
+//! clock, per-call counters and injected faults. Both native hosts (the engine driven
+//! directly, and the component through its WIT imports) call the same five methods, so a
+//! scenario sees the same world through either.
+
+pub mod ai;
+pub mod kv;
+pub mod vectorize;
+
+use std::collections::BTreeMap;
+
+use index_sync_core::{Effect, HostError, Match, Outcome, Reply, Vector};
+use serde_json::Value;
+
+pub use kv::FakeKv;
+pub use vectorize::FakeVectorize;
+
+/// 2026-01-01T00:00:00Z, where every scenario's clock starts.
+pub const SCENARIO_EPOCH: u64 = 1_767_225_600;
+
+/// How an injected fault shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultMode {
+    /// The call fails and nothing is written.
+    Error,
+    /// The call is carried out, then reported as timed out: the caller cannot tell whether
+    /// it happened.
+    Timeout,
+}
+
+/// KV, AI and Vectorize fakes with a clock.
+#[derive(Clone, Debug)]
+pub struct World {
+    /// Unix seconds.
+    pub now: u64,
+    /// The KV namespace.
+    pub kv: FakeKv,
+    /// The Vectorize index.
+    pub vectorize: FakeVectorize,
+    calls: BTreeMap<&'static str, u64>,
+    faults: BTreeMap<String, Vec<FaultMode>>,
+}
+
+impl Default for World {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl World {
+    /// An empty world at the scenario epoch.
+    pub fn new() -> Self {
+        Self {
+            now: SCENARIO_EPOCH,
+            kv: FakeKv::default(),
+            vectorize: FakeVectorize::default(),
+            calls: BTreeMap::new(),
+            faults: BTreeMap::new(),
+        }
+    }
+
+    /// Moves the clock; KV entries whose TTL ran out disappear.
+    pub fn advance(&mut self, seconds: u64) {
+        self.now += seconds;
+        self.kv.expire(self.now);
+    }
+
+    /// The next `times` calls named `call` fail in `mode`.
+    pub fn fail_next(&mut self, call: &str, times: usize, mode: FaultMode) {
+        self.faults
+            .entry(call.to_owned())
+            .or_default()
+            .extend(std::iter::repeat_n(mode, times));
+    }
+
+    /// Calls made so far, by name.
+    pub fn calls(&self) -> &BTreeMap<&'static str, u64> {
+        &self.calls
+    }
+
+    /// Counts a call and takes its injected fault, if any.
+    fn begin(&mut self, name: &'static str) -> Option<FaultMode> {
+        *self.calls.entry(name).or_default() += 1;
+        let queue = self.faults.get_mut(name)?;
+        (!queue.is_empty()).then(|| queue.remove(0))
+    }
+
+    /// Runs one call under the fault plan: an `Error` fault skips it, a `Timeout` fault runs
+    /// it and hides the result.
+    fn call<T>(&mut self, name: &'static str, run: impl FnOnce(&mut Self) -> Result<T, HostError>) -> Result<T, HostError> {
+        match self.begin(name) {
+            None => run(self),
+            Some(FaultMode::Error) => Err(HostError::new("error", format!("injected failure of {name}"))),
+            Some(FaultMode::Timeout) => {
+                let _ = run(self);
+                Err(HostError::new("timeout", format!("injected time-out of {name}")))
+            }
+        }
+    }
+
+    /// `kv.get`: a bulk read.
+    pub fn kv_get(&mut self, keys: &[String]) -> Result<Vec<Option<String>>, HostError> {
+        self.call("kv.get", |w| w.kv.get(keys, w.now))
+    }
+
+    /// `kv.put`: a write with an optional TTL.
+    pub fn kv_put(&mut self, key: &str, value: &str, ttl: Option<u64>) -> Result<(), HostError> {
+        self.call("kv.put", |w| w.kv.put(key, value, ttl, w.now))
+    }
+
+    /// `ai.run`.
+    pub fn ai_run(&mut self, model: &str, input: &Value) -> Result<Value, HostError> {
+        self.call("ai.run", |_| ai::run(model, input))
+    }
+
+    /// `vectorize.upsert`.
+    pub fn vectorize_upsert(&mut self, vectors: Vec<Vector>) -> Result<(), HostError> {
+        self.call("vectorize.upsert", |w| w.vectorize.upsert(vectors))
+    }
+
+    /// `vectorize.query`.
+    pub fn vectorize_query(&mut self, vector: &[f32], top_k: u32, filter: &Value) -> Result<Vec<Match>, HostError> {
+        self.call("vectorize.query", |w| Ok(w.vectorize.query(vector, top_k, filter)))
+    }
+
+    /// Performs one engine effect.
+    pub fn perform(&mut self, effect: Effect) -> Outcome {
+        match effect {
+            Effect::KvGet { keys } => self.kv_get(&keys).map(|values| Reply::KvGet { values }),
+            Effect::KvPut { key, value, ttl_seconds } => {
+                self.kv_put(&key, &value, ttl_seconds).map(|()| Reply::KvPut)
+            }
+            Effect::AiRun { model, input } => self.ai_run(&model, &input).map(|output| Reply::AiRun { output }),
+            Effect::VectorizeUpsert { vectors } => {
+                self.vectorize_upsert(vectors).map(|()| Reply::VectorizeUpsert)
+            }
+            Effect::VectorizeQuery { vector, top_k, filter } => self
+                .vectorize_query(&vector, top_k, &filter)
+                .map(|matches| Reply::VectorizeQuery { matches }),
+        }
+    }
+}

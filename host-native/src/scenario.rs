@@ -1,0 +1,178 @@
+//! Conformance scenario files, read as `tests/README.md` describes them. Unknown fields are
+//! ignored (hosts may add fields); missing required ones are named in the error.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use index_sync_core::RequestKind;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::fakes::FaultMode;
+
+/// One scenario.
+#[derive(Debug, Deserialize)]
+pub struct Scenario {
+    /// Its name.
+    pub name: String,
+    /// What it proves.
+    #[serde(default)]
+    pub about: String,
+    /// Engine config overrides.
+    #[serde(default)]
+    pub config: Option<Value>,
+    /// The steps, in order.
+    pub steps: Vec<ScenarioStep>,
+    /// Checks on the world at the end.
+    #[serde(default, rename = "final")]
+    pub final_state: FinalState,
+}
+
+/// One step.
+#[derive(Debug)]
+pub enum ScenarioStep {
+    /// A request and what to expect of it.
+    Request(RequestStep),
+    /// Move the clock.
+    Advance(u64),
+    /// Make the next calls of a name fail.
+    FailNext {
+        /// Call name (`kv.get`, ...).
+        call: String,
+        /// How many.
+        times: usize,
+        /// How they fail (`"mode": "timeout"` is this host's addition).
+        mode: FaultMode,
+    },
+}
+
+/// A request step.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestStep {
+    /// `init`, `sync` or `search`.
+    pub request: String,
+    /// The authenticated user.
+    pub user: String,
+    /// The body as JSON.
+    #[serde(default)]
+    pub body: Value,
+    /// This host's addition: a body sent verbatim (for malformed JSON).
+    #[serde(default)]
+    pub raw_body: Option<String>,
+    /// What to expect.
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+impl RequestStep {
+    /// The request kind.
+    pub fn kind(&self) -> Result<RequestKind, String> {
+        self.request.parse()
+    }
+
+    /// The body bytes as a client sends them.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        match &self.raw_body {
+            Some(raw) => raw.clone().into_bytes(),
+            None => self.body.to_string().into_bytes(),
+        }
+    }
+}
+
+/// Expectations of a request step; absent ones are not checked.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Expect {
+    /// HTTP status.
+    pub status: Option<u16>,
+    /// A subset of the body.
+    pub body: Option<Value>,
+    /// Exact call counts by name.
+    pub calls: Option<BTreeMap<String, u64>>,
+    /// Search results' file paths, best first.
+    pub file_paths: Option<Vec<String>>,
+}
+
+/// Keys and ids that must or must not exist at the end.
+#[derive(Debug, Default, Deserialize)]
+pub struct FinalState {
+    /// KV keys.
+    #[serde(default)]
+    pub kv: HasLacks,
+    /// Vector ids.
+    #[serde(default)]
+    pub vectors: HasLacks,
+}
+
+/// Present and absent names.
+#[derive(Debug, Default, Deserialize)]
+pub struct HasLacks {
+    /// Must exist.
+    #[serde(default)]
+    pub has: Vec<String>,
+    /// Must not exist.
+    #[serde(default)]
+    pub lacks: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FailNextBody {
+    call: String,
+    times: usize,
+    #[serde(default)]
+    mode: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for ScenarioStep {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = Value::deserialize(d)?;
+        if value.get("request").is_some() {
+            return RequestStep::deserialize(value).map(ScenarioStep::Request).map_err(D::Error::custom);
+        }
+        if let Some(seconds) = value.get("advanceSeconds") {
+            let seconds = seconds.as_u64().ok_or_else(|| D::Error::custom("advanceSeconds must be a whole number"))?;
+            return Ok(ScenarioStep::Advance(seconds));
+        }
+        if let Some(fail) = value.get("failNext") {
+            let f = FailNextBody::deserialize(fail).map_err(D::Error::custom)?;
+            let mode = match f.mode.as_deref() {
+                None | Some("error") => FaultMode::Error,
+                Some("timeout") => FaultMode::Timeout,
+                Some(other) => return Err(D::Error::custom(format!("unknown failNext mode {other:?}"))),
+            };
+            return Ok(ScenarioStep::FailNext {
+                call: f.call,
+                times: f.times,
+                mode,
+            });
+        }
+        Err(D::Error::custom("a step needs `request`, `advanceSeconds` or `failNext`"))
+    }
+}
+
+impl Scenario {
+    /// Reads a scenario file.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The config as JSON text for the engine (`{}` when absent).
+    pub fn config_json(&self) -> String {
+        self.config.as_ref().map_or_else(|| "{}".to_owned(), Value::to_string)
+    }
+}
+
+/// Every `*.json` file in a folder, sorted.
+pub fn scenario_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
