@@ -63,10 +63,13 @@ pub struct Config {
     /// `topK` of a search that does not say.
     pub default_top_k: u32,
 
-    /// Host operations (KV, AI, Vectorize calls; a bulk get is one) one request may make.
-    /// Workers allow 1,000 subrequests and 1,000 KV operations per invocation on the paid
-    /// plan (workers/platform/limits, kv/platform/limits); the free plan allows 50.
+    /// Host calls (KV, AI, Vectorize; a bulk get is one) one request may make. Workers allow
+    /// 1,000 subrequests per invocation on the paid plan (newer docs: 10,000) and 50 on the
+    /// free plan (workers/platform/limits). What does not fit is deferred.
     pub operation_budget: usize,
+    /// KV operations (reads and writes; a bulk get is one) one request may make: 1,000 per
+    /// invocation (kv/platform/limits), whatever the subrequest limit.
+    pub kv_operation_budget: usize,
 
     /// Largest request body in bytes; a Worker may receive 100 MB (workers/platform/limits),
     /// far more than one sync needs.
@@ -96,6 +99,12 @@ pub enum CacheScope {
     /// user has the same code.
     User,
 }
+
+/// Calls to index one new chunk in `init`: marker read, cache read, summary, embedding,
+/// cache write, upsert, marker write. A smaller budget could never index anything.
+pub const MIN_OPERATION_BUDGET: usize = 7;
+/// KV operations among them: marker read, cache read, cache write, marker write.
+pub const MIN_KV_OPERATION_BUDGET: usize = 4;
 
 /// Bytes of JSON framing per vector metadata object beyond its field values: field names,
 /// quotes, braces and the escapes a value may need. Kept generous on purpose.
@@ -127,6 +136,7 @@ impl Default for Config {
             max_top_k: 20,
             default_top_k: 10,
             operation_budget: 1_000,
+            kv_operation_budget: 1_000,
             max_body_bytes: 32 * 1024 * 1024,
             max_chunks_per_request: 10_000,
             max_code_bytes: 64 * 1024,
@@ -187,6 +197,14 @@ impl Config {
         ];
         if let Some((name, _)) = at_least_one.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::new(format!("{name} must be at least 1")));
+        }
+        if self.operation_budget < MIN_OPERATION_BUDGET
+            || self.kv_operation_budget < MIN_KV_OPERATION_BUDGET
+        {
+            return Err(ConfigError::new(format!(
+                "operationBudget must be at least {MIN_OPERATION_BUDGET} and kvOperationBudget at \
+                 least {MIN_KV_OPERATION_BUDGET}: the calls one new chunk needs"
+            )));
         }
         if self.default_top_k == 0 || self.default_top_k > self.max_top_k {
             return Err(ConfigError::new("defaultTopK must be between 1 and maxTopK".into()));

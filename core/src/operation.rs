@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::effect::{HostError, Outcome, Response, Step};
+use crate::effect::{Effect, HostError, Outcome, Response, Step};
 use crate::error::{ConfigError, RequestError};
 use crate::indexing::Indexing;
 use crate::request::{SyncRequest, parse_init, parse_search, parse_sync};
@@ -77,31 +77,55 @@ impl Engine {
         Operation {
             machine: machine.unwrap_or_else(|e| Machine::Refused(Some(e))),
             budget: Budget {
-                limit: self.config.operation_budget,
-                used: 0,
+                calls_left: self.config.operation_budget,
+                kv_left: self.config.kv_operation_budget,
             },
             in_flight: 0,
         }
     }
 }
 
-/// Host operations an invocation may still make.
+/// Host operations an invocation may still make: calls of any kind (subrequests), and
+/// among them KV operations, which the platform limits separately.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Budget {
-    limit: usize,
-    used: usize,
+    calls_left: usize,
+    kv_left: usize,
 }
 
 impl Budget {
-    /// Operations left.
-    pub(crate) fn remaining(&self) -> usize {
-        self.limit.saturating_sub(self.used)
+    /// Calls of any kind left.
+    pub(crate) fn calls(&self) -> usize {
+        self.calls_left
+    }
+
+    /// KV operations left (each is also a call).
+    pub(crate) fn kv(&self) -> usize {
+        self.kv_left.min(self.calls_left)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn new(calls: usize, kv: usize) -> Self {
+        Self {
+            calls_left: calls,
+            kv_left: kv,
+        }
+    }
+
+    fn spend(&mut self, batch: &[Effect]) {
+        let kv = batch
+            .iter()
+            .filter(|e| matches!(e, Effect::KvGet { .. } | Effect::KvPut { .. }))
+            .count();
+        debug_assert!(batch.len() <= self.calls_left && kv <= self.kv_left, "over budget");
+        self.calls_left = self.calls_left.saturating_sub(batch.len());
+        self.kv_left = self.kv_left.saturating_sub(kv);
     }
 }
 
 /// One operation's state machine: each of these is one file.
 pub(crate) trait Procedure {
-    /// The next step; an `Io` batch never holds more effects than `budget.remaining()`.
+    /// The next step; an `Io` batch never spends more than `budget` has left.
     fn poll(&mut self, budget: &Budget) -> Step;
     /// One outcome per effect of the last `Io` batch, in order.
     fn handle(&mut self, outcomes: Vec<Outcome>);
@@ -145,9 +169,8 @@ impl Operation {
         };
         if let Step::Io(batch) = &step {
             debug_assert!(!batch.is_empty(), "an empty batch");
-            debug_assert!(batch.len() <= self.budget.remaining(), "over budget");
             self.in_flight = batch.len();
-            self.budget.used += batch.len();
+            self.budget.spend(batch);
         }
         step
     }
@@ -168,8 +191,4 @@ impl Operation {
         }
     }
 
-    /// Host operations used so far.
-    pub fn operations_used(&self) -> usize {
-        self.budget.used
-    }
 }

@@ -75,7 +75,7 @@ fn unavailable(kind: RequestErrorKind, what: String) -> Response {
 impl Procedure for Search {
     fn poll(&mut self, budget: &Budget) -> Step {
         let stage = std::mem::replace(&mut self.stage, Stage::Done);
-        if matches!(stage, Stage::Embed | Stage::Query(_)) && budget.remaining() == 0 {
+        if matches!(stage, Stage::Embed | Stage::Query(_)) && budget.calls() == 0 {
             return Step::Respond(unavailable(
                 RequestErrorKind::BudgetSpent,
                 "the operation budget is spent".into(),

@@ -59,7 +59,7 @@ impl SyncCheck {
 
     fn lookup(&mut self, budget: &Budget) -> Vec<Effect> {
         let size = self.config.kv_bulk_get_size;
-        let readable = budget.remaining().saturating_mul(size).min(self.keys.len());
+        let readable = budget.kv().saturating_mul(size).min(self.keys.len());
         for seen in &mut self.seen[readable..] {
             *seen = Seen::Deferred;
         }
@@ -93,7 +93,7 @@ impl SyncCheck {
             .iter()
             .zip(&self.seen)
             .filter(|(_, s)| **s == Seen::Cached { due: true })
-            .take(budget.remaining())
+            .take(budget.kv())
             .map(|(key, _)| Effect::KvPut {
                 key: key.clone(),
                 value: marker_value(self.now),

@@ -159,7 +159,7 @@ impl Indexing {
     /// Step 1: read this tenant's markers in bulk.
     fn read_markers(&mut self, budget: &Budget) -> Vec<Effect> {
         let size = self.config.kv_bulk_get_size;
-        let readable = budget.remaining().saturating_mul(size).min(self.chunks.len());
+        let readable = budget.kv().saturating_mul(size).min(self.chunks.len());
         self.defer_open(readable..self.chunks.len());
         let mut batch = Vec::new();
         for start in (0..readable).step_by(size) {
@@ -176,7 +176,7 @@ impl Indexing {
     fn read_cache(&mut self, budget: &Budget) -> Vec<Effect> {
         let open: Vec<usize> = self.open().collect();
         let mut looked_up = vec![false; self.contents.len()];
-        let fits = fitting(&self.config, budget.remaining(), &open, |cost, &i| {
+        let fits = fitting(&self.config, budget, &open, |cost, &i| {
             cost.chunks += 1;
             let c = self.content_of[i];
             if !looked_up[c] {
@@ -209,7 +209,7 @@ impl Indexing {
         let open: Vec<usize> = self.open().collect();
         let mut counted = vec![false; self.contents.len()];
         let contents = &self.contents;
-        let fits = fitting(&self.config, budget.remaining(), &open, |cost, &i| {
+        let fits = fitting(&self.config, budget, &open, |cost, &i| {
             cost.chunks += 1;
             let c = self.content_of[i];
             if contents[c].embedding.is_none() && !counted[c] {
@@ -320,7 +320,7 @@ impl Indexing {
 
     /// Step 7b: rewrite due markers of chunks the tenant already had, with the budget left.
     fn refresh_markers(&mut self, budget: &Budget) -> Vec<Effect> {
-        self.marker_puts(|s| *s == Status::Cached { due: true }, budget.remaining(), |_| Purpose::Refresh)
+        self.marker_puts(|s| *s == Status::Cached { due: true }, budget.kv(), |_| Purpose::Refresh)
     }
 
     fn marker_puts(

@@ -3,6 +3,7 @@
 //! after it with the exact cost. Chunks that do not fit are deferred, never failed.
 
 use crate::config::Config;
+use crate::operation::Budget;
 
 /// Host operations that indexing a set of chunks will take.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -26,13 +27,22 @@ impl Cost {
             + self.chunks
             + self.chunks.div_ceil(config.upsert_batch_size)
     }
+
+    /// The KV operations among them: cache reads, cache writes, marker writes.
+    pub(crate) fn kv_operations(&self, config: &Config) -> usize {
+        self.lookups.div_ceil(config.kv_bulk_get_size) + self.new_contents + self.chunks
+    }
+
+    fn fits(&self, config: &Config, budget: &Budget) -> bool {
+        self.operations(config) <= budget.calls() && self.kv_operations(config) <= budget.kv()
+    }
 }
 
 /// Takes items in order while the cost of all taken so far fits `budget`; returns how many.
 /// `add` adds one item's cost to the running total.
 pub(crate) fn fitting<T>(
     config: &Config,
-    budget: usize,
+    budget: &Budget,
     items: impl IntoIterator<Item = T>,
     mut add: impl FnMut(&mut Cost, T),
 ) -> usize {
@@ -41,7 +51,7 @@ pub(crate) fn fitting<T>(
     for item in items {
         let mut next = cost;
         add(&mut next, item);
-        if next.operations(config) > budget {
+        if !next.fits(config, budget) {
             break;
         }
         cost = next;
@@ -70,7 +80,7 @@ mod tests {
     #[test]
     fn fitting_stops_at_the_first_item_over_budget() {
         let c = Config::default();
-        let n = fitting(&c, 7, 0..10, |cost, _| {
+        let n = fitting(&c, &Budget::new(7, 7), 0..10, |cost, _| {
             cost.chunks += 1;
             cost.new_contents += 1;
             cost.lookups += 1;
