@@ -1,0 +1,98 @@
+/**
+ * A Vectorize index in memory (tests/README.md, "Vectorize"): upsert replaces whole
+ * vectors, all or none; a query ranks every vector whose metadata passes the filter by
+ * cosine similarity (float64 over the stored float32 values), then by id.
+ */
+import type { VectorizeBinding } from "index-sync";
+import type { CallLedger } from "./world.js";
+
+/** Longest vector id in UTF-8 bytes (vectorize/platform/limits). */
+const MAX_ID_BYTES = 64;
+/** Most vectors in one upsert from a Worker (vectorize/platform/limits). */
+const MAX_UPSERT_VECTORS = 1_000;
+/** Largest metadata of one vector, as JSON, in bytes (vectorize/platform/limits). */
+const MAX_METADATA_BYTES = 10 * 1024;
+
+type Metadata = Record<string, VectorizeVectorMetadata>;
+
+interface Stored {
+  values: Float32Array;
+  metadata: Metadata;
+}
+
+const utf8Length = (text: string): number => new TextEncoder().encode(text).length;
+
+export class FakeVectorize implements VectorizeBinding {
+  private readonly vectors = new Map<string, Stored>();
+
+  constructor(private readonly ledger: CallLedger) {}
+
+  upsert(vectors: VectorizeVector[]): Promise<VectorizeAsyncMutation> {
+    return this.ledger.call("vectorize.upsert", async () => {
+      if (vectors.length > MAX_UPSERT_VECTORS) throw new Error(`${vectors.length} vectors in one upsert`);
+      for (const { id, metadata } of vectors) {
+        if (utf8Length(id) > MAX_ID_BYTES) {
+          throw new Error(`VECTOR_UPSERT_ERROR code=40008: id of ${utf8Length(id)} bytes`);
+        }
+        if (utf8Length(JSON.stringify(metadata ?? {})) > MAX_METADATA_BYTES) {
+          throw new Error(`metadata of vector ${id} too large`);
+        }
+      }
+      for (const { id, values, metadata } of vectors) {
+        this.vectors.set(id, { values: Float32Array.from(values), metadata: metadata ?? {} });
+      }
+      return { mutationId: crypto.randomUUID() };
+    });
+  }
+
+  query(vector: number[], options: VectorizeQueryOptions): Promise<VectorizeMatches> {
+    return this.ledger.call("vectorize.query", async () => {
+      const query = Float32Array.from(vector);
+      const matches: VectorizeMatch[] = [...this.vectors]
+        .filter(([, { metadata }]) => passes(options.filter, metadata))
+        .map(([id, { values, metadata }]) => ({ id, score: cosine(query, values), metadata }))
+        .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .slice(0, options.topK);
+      return { matches, count: matches.length };
+    });
+  }
+
+  /** Whether a vector of this id is stored (for `final.vectors`; not counted). */
+  has(id: string): boolean {
+    return this.vectors.has(id);
+  }
+
+  /** Every stored id. */
+  ids(): string[] {
+    return [...this.vectors.keys()];
+  }
+}
+
+/** Each filter key must equal the metadata's (given as a value or as `{"$eq": value}`). */
+function passes(filter: VectorizeVectorMetadataFilter | undefined, metadata: Metadata): boolean {
+  if (filter === undefined) return true;
+  return Object.entries(filter).every(([key, condition]) => {
+    const want = typeof condition === "object" && condition !== null && "$eq" in condition ? condition.$eq : condition;
+    return jsonEqual(metadata[key], want);
+  });
+}
+
+function jsonEqual(a: unknown, b: unknown): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Cosine similarity in float64; 0 when either norm is 0. */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let normA = 0;
+  let normB = 0;
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    dot += x * y;
+    normA += x * x;
+    normB += y * y;
+  }
+  return normA === 0 || normB === 0 ? 0 : dot / (Math.sqrt(normA) * Math.sqrt(normB));
+}

@@ -1,0 +1,81 @@
+/**
+ * The fake world a conformance scenario runs in (tests/README.md): a clock starting at
+ * 2026-01-01T00:00:00Z, per-call counters, injected faults, and the three bindings. KV is
+ * workerd's real KV namespace behind a thin wrapper; AI and Vectorize are plain objects.
+ */
+import { reset } from "cloudflare:test";
+import type { AiBinding, KvBinding, VectorizeBinding } from "index-sync";
+import { FakeAi } from "./ai.js";
+import { ExpiringKv } from "./kv.js";
+import { FakeVectorize } from "./vectorize.js";
+
+/** 2026-01-01T00:00:00Z in Unix seconds, where every scenario's clock starts. */
+export const SCENARIO_EPOCH = 1_767_225_600;
+
+/** The calls scenarios count, by the name they use. */
+export type CallName = "kv.get" | "kv.put" | "ai.run" | "vectorize.upsert" | "vectorize.query";
+
+/** How an injected fault shows: `error` fails before touching anything; `timeout` (the
+ * native host's addition) performs the call, then reports it as timed out. */
+export type FaultMode = "error" | "timeout";
+
+/** The clock, the counters and the fault plan that every fake consults. */
+export class CallLedger {
+  now = SCENARIO_EPOCH;
+  private readonly counts = new Map<string, number>();
+  private readonly faults = new Map<string, FaultMode[]>();
+
+  /** The next `times` calls of `call` fail in `mode`. */
+  failNext(call: string, times: number, mode: FaultMode = "error"): void {
+    const queue = this.faults.get(call) ?? [];
+    for (let i = 0; i < times; i++) queue.push(mode);
+    this.faults.set(call, queue);
+  }
+
+  /** Calls made so far, by name. */
+  snapshot(): Map<string, number> {
+    return new Map(this.counts);
+  }
+
+  /** Counts one call of `name` (failed or not), then runs it under the fault plan. */
+  async call<T>(name: CallName, run: () => Promise<T>): Promise<T> {
+    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+    const fault = this.faults.get(name)?.shift();
+    if (fault === "error") throw new Error(`injected failure of ${name}`);
+    if (fault === "timeout") {
+      await run().catch(() => undefined);
+      throw new Error(`injected time-out of ${name}`);
+    }
+    return run();
+  }
+}
+
+/** KV, AI and Vectorize fakes over one ledger. */
+export class World {
+  readonly ledger = new CallLedger();
+  readonly kv: ExpiringKv;
+  readonly ai: FakeAi;
+  readonly vectorize: FakeVectorize;
+
+  private constructor(namespace: KVNamespace) {
+    this.kv = new ExpiringKv(namespace, this.ledger);
+    this.ai = new FakeAi(this.ledger);
+    this.vectorize = new FakeVectorize(this.ledger);
+  }
+
+  /** A fresh world: the KV namespace is emptied first. */
+  static async fresh(namespace: KVNamespace): Promise<World> {
+    await reset();
+    return new World(namespace);
+  }
+
+  /** Moves the fake clock; KV entries whose TTL ran out read as absent from then on. */
+  advance(seconds: number): void {
+    this.ledger.now += seconds;
+  }
+
+  /** The bindings as `createIndexer` takes them. */
+  bindings(): { kv: KvBinding; ai: AiBinding; vectorize: VectorizeBinding } {
+    return { kv: this.kv, ai: this.ai, vectorize: this.vectorize };
+  }
+}

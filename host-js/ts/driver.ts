@@ -1,0 +1,71 @@
+/**
+ * Drives one engine operation: poll a step, run an `io` batch concurrently, hand the
+ * outcomes back, until the response. Batches after the response (marker refreshes) go to
+ * `waitUntil` when the host gives one, so the response is not held up; else they are
+ * awaited before the response resolves, so nothing is cut off.
+ */
+import type { Bindings } from "./bindings.js";
+import { perform } from "./effects.js";
+import type { Operation } from "./engine.js";
+import { type IndexResponse, parseStep } from "./wire.js";
+
+/** Hands work that may outlive the response to the runtime (`ctx.waitUntil`). */
+export type WaitUntil = (work: Promise<unknown>) => void;
+
+const NO_RESPONSE: IndexResponse = {
+  status: 500,
+  body: { error: { code: "no_response", message: "the operation ended without a response" } },
+};
+
+/** Runs `operation` to its response; frees it once it is done. */
+export async function drive(operation: Operation, bindings: Bindings, waitUntil?: WaitUntil): Promise<IndexResponse> {
+  let finishing = false;
+  try {
+    const response = await runUntilResponse(operation, bindings);
+    if (response === undefined) return NO_RESPONSE;
+    const rest = runToEnd(operation, bindings);
+    finishing = true;
+    if (waitUntil) {
+      waitUntil(rest);
+    } else {
+      await rest;
+    }
+    return response;
+  } finally {
+    if (!finishing) operation.free();
+  }
+}
+
+async function runUntilResponse(operation: Operation, bindings: Bindings): Promise<IndexResponse | undefined> {
+  for (;;) {
+    const step = parseStep(operation.poll());
+    if ("io" in step) {
+      await runBatch(operation, step.io, bindings);
+    } else if ("respond" in step) {
+      return step.respond;
+    } else {
+      return undefined;
+    }
+  }
+}
+
+/** The work after the response; never rejects, and frees the operation at the end. */
+async function runToEnd(operation: Operation, bindings: Bindings): Promise<void> {
+  try {
+    for (;;) {
+      const step = parseStep(operation.poll());
+      if (!("io" in step)) return;
+      await runBatch(operation, step.io, bindings);
+    }
+  } catch (error) {
+    // The response is sent; a failed refresh only leaves a marker to refresh next time.
+    console.error("index-sync: work after the response failed", error);
+  } finally {
+    operation.free();
+  }
+}
+
+async function runBatch(operation: Operation, batch: Parameters<typeof perform>[0][], bindings: Bindings): Promise<void> {
+  const outcomes = await Promise.all(batch.map((effect) => perform(effect, bindings)));
+  operation.handle(JSON.stringify(outcomes));
+}

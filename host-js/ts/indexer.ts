@@ -1,0 +1,80 @@
+/**
+ * `createIndexer`: the engine bound to a Worker's KV, Workers AI and Vectorize.
+ *
+ * ```ts
+ * const indexer = createIndexer({ kv: env.INDEX_KV, ai: env.AI, vectorize: env.VECTORIZE,
+ *                                 waitUntil: (p) => ctx.waitUntil(p) });
+ * const { status, body } = await indexer.sync(await request.text(), userId);
+ * ```
+ */
+import { type AiBinding, checkBindings, type KvBinding, type VectorizeBinding } from "./bindings.js";
+import { configJson, type IndexerConfig } from "./config.js";
+import { drive, type WaitUntil } from "./driver.js";
+import { indexerFor } from "./engine.js";
+import { ConfigError } from "./errors.js";
+import type { IndexResponse } from "./wire.js";
+
+/** What `createIndexer` takes. */
+export interface IndexerOptions {
+  /** The KV namespace for tenant markers and the shared embedding cache. */
+  kv: KvBinding;
+  /** The Workers AI binding. */
+  ai: AiBinding;
+  /** The Vectorize index. */
+  vectorize: VectorizeBinding;
+  /** Engine config overrides, as an object or JSON text. */
+  config?: IndexerConfig | string;
+  /** `ctx.waitUntil`: work after the response (marker refreshes) runs there. Without it,
+   * that work is awaited before the response resolves. */
+  waitUntil?: WaitUntil;
+  /** The time in Unix seconds; default the Worker's clock. For tests. */
+  clock?: () => number;
+}
+
+/** A request body as received: text or bytes. */
+export type RequestBody = string | Uint8Array | ArrayBuffer;
+
+/** The three requests of the API; each resolves to the HTTP status and JSON body to send. */
+export interface Indexer {
+  /** `POST /v1/index/init`: index a project's chunks, skipping those already indexed. */
+  init(body: RequestBody, userId: string): Promise<IndexResponse>;
+  /** `POST /v1/index/sync`: phase 1 (which hashes are needed) or phase 2 (index them). */
+  sync(body: RequestBody, userId: string): Promise<IndexResponse>;
+  /** `POST /v1/index/search`: the caller's best-matching chunks for a query. */
+  search(body: RequestBody, userId: string): Promise<IndexResponse>;
+}
+
+type RequestKind = "init" | "sync" | "search";
+
+/**
+ * Binds the engine to the bindings. Throws a `BindingError` (`.code` `missing_binding` or
+ * `invalid_binding`) for an absent or wrong binding and a `ConfigError` (`invalid_config`)
+ * for a config the engine refuses. Cheap: call it per request with that request's `env`.
+ */
+export function createIndexer(options: IndexerOptions): Indexer {
+  const bindings = checkBindings(options);
+  const engine = makeEngine(configJson(options.config));
+  const clock = options.clock ?? unixSeconds;
+  const { waitUntil } = options;
+  const run = (kind: RequestKind) => (body: RequestBody, userId: string) => {
+    const bytes = body instanceof ArrayBuffer ? new Uint8Array(body) : body;
+    const operation = engine.start(kind, userId, bytes, clock());
+    return drive(operation, bindings, waitUntil);
+  };
+  return { init: run("init"), sync: run("sync"), search: run("search") };
+}
+
+function makeEngine(config: string): ReturnType<typeof indexerFor> {
+  try {
+    return indexerFor(config);
+  } catch (error) {
+    if (error instanceof Error && (error as Error & { code?: unknown }).code === "invalid_config") {
+      throw new ConfigError(error.message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function unixSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}

@@ -1,0 +1,25 @@
+/**
+ * Every test runs inside workerd through Cloudflare's vitest plugin, under the example
+ * Worker's wrangler config: its real (local) KV namespace `INDEX_KV`. AI and Vectorize are
+ * fakes passed in by the tests (declaring them would need a Cloudflare account).
+ */
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+const here = (path: string): string => decodeURIComponent(new URL(path, import.meta.url).pathname);
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: here("./example/wrangler.jsonc") },
+      remoteBindings: false,
+    }),
+  ],
+  resolve: { alias: { "index-sync": here("./ts/index.ts") } },
+  // The conformance scenarios live at the repository root, outside this package.
+  server: { fs: { allow: [here("..")] } },
+  test: {
+    include: ["test/**/*.test.ts", "example/test/**/*.test.ts"],
+    testTimeout: 60_000,
+  },
+});
