@@ -45,7 +45,11 @@ pub fn embedding_call(config: &Config, texts: Vec<String>) -> Effect {
 
 /// The vectors of an embedding output `{shape, data: number[][]}`: exactly `count` of them,
 /// each of `embeddingDimensions` finite numbers.
-pub fn read_embeddings(config: &Config, output: &Value, count: usize) -> Result<Vec<Vec<f32>>, String> {
+pub fn read_embeddings(
+    config: &Config,
+    output: &Value,
+    count: usize,
+) -> Result<Vec<Vec<f32>>, String> {
     let rows = output
         .get("data")
         .and_then(Value::as_array)

@@ -51,7 +51,10 @@ mod tests {
             embedding: vec![0.6, 0.8],
             identity: id.clone(),
         };
-        assert_eq!(CacheEntry::decode(&c, &id, &entry.encode()), Some(entry.clone()));
+        assert_eq!(
+            CacheEntry::decode(&c, &id, &entry.encode()),
+            Some(entry.clone())
+        );
         assert_eq!(CacheEntry::decode(&c, "other", &entry.encode()), None);
         assert_eq!(CacheEntry::decode(&c, &id, "{\"summary\":1}"), None);
         assert_eq!(CacheEntry::decode(&c, &id, "1"), None);

@@ -207,7 +207,9 @@ impl Config {
             )));
         }
         if self.default_top_k == 0 || self.default_top_k > self.max_top_k {
-            return Err(ConfigError::new("defaultTopK must be between 1 and maxTopK".into()));
+            return Err(ConfigError::new(
+                "defaultTopK must be between 1 and maxTopK".into(),
+            ));
         }
         // A vector id in hashed form is 64 hex digits; a key in hashed form is a prefix and
         // 64 hex digits. Below that no form fits.

@@ -8,7 +8,11 @@ use serde_json::Value;
 
 /// One host call.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Effect {
     /// KV bulk read of at most `kvBulkGetSize` keys; one operation however many keys.
     KvGet {
@@ -86,7 +90,11 @@ pub struct Match {
 
 /// A successful answer to one [`Effect`], of the same kind.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Reply {
     /// Values of a `KvGet`, one per key, in key order (`None`: absent).
     KvGet {

@@ -79,8 +79,9 @@ impl RequestErrorKind {
             BodyTooLarge | TooManyChunks | FieldTooLarge => 413,
             AiUnavailable | VectorizeUnavailable | BudgetSpent => 503,
             InvalidConfig => 500,
-            InvalidJson | InvalidBody | InvalidPhase | InvalidId | DuplicateHash
-            | InvalidQuery => 400,
+            InvalidJson | InvalidBody | InvalidPhase | InvalidId | DuplicateHash | InvalidQuery => {
+                400
+            }
         }
     }
 }

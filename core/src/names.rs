@@ -129,9 +129,18 @@ mod tests {
     #[test]
     fn naive_joins_that_collide_are_kept_apart() {
         let c = config();
-        assert_ne!(vector_id(&c, "a_b", "c", "h"), vector_id(&c, "a", "b_c", "h"));
-        assert_ne!(marker_key(&c, "a:b", "c", "h"), marker_key(&c, "a", "b:c", "h"));
-        assert_ne!(vector_id(&c, "a%5Fb", "c", "h"), vector_id(&c, "a_b", "c", "h"));
+        assert_ne!(
+            vector_id(&c, "a_b", "c", "h"),
+            vector_id(&c, "a", "b_c", "h")
+        );
+        assert_ne!(
+            marker_key(&c, "a:b", "c", "h"),
+            marker_key(&c, "a", "b:c", "h")
+        );
+        assert_ne!(
+            vector_id(&c, "a%5Fb", "c", "h"),
+            vector_id(&c, "a_b", "c", "h")
+        );
         assert_eq!(vector_id(&c, "a_b", "c", "h"), "a%5Fb_c_h");
         assert_eq!(marker_key(&c, "a:b", "c%", "h"), "chunkHash:a%3Ab:c%25:h");
     }

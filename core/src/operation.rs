@@ -70,9 +70,8 @@ impl Engine {
                     Machine::Index(Indexing::new(config.clone(), r, now, false))
                 }
             }),
-            RequestKind::Search => {
-                parse_search(&config, user, body).map(|r| Machine::Search(Search::new(config.clone(), r)))
-            }
+            RequestKind::Search => parse_search(&config, user, body)
+                .map(|r| Machine::Search(Search::new(config.clone(), r))),
         };
         Operation {
             machine: machine.unwrap_or_else(|e| Machine::Refused(Some(e))),
@@ -117,7 +116,10 @@ impl Budget {
             .iter()
             .filter(|e| matches!(e, Effect::KvGet { .. } | Effect::KvPut { .. }))
             .count();
-        debug_assert!(batch.len() <= self.calls_left && kv <= self.kv_left, "over budget");
+        debug_assert!(
+            batch.len() <= self.calls_left && kv <= self.kv_left,
+            "over budget"
+        );
         self.calls_left = self.calls_left.saturating_sub(batch.len());
         self.kv_left = self.kv_left.saturating_sub(kv);
     }
@@ -181,7 +183,10 @@ impl Operation {
         let expected = std::mem::take(&mut self.in_flight);
         outcomes.truncate(expected);
         while outcomes.len() < expected {
-            outcomes.push(Err(HostError::new("missing", "the host returned no outcome")));
+            outcomes.push(Err(HostError::new(
+                "missing",
+                "the host returned no outcome",
+            )));
         }
         match &mut self.machine {
             Machine::Refused(_) => {}
@@ -190,5 +195,4 @@ impl Operation {
             Machine::Search(p) => p.handle(outcomes),
         }
     }
-
 }

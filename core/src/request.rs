@@ -159,7 +159,10 @@ pub fn parse_search(
     if top_k == 0 || top_k > config.max_top_k {
         return Err(RequestError::new(
             Kind::InvalidQuery,
-            format!("topK must be between 1 and {}, not {top_k}", config.max_top_k),
+            format!(
+                "topK must be between 1 and {}, not {top_k}",
+                config.max_top_k
+            ),
         ));
     }
     Ok(SearchRequest {
@@ -180,7 +183,11 @@ fn parse<T: DeserializeOwned>(config: &Config, user: &str, body: &[u8]) -> Resul
     if body.len() > config.max_body_bytes {
         return Err(RequestError::new(
             Kind::BodyTooLarge,
-            format!("body is {} bytes; at most {}", body.len(), config.max_body_bytes),
+            format!(
+                "body is {} bytes; at most {}",
+                body.len(),
+                config.max_body_bytes
+            ),
         ));
     }
     serde_json::from_slice(body).map_err(|e| {
@@ -192,7 +199,11 @@ fn parse<T: DeserializeOwned>(config: &Config, user: &str, body: &[u8]) -> Resul
     })
 }
 
-fn index_request(config: &Config, user: &str, body: IndexBody) -> Result<IndexRequest, RequestError> {
+fn index_request(
+    config: &Config,
+    user: &str,
+    body: IndexBody,
+) -> Result<IndexRequest, RequestError> {
     let tenant = tenant(config, user, body.user_id, body.project_id)?;
     check_count(config, body.chunks.len())?;
     check_hashes(config, body.chunks.iter().map(|c| c.hash.as_str()))?;

@@ -47,14 +47,16 @@ impl Search {
             .filter_map(|m| {
                 let meta = m.metadata?;
                 let field = |name: &str| meta.get(name).and_then(Value::as_str).map(str::to_owned);
-                (field("userId")?.as_str() == user && field("projectId")?.as_str() == project).then(|| {
-                    json!({
-                        "filePath": field("filePath").unwrap_or_default(),
-                        "hash": field("hash").unwrap_or_default(),
-                        "summary": field("summary").unwrap_or_default(),
-                        "score": m.score,
-                    })
-                })
+                (field("userId")?.as_str() == user && field("projectId")?.as_str() == project).then(
+                    || {
+                        json!({
+                            "filePath": field("filePath").unwrap_or_default(),
+                            "hash": field("hash").unwrap_or_default(),
+                            "summary": field("summary").unwrap_or_default(),
+                            "score": m.score,
+                        })
+                    },
+                )
             })
             .collect();
         Response {
@@ -112,10 +114,9 @@ impl Procedure for Search {
                     Err(e) => Stage::Respond(unavailable(RequestErrorKind::AiUnavailable, e)),
                 }
             }
-            (Stage::Embedding, other) => Stage::Respond(unavailable(
-                RequestErrorKind::AiUnavailable,
-                failure(other),
-            )),
+            (Stage::Embedding, other) => {
+                Stage::Respond(unavailable(RequestErrorKind::AiUnavailable, failure(other)))
+            }
             (Stage::Querying, Some(Ok(Reply::VectorizeQuery { matches }))) => {
                 Stage::Respond(self.results(matches))
             }

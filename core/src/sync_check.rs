@@ -65,7 +65,9 @@ impl SyncCheck {
         }
         self.keys[..readable]
             .chunks(size)
-            .map(|keys| Effect::KvGet { keys: keys.to_vec() })
+            .map(|keys| Effect::KvGet {
+                keys: keys.to_vec(),
+            })
             .collect()
     }
 

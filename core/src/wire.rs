@@ -74,23 +74,41 @@ mod tests {
     #[test]
     fn outcomes_round_trip_by_effect_kind() {
         let batch = vec![
-            Effect::KvGet { keys: vec!["a".into(), "b".into()] },
-            Effect::KvPut { key: "a".into(), value: "1".into(), ttl_seconds: Some(60) },
-            Effect::AiRun { model: "m".into(), input: json!({}) },
+            Effect::KvGet {
+                keys: vec!["a".into(), "b".into()],
+            },
+            Effect::KvPut {
+                key: "a".into(),
+                value: "1".into(),
+                ttl_seconds: Some(60),
+            },
+            Effect::AiRun {
+                model: "m".into(),
+                input: json!({}),
+            },
         ];
         let outcomes = outcomes_from_json(
             &batch,
             r#"[{"ok": ["x", null]}, {"error": {"code": "timeout", "message": "slow"}}]"#,
         )
         .unwrap();
-        assert_eq!(outcomes[0], Ok(Reply::KvGet { values: vec![Some("x".into()), None] }));
+        assert_eq!(
+            outcomes[0],
+            Ok(Reply::KvGet {
+                values: vec![Some("x".into()), None]
+            })
+        );
         assert_eq!(outcomes[1], Err(HostError::new("timeout", "slow")));
         assert!(outcomes[2].is_err(), "a missing outcome is a failed call");
     }
 
     #[test]
     fn steps_have_a_stable_json_form() {
-        let step = Step::Io(vec![Effect::KvPut { key: "k".into(), value: "v".into(), ttl_seconds: Some(60) }]);
+        let step = Step::Io(vec![Effect::KvPut {
+            key: "k".into(),
+            value: "v".into(),
+            ttl_seconds: Some(60),
+        }]);
         assert_eq!(
             step_to_json(&step),
             r#"{"io":[{"key":"k","kind":"kvPut","ttlSeconds":60,"value":"v"}]}"#

@@ -132,8 +132,18 @@ pub fn run(scenario: &Scenario, factory: &HostFactory<'_>) -> Verdict {
             }
         }
     }
-    check_names("kv", &scenario.final_state.kv, |k| world.kv.read(k, world.now).is_some(), &mut failures);
-    check_names("vectors", &scenario.final_state.vectors, |id| world.vectorize.get(id).is_some(), &mut failures);
+    check_names(
+        "kv",
+        &scenario.final_state.kv,
+        |k| world.kv.read(k, world.now).is_some(),
+        &mut failures,
+    );
+    check_names(
+        "vectors",
+        &scenario.final_state.vectors,
+        |id| world.vectorize.get(id).is_some(),
+        &mut failures,
+    );
     Verdict {
         name: scenario.name.clone(),
         failures,
@@ -142,14 +152,22 @@ pub fn run(scenario: &Scenario, factory: &HostFactory<'_>) -> Verdict {
     }
 }
 
-fn check_step(n: usize, request: &crate::scenario::RequestStep, record: &StepRecord, failures: &mut Vec<String>) {
+fn check_step(
+    n: usize,
+    request: &crate::scenario::RequestStep,
+    record: &StepRecord,
+    failures: &mut Vec<String>,
+) {
     let at = format!("step {n} ({} as {})", request.request, request.user);
     let expect = &request.expect;
     let response = &record.response;
     if let Some(status) = expect.status
         && status != response.status
     {
-        failures.push(format!("{at}: status {} (body {}), expected {status}", response.status, response.body));
+        failures.push(format!(
+            "{at}: status {} (body {}), expected {status}",
+            response.status, response.body
+        ));
     }
     if let Some(body) = &expect.body {
         let mut diffs = Vec::new();
@@ -175,7 +193,12 @@ fn check_step(n: usize, request: &crate::scenario::RequestStep, record: &StepRec
     }
 }
 
-fn check_names(what: &str, names: &HasLacks, exists: impl Fn(&str) -> bool, failures: &mut Vec<String>) {
+fn check_names(
+    what: &str,
+    names: &HasLacks,
+    exists: impl Fn(&str) -> bool,
+    failures: &mut Vec<String>,
+) {
     for name in &names.has {
         if !exists(name) {
             failures.push(format!("final: {what} lacks {name:?}"));
@@ -202,7 +225,10 @@ pub fn subset(path: &str, want: &Value, got: &Value, diffs: &mut Vec<String>) {
         }
         (Value::Array(w), Value::Array(g)) => {
             if w.len() != g.len() {
-                diffs.push(format!("{path}: {got}, expected {} items like {want}", w.len()));
+                diffs.push(format!(
+                    "{path}: {got}, expected {} items like {want}",
+                    w.len()
+                ));
                 return;
             }
             for (i, (wv, gv)) in w.iter().zip(g).enumerate() {
@@ -217,7 +243,11 @@ pub fn subset(path: &str, want: &Value, got: &Value, diffs: &mut Vec<String>) {
 
 /// A verdict as text: `PASS name` or `FAIL name` and one indented line per failure.
 pub fn report(verdict: &Verdict) -> String {
-    let mut out = format!("{} {}", if verdict.passed() { "PASS" } else { "FAIL" }, verdict.name);
+    let mut out = format!(
+        "{} {}",
+        if verdict.passed() { "PASS" } else { "FAIL" },
+        verdict.name
+    );
     for failure in &verdict.failures {
         let _ = write!(out, "\n    {failure}");
     }
@@ -228,7 +258,11 @@ pub fn report(verdict: &Verdict) -> String {
 pub fn disagreements(a: &Verdict, b: &Verdict) -> Vec<String> {
     let mut out = Vec::new();
     if a.records.len() != b.records.len() {
-        out.push(format!("{} vs {} request steps", a.records.len(), b.records.len()));
+        out.push(format!(
+            "{} vs {} request steps",
+            a.records.len(),
+            b.records.len()
+        ));
     }
     for (n, (x, y)) in a.records.iter().zip(&b.records).enumerate() {
         if x != y {

@@ -130,10 +130,14 @@ impl<'de> Deserialize<'de> for ScenarioStep {
         use serde::de::Error;
         let value = Value::deserialize(d)?;
         if value.get("request").is_some() {
-            return RequestStep::deserialize(value).map(ScenarioStep::Request).map_err(D::Error::custom);
+            return RequestStep::deserialize(value)
+                .map(ScenarioStep::Request)
+                .map_err(D::Error::custom);
         }
         if let Some(seconds) = value.get("advanceSeconds") {
-            let seconds = seconds.as_u64().ok_or_else(|| D::Error::custom("advanceSeconds must be a whole number"))?;
+            let seconds = seconds
+                .as_u64()
+                .ok_or_else(|| D::Error::custom("advanceSeconds must be a whole number"))?;
             return Ok(ScenarioStep::Advance(seconds));
         }
         if let Some(fail) = value.get("failNext") {
@@ -141,7 +145,9 @@ impl<'de> Deserialize<'de> for ScenarioStep {
             let mode = match f.mode.as_deref() {
                 None | Some("error") => FaultMode::Error,
                 Some("timeout") => FaultMode::Timeout,
-                Some(other) => return Err(D::Error::custom(format!("unknown failNext mode {other:?}"))),
+                Some(other) => {
+                    return Err(D::Error::custom(format!("unknown failNext mode {other:?}")));
+                }
             };
             return Ok(ScenarioStep::FailNext {
                 call: f.call,
@@ -149,7 +155,9 @@ impl<'de> Deserialize<'de> for ScenarioStep {
                 mode,
             });
         }
-        Err(D::Error::custom("a step needs `request`, `advanceSeconds` or `failNext`"))
+        Err(D::Error::custom(
+            "a step needs `request`, `advanceSeconds` or `failNext`",
+        ))
     }
 }
 
@@ -162,7 +170,9 @@ impl Scenario {
 
     /// The config as JSON text for the engine (`{}` when absent).
     pub fn config_json(&self) -> String {
-        self.config.as_ref().map_or_else(|| "{}".to_owned(), Value::to_string)
+        self.config
+            .as_ref()
+            .map_or_else(|| "{}".to_owned(), Value::to_string)
     }
 }
 

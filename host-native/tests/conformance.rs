@@ -13,7 +13,11 @@ fn scenarios_dir() -> PathBuf {
 #[test]
 fn every_scenario_passes_on_the_engine() {
     let files = scenario_files(&scenarios_dir()).expect("the scenarios folder");
-    assert!(files.len() >= 20, "expected the project's scenarios, found {}", files.len());
+    assert!(
+        files.len() >= 20,
+        "expected the project's scenarios, found {}",
+        files.len()
+    );
     let mut failed = Vec::new();
     for file in &files {
         let scenario = Scenario::load(file).unwrap_or_else(|e| panic!("{e}"));
@@ -25,7 +29,12 @@ fn every_scenario_passes_on_the_engine() {
             failed.push(report(&verdict));
         }
     }
-    assert!(failed.is_empty(), "{} scenario(s) failed:\n{}", failed.len(), failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "{} scenario(s) failed:\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
 }
 
 #[test]
@@ -42,7 +51,13 @@ fn a_scenario_with_a_wrong_expectation_fails_with_a_readable_diff() {
     });
     let text = report(&verdict);
     assert!(text.starts_with("FAIL wrong"), "{text}");
-    assert!(text.contains("body.needed: [\"h\"], expected 0 items"), "{text}");
+    assert!(
+        text.contains("body.needed: [\"h\"], expected 0 items"),
+        "{text}"
+    );
     assert!(text.contains("1 kv.get calls, expected 2"), "{text}");
-    assert!(text.contains("final: kv lacks \"chunkHash:u:p:h\""), "{text}");
+    assert!(
+        text.contains("final: kv lacks \"chunkHash:u:p:h\""),
+        "{text}"
+    );
 }

@@ -11,7 +11,13 @@ fn host(config: Value) -> EngineHost {
     EngineHost::from_json(&config.to_string()).expect("a valid config")
 }
 
-fn serve(host: &mut EngineHost, world: &mut World, kind: RequestKind, user: &str, body: Value) -> Response {
+fn serve(
+    host: &mut EngineHost,
+    world: &mut World,
+    kind: RequestKind,
+    user: &str,
+    body: Value,
+) -> Response {
     host.serve(world, kind, user, body.to_string().as_bytes())
 }
 
@@ -32,18 +38,44 @@ fn calls(world: &World, name: &str) -> u64 {
 fn a_cache_entry_made_under_another_model_is_never_served() {
     let mut world = World::new();
     let code = "fn shared() {}";
-    let body = json!({"projectId": "p", "chunks": [{"hash": "h", "code": code, "filePath": "a.rs"}]});
+    let body =
+        json!({"projectId": "p", "chunks": [{"hash": "h", "code": code, "filePath": "a.rs"}]});
     let mut old = host(json!({}));
-    assert_eq!(serve(&mut old, &mut world, RequestKind::Init, "alice", body.clone()).status, 200);
+    assert_eq!(
+        serve(
+            &mut old,
+            &mut world,
+            RequestKind::Init,
+            "alice",
+            body.clone()
+        )
+        .status,
+        200
+    );
     let before = calls(&world, "ai.run");
-    let mut new = host(json!({"embeddingModel": "@cf/baai/bge-small-en-v1.5", "embeddingDimensions": 384}));
+    let mut new =
+        host(json!({"embeddingModel": "@cf/baai/bge-small-en-v1.5", "embeddingDimensions": 384}));
     let response = serve(&mut new, &mut world, RequestKind::Init, "bob", body.clone());
     assert_eq!(response.body["indexed"], json!(["h"]));
-    assert_eq!(calls(&world, "ai.run") - before, 2, "summary and embedding made anew");
+    assert_eq!(
+        calls(&world, "ai.run") - before,
+        2,
+        "summary and embedding made anew"
+    );
     let mut reprompted = host(json!({"summaryPrompt": "Describe it."}));
     let before = calls(&world, "ai.run");
-    serve(&mut reprompted, &mut world, RequestKind::Init, "carol", body);
-    assert_eq!(calls(&world, "ai.run") - before, 2, "another prompt is another entry");
+    serve(
+        &mut reprompted,
+        &mut world,
+        RequestKind::Init,
+        "carol",
+        body,
+    );
+    assert_eq!(
+        calls(&world, "ai.run") - before,
+        2,
+        "another prompt is another entry"
+    );
 }
 
 #[test]
@@ -51,15 +83,37 @@ fn a_legacy_marker_counts_as_present_and_is_rewritten_once() {
     let mut world = World::new();
     let config = Config::default();
     let key = marker_key(&config, "alice", "p", "h");
-    world.kv.put(&key, "1", Some(3600), world.now).expect("a put");
+    world
+        .kv
+        .put(&key, "1", Some(3600), world.now)
+        .expect("a put");
     let mut engine = host(json!({}));
     let phase1 = json!({"phase": 1, "projectId": "p", "chunks": [{"hash": "h"}]});
-    let response = serve(&mut engine, &mut world, RequestKind::Sync, "alice", phase1.clone());
+    let response = serve(
+        &mut engine,
+        &mut world,
+        RequestKind::Sync,
+        "alice",
+        phase1.clone(),
+    );
     assert_eq!(response.body["cached"], json!(["h"]));
-    assert_eq!(calls(&world, "kv.put"), 1, "the seed's \"1\" is due for a rewrite");
-    assert!(world.kv.read(&key, world.now).is_some_and(|v| v.contains("writtenAt")));
+    assert_eq!(
+        calls(&world, "kv.put"),
+        1,
+        "the seed's \"1\" is due for a rewrite"
+    );
+    assert!(
+        world
+            .kv
+            .read(&key, world.now)
+            .is_some_and(|v| v.contains("writtenAt"))
+    );
     serve(&mut engine, &mut world, RequestKind::Sync, "alice", phase1);
-    assert_eq!(calls(&world, "kv.put"), 1, "rewritten once, not on every read");
+    assert_eq!(
+        calls(&world, "kv.put"),
+        1,
+        "rewritten once, not on every read"
+    );
 }
 
 #[test]
@@ -68,9 +122,18 @@ fn foreign_cache_values_are_misses_and_are_replaced() {
     let config = Config::default();
     let code = "fn f() {}";
     let key = cache_key(&config, "u", &sha256_hex(code));
-    world.kv.put(&key, "{\"summary\": \"pwned\", \"embedding\": [1]}", None, world.now).expect("a put");
+    world
+        .kv
+        .put(
+            &key,
+            "{\"summary\": \"pwned\", \"embedding\": [1]}",
+            None,
+            world.now,
+        )
+        .expect("a put");
     let mut engine = host(json!({}));
-    let body = json!({"projectId": "p", "chunks": [{"hash": "h", "code": code, "filePath": "f.rs"}]});
+    let body =
+        json!({"projectId": "p", "chunks": [{"hash": "h", "code": code, "filePath": "f.rs"}]});
     let response = serve(&mut engine, &mut world, RequestKind::Init, "u", body);
     assert_eq!(response.body["indexed"], json!(["h"]));
     assert_eq!(calls(&world, "ai.run"), 2);
@@ -86,17 +149,36 @@ fn phase_1_of_ten_thousand_cached_hashes_takes_a_hundred_reads() {
     let all = chunks(10_000, "w1");
     // Index them first, in requests the budget allows.
     for part in all.chunks(300) {
-        let r = serve(&mut engine, &mut world, RequestKind::Init, "alice", json!({"projectId": "p", "chunks": part}));
+        let r = serve(
+            &mut engine,
+            &mut world,
+            RequestKind::Init,
+            "alice",
+            json!({"projectId": "p", "chunks": part}),
+        );
         assert_eq!(r.body["deferred"], json!([]));
     }
     let mut engine = host(json!({}));
     let (gets, puts) = (calls(&world, "kv.get"), calls(&world, "kv.put"));
     let hashes: Vec<Value> = all.iter().map(|c| json!({"hash": c["hash"]})).collect();
-    let r = serve(&mut engine, &mut world, RequestKind::Sync, "alice", json!({"phase": 1, "projectId": "p", "chunks": hashes}));
+    let r = serve(
+        &mut engine,
+        &mut world,
+        RequestKind::Sync,
+        "alice",
+        json!({"phase": 1, "projectId": "p", "chunks": hashes}),
+    );
     assert_eq!(r.body["cached"].as_array().map(Vec::len), Some(10_000));
     assert_eq!(calls(&world, "kv.get") - gets, 100);
-    assert_eq!(calls(&world, "kv.put") - puts, 0, "fresh markers are not rewritten");
-    println!("phase 1 of 10,000 cached hashes: {} kv.get, 0 kv.put", calls(&world, "kv.get") - gets);
+    assert_eq!(
+        calls(&world, "kv.put") - puts,
+        0,
+        "fresh markers are not rewritten"
+    );
+    println!(
+        "phase 1 of 10,000 cached hashes: {} kv.get, 0 kv.put",
+        calls(&world, "kv.get") - gets
+    );
 }
 
 #[test]
@@ -109,11 +191,20 @@ fn indexing_a_thousand_new_chunks_stays_within_every_budget_and_completes_on_res
         loop {
             let before: u64 = world.calls().values().sum();
             let kv_before = calls(&world, "kv.get") + calls(&world, "kv.put");
-            let r = serve(&mut engine, &mut world, RequestKind::Init, "alice", json!({"projectId": "p", "chunks": all}));
+            let r = serve(
+                &mut engine,
+                &mut world,
+                RequestKind::Init,
+                "alice",
+                json!({"projectId": "p", "chunks": all}),
+            );
             invocations += 1;
             let used: u64 = world.calls().values().sum::<u64>() - before;
             let kv_used = calls(&world, "kv.get") + calls(&world, "kv.put") - kv_before;
-            assert!(used <= budget as u64 && kv_used <= kv_budget as u64, "{used} calls, {kv_used} KV");
+            assert!(
+                used <= budget as u64 && kv_used <= kv_budget as u64,
+                "{used} calls, {kv_used} KV"
+            );
             assert_eq!(r.body["failed"], json!([]));
             if r.body["deferred"] == json!([]) {
                 break;
@@ -130,7 +221,11 @@ fn indexing_a_thousand_new_chunks_stays_within_every_budget_and_completes_on_res
         assert_eq!(world.vectorize.ids().count(), 1_000);
         if budget == 10_000 && kv_budget == 10_000 {
             assert_eq!(invocations, 1);
-            assert_eq!(calls(&world, "ai.run"), 1_010, "1,000 summaries and 10 embedding batches");
+            assert_eq!(
+                calls(&world, "ai.run"),
+                1_010,
+                "1,000 summaries and 10 embedding batches"
+            );
             assert_eq!(calls(&world, "vectorize.upsert"), 1);
         }
     }

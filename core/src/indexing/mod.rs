@@ -35,7 +35,9 @@ enum Status {
     /// Not decided yet.
     Open,
     /// The tenant already has it (init only).
-    Cached { due: bool },
+    Cached {
+        due: bool,
+    },
     /// In the plan: will be upserted.
     Planned,
     /// Its vector is upserted; its marker is being written.
@@ -104,7 +106,12 @@ pub(crate) struct Indexing {
 impl Indexing {
     /// `skip_marked`: init skips chunks the tenant already has; phase 2 indexes what it is
     /// sent, since phase 1 just said it was needed.
-    pub(crate) fn new(config: Arc<Config>, request: IndexRequest, now: u64, skip_marked: bool) -> Self {
+    pub(crate) fn new(
+        config: Arc<Config>,
+        request: IndexRequest,
+        now: u64,
+        skip_marked: bool,
+    ) -> Self {
         let IndexRequest { tenant, chunks } = request;
         let markers = chunks
             .iter()
@@ -134,7 +141,11 @@ impl Indexing {
         Self {
             identity: config.cache_identity(),
             status: vec![Status::Open; chunks.len()],
-            stage: if skip_marked { Stage::Markers } else { Stage::CacheLookup },
+            stage: if skip_marked {
+                Stage::Markers
+            } else {
+                Stage::CacheLookup
+            },
             config,
             tenant,
             now,
@@ -196,7 +207,10 @@ impl Indexing {
         let mut batch = Vec::new();
         for group in wanted.chunks(self.config.kv_bulk_get_size) {
             batch.push(Effect::KvGet {
-                keys: group.iter().map(|&c| self.contents[c].key.clone()).collect(),
+                keys: group
+                    .iter()
+                    .map(|&c| self.contents[c].key.clone())
+                    .collect(),
             });
             self.awaiting.push(Purpose::CacheRead(group.to_vec()));
         }
@@ -315,12 +329,16 @@ impl Indexing {
 
     /// Step 6: a marker for each upserted vector.
     fn write_markers(&mut self) -> Vec<Effect> {
-        self.marker_puts(|s| *s == Status::Upserted, usize::MAX, |i| Purpose::MarkerWrite(i))
+        self.marker_puts(|s| *s == Status::Upserted, usize::MAX, Purpose::MarkerWrite)
     }
 
     /// Step 7b: rewrite due markers of chunks the tenant already had, with the budget left.
     fn refresh_markers(&mut self, budget: &Budget) -> Vec<Effect> {
-        self.marker_puts(|s| *s == Status::Cached { due: true }, budget.kv(), |_| Purpose::Refresh)
+        self.marker_puts(
+            |s| *s == Status::Cached { due: true },
+            budget.kv(),
+            |_| Purpose::Refresh,
+        )
     }
 
     fn marker_puts(
@@ -406,14 +424,16 @@ impl Indexing {
                 }
                 Err(e) => {
                     for i in range {
-                        self.status[i] = Status::Failed(ChunkError::new(ChunkError::KV_READ, e.message.clone()));
+                        self.status[i] =
+                            Status::Failed(ChunkError::new(ChunkError::KV_READ, e.message.clone()));
                     }
                 }
             },
             Purpose::CacheRead(group) => match kv_values(outcome, group.len()) {
                 Ok(values) => {
                     for (c, value) in group.into_iter().zip(values) {
-                        let entry = value.and_then(|v| CacheEntry::decode(&self.config, &self.identity, &v));
+                        let entry = value
+                            .and_then(|v| CacheEntry::decode(&self.config, &self.identity, &v));
                         if let Some(entry) = entry {
                             let content = &mut self.contents[c];
                             content.summary = Some(entry.summary);
@@ -428,12 +448,15 @@ impl Indexing {
                     }
                 }
             },
-            Purpose::Summary(c) => match ai_output(outcome).and_then(|o| read_summary(&self.config, &o)) {
-                Ok(summary) => self.contents[c].summary = Some(summary),
-                Err(message) => self.fail_content(c, ChunkError::AI, message),
-            },
+            Purpose::Summary(c) => {
+                match ai_output(outcome).and_then(|o| read_summary(&self.config, &o)) {
+                    Ok(summary) => self.contents[c].summary = Some(summary),
+                    Err(message) => self.fail_content(c, ChunkError::AI, message),
+                }
+            }
             Purpose::Embedding(group) => {
-                let read = ai_output(outcome).and_then(|o| read_embeddings(&self.config, &o, group.len()));
+                let read =
+                    ai_output(outcome).and_then(|o| read_embeddings(&self.config, &o, group.len()));
                 match read {
                     Ok(embeddings) => {
                         for (c, embedding) in group.into_iter().zip(embeddings) {
@@ -533,7 +556,10 @@ impl Procedure for Indexing {
 fn kv_values(outcome: Outcome, count: usize) -> Result<Vec<Option<String>>, HostError> {
     match outcome {
         Ok(Reply::KvGet { values }) if values.len() == count => Ok(values),
-        Ok(_) => Err(HostError::new("protocol", "the host answered a KV read with something else")),
+        Ok(_) => Err(HostError::new(
+            "protocol",
+            "the host answered a KV read with something else",
+        )),
         Err(e) => Err(e),
     }
 }

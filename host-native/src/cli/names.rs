@@ -26,11 +26,20 @@ pub struct Args {
 /// The subcommand.
 pub fn run(args: Args) -> ExitCode {
     let config = Config::default();
-    println!("marker  {}", marker_key(&config, &args.user, &args.project, &args.hash));
-    println!("vector  {}", vector_id(&config, &args.user, &args.project, &args.hash));
+    println!(
+        "marker  {}",
+        marker_key(&config, &args.user, &args.project, &args.hash)
+    );
+    println!(
+        "vector  {}",
+        vector_id(&config, &args.user, &args.project, &args.hash)
+    );
     if let Some(code) = args.code {
         println!("content {}", sha256_hex(&code));
-        println!("cache   {}", cache_key(&config, &args.user, &sha256_hex(&code)));
+        println!(
+            "cache   {}",
+            cache_key(&config, &args.user, &sha256_hex(&code))
+        );
     }
     ExitCode::SUCCESS
 }

@@ -16,14 +16,21 @@ pub fn dimensions(model: &str) -> usize {
 /// Runs `model` on `input`.
 pub fn run(model: &str, input: &Value) -> Result<Value, HostError> {
     if let Some(text) = generation_text(input) {
-        let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+        let line = text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("");
         return Ok(json!({ "response": format!("Summary: {line}") }));
     }
     let texts: Vec<&str> = match input.get("text") {
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(items)) => items
             .iter()
-            .map(|t| t.as_str().ok_or_else(|| bad_input("text holds a non-string")))
+            .map(|t| {
+                t.as_str()
+                    .ok_or_else(|| bad_input("text holds a non-string"))
+            })
             .collect::<Result<_, _>>()?,
         _ => return Err(bad_input("neither messages, prompt nor text")),
     };
@@ -45,7 +52,9 @@ fn generation_text(input: &Value) -> Option<&str> {
 
 /// FNV-1a, 32 bits.
 pub fn fnv1a32(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(2_166_136_261u32, |h, &b| (h ^ u32::from(b)).wrapping_mul(16_777_619))
+    bytes.iter().fold(2_166_136_261u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(16_777_619)
+    })
 }
 
 /// Identifier tokens: maximal runs of ASCII letters, digits and `_` not starting with a

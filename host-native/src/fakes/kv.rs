@@ -32,10 +32,16 @@ impl FakeKv {
         if keys.len() > MAX_BULK_GET_KEYS {
             return Err(HostError::new(
                 "kv_limit",
-                format!("bulk get of {} keys; at most {MAX_BULK_GET_KEYS}", keys.len()),
+                format!(
+                    "bulk get of {} keys; at most {MAX_BULK_GET_KEYS}",
+                    keys.len()
+                ),
             ));
         }
-        Ok(keys.iter().map(|k| self.read(k, now).map(str::to_owned)).collect())
+        Ok(keys
+            .iter()
+            .map(|k| self.read(k, now).map(str::to_owned))
+            .collect())
     }
 
     /// One key at `now`, if present and not expired.
@@ -47,7 +53,13 @@ impl FakeKv {
     }
 
     /// Write at `now`, expiring `ttl` seconds later when given.
-    pub fn put(&mut self, key: &str, value: &str, ttl: Option<u64>, now: u64) -> Result<(), HostError> {
+    pub fn put(
+        &mut self,
+        key: &str,
+        value: &str,
+        ttl: Option<u64>,
+        now: u64,
+    ) -> Result<(), HostError> {
         if let Some(ttl) = ttl
             && ttl < MIN_TTL_SECONDS
         {
@@ -57,10 +69,16 @@ impl FakeKv {
             ));
         }
         if key.len() > MAX_KEY_BYTES {
-            return Err(HostError::new("kv_limit", format!("key of {} bytes", key.len())));
+            return Err(HostError::new(
+                "kv_limit",
+                format!("key of {} bytes", key.len()),
+            ));
         }
         if value.len() > MAX_VALUE_BYTES {
-            return Err(HostError::new("kv_limit", format!("value of {} bytes", value.len())));
+            return Err(HostError::new(
+                "kv_limit",
+                format!("value of {} bytes", value.len()),
+            ));
         }
         self.entries.insert(
             key.to_owned(),
@@ -74,7 +92,8 @@ impl FakeKv {
 
     /// Drops entries expired at `now`.
     pub fn expire(&mut self, now: u64) {
-        self.entries.retain(|_, e| e.expires_at.is_none_or(|t| now < t));
+        self.entries
+            .retain(|_, e| e.expires_at.is_none_or(|t| now < t));
     }
 
     /// Live keys at `now`, sorted.

@@ -87,13 +87,23 @@ impl World {
 
     /// Runs one call under the fault plan: an `Error` fault skips it, a `Timeout` fault runs
     /// it and hides the result.
-    fn call<T>(&mut self, name: &'static str, run: impl FnOnce(&mut Self) -> Result<T, HostError>) -> Result<T, HostError> {
+    fn call<T>(
+        &mut self,
+        name: &'static str,
+        run: impl FnOnce(&mut Self) -> Result<T, HostError>,
+    ) -> Result<T, HostError> {
         match self.begin(name) {
             None => run(self),
-            Some(FaultMode::Error) => Err(HostError::new("error", format!("injected failure of {name}"))),
+            Some(FaultMode::Error) => Err(HostError::new(
+                "error",
+                format!("injected failure of {name}"),
+            )),
             Some(FaultMode::Timeout) => {
                 let _ = run(self);
-                Err(HostError::new("timeout", format!("injected time-out of {name}")))
+                Err(HostError::new(
+                    "timeout",
+                    format!("injected time-out of {name}"),
+                ))
             }
         }
     }
@@ -119,22 +129,39 @@ impl World {
     }
 
     /// `vectorize.query`.
-    pub fn vectorize_query(&mut self, vector: &[f32], top_k: u32, filter: &Value) -> Result<Vec<Match>, HostError> {
-        self.call("vectorize.query", |w| Ok(w.vectorize.query(vector, top_k, filter)))
+    pub fn vectorize_query(
+        &mut self,
+        vector: &[f32],
+        top_k: u32,
+        filter: &Value,
+    ) -> Result<Vec<Match>, HostError> {
+        self.call("vectorize.query", |w| {
+            Ok(w.vectorize.query(vector, top_k, filter))
+        })
     }
 
     /// Performs one engine effect.
     pub fn perform(&mut self, effect: Effect) -> Outcome {
         match effect {
             Effect::KvGet { keys } => self.kv_get(&keys).map(|values| Reply::KvGet { values }),
-            Effect::KvPut { key, value, ttl_seconds } => {
-                self.kv_put(&key, &value, ttl_seconds).map(|()| Reply::KvPut)
-            }
-            Effect::AiRun { model, input } => self.ai_run(&model, &input).map(|output| Reply::AiRun { output }),
-            Effect::VectorizeUpsert { vectors } => {
-                self.vectorize_upsert(vectors).map(|()| Reply::VectorizeUpsert)
-            }
-            Effect::VectorizeQuery { vector, top_k, filter } => self
+            Effect::KvPut {
+                key,
+                value,
+                ttl_seconds,
+            } => self
+                .kv_put(&key, &value, ttl_seconds)
+                .map(|()| Reply::KvPut),
+            Effect::AiRun { model, input } => self
+                .ai_run(&model, &input)
+                .map(|output| Reply::AiRun { output }),
+            Effect::VectorizeUpsert { vectors } => self
+                .vectorize_upsert(vectors)
+                .map(|()| Reply::VectorizeUpsert),
+            Effect::VectorizeQuery {
+                vector,
+                top_k,
+                filter,
+            } => self
                 .vectorize_query(&vector, top_k, &filter)
                 .map(|matches| Reply::VectorizeQuery { matches }),
         }

@@ -29,7 +29,10 @@ impl FakeVectorize {
         }
         for v in &vectors {
             if v.id.len() > MAX_ID_BYTES {
-                return refuse(format!("VECTOR_UPSERT_ERROR code=40008: id of {} bytes", v.id.len()));
+                return refuse(format!(
+                    "VECTOR_UPSERT_ERROR code=40008: id of {} bytes",
+                    v.id.len()
+                ));
             }
             if v.metadata.to_string().len() > MAX_METADATA_BYTES {
                 return refuse(format!("metadata of vector {} too large", v.id));
@@ -88,5 +91,9 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
         na += x * x;
         nb += y * y;
     }
-    if na == 0.0 || nb == 0.0 { 0.0 } else { dot / (na.sqrt() * nb.sqrt()) }
+    if na == 0.0 || nb == 0.0 {
+        0.0
+    } else {
+        dot / (na.sqrt() * nb.sqrt())
+    }
 }
