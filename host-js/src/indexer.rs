@@ -19,7 +19,9 @@ impl Indexer {
     /// an empty string is the default config). A refused config throws an `Error` with
     /// `.code = "invalid_config"`.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(js_name = configJson)] config_json: &str) -> Result<Indexer, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(js_name = configJson)] config_json: &str,
+    ) -> Result<Indexer, JsValue> {
         let refuse = |e: index_sync_core::ConfigError| {
             let error = e.to_request_error();
             coded_error(error.code(), &e.to_string())

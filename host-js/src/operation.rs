@@ -52,10 +52,4 @@ impl Operation {
         self.inner.handle(outcomes);
         Ok(())
     }
-
-    /// Host operations used so far (KV, AI and Vectorize calls; a bulk get is one).
-    #[wasm_bindgen(js_name = operationsUsed)]
-    pub fn operations_used(&self) -> usize {
-        self.inner.operations_used()
-    }
 }
