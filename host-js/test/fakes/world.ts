@@ -3,7 +3,6 @@
  * 2026-01-01T00:00:00Z, per-call counters, injected faults, and the three bindings. KV is
  * workerd's real KV namespace behind a thin wrapper; AI and Vectorize are plain objects.
  */
-import { reset } from "cloudflare:test";
 import type { AiBinding, KvBinding, VectorizeBinding } from "index-sync";
 import { FakeAi } from "./ai.js";
 import { ExpiringKv } from "./kv.js";
@@ -63,9 +62,10 @@ export class World {
     this.vectorize = new FakeVectorize(this.ledger);
   }
 
-  /** A fresh world: the KV namespace is emptied first. */
+  /** A fresh world: the KV namespace is emptied first. (Each test file runs on its own
+   * storage; tests within a file share it.) */
   static async fresh(namespace: KVNamespace): Promise<World> {
-    await reset();
+    await empty(namespace);
     return new World(namespace);
   }
 
@@ -78,4 +78,14 @@ export class World {
   bindings(): { kv: KvBinding; ai: AiBinding; vectorize: VectorizeBinding } {
     return { kv: this.kv, ai: this.ai, vectorize: this.vectorize };
   }
+}
+
+/** Deletes every key of `namespace`. */
+async function empty(namespace: KVNamespace): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await namespace.list(cursor === undefined ? {} : { cursor });
+    await Promise.all(page.keys.map(({ name }) => namespace.delete(name)));
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor !== undefined);
 }

@@ -1,0 +1,96 @@
+/**
+ * The example Worker in workerd, replaying the seed's curl examples: alice indexes, bob
+ * indexes the same code without a single AI call, bob's phase 1 says "cached" only once bob
+ * has indexed, and bob's search finds bob's file path, never alice's.
+ */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { World } from "../../test/fakes/world.js";
+import worker, { type Env, USER_HEADER } from "../src/worker.js";
+
+const ABC = "abc123";
+const DEF = "def456";
+const CODE = "export function parseConfig(text) {\n  return JSON.parse(text);\n}";
+
+let world: World;
+let workerEnv: Env;
+
+beforeEach(async () => {
+  world = await World.fresh(env.INDEX_KV);
+  // The Worker gets the real namespace as is; AI and Vectorize are the counting fakes.
+  workerEnv = { INDEX_KV: env.INDEX_KV, AI: world.ai, VECTORIZE: world.vectorize };
+});
+
+/** `curl -X POST .../path -H "X-User-Id: user" -d body`, with the calls it made. */
+async function post(path: string, user: string | null, body: unknown, method = "POST") {
+  const headers = new Headers({ "content-type": "application/json" });
+  if (user !== null) headers.set(USER_HEADER, user);
+  const request = new Request(`https://index.example${path}`, {
+    method,
+    headers,
+    ...(method === "POST" ? { body: JSON.stringify(body) } : {}),
+  });
+  const before = world.ledger.snapshot();
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(request, workerEnv, ctx);
+  await waitOnExecutionContext(ctx);
+  const after = world.ledger.snapshot();
+  const calls = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown>, calls };
+}
+
+const init = (user: string, projectId: string, filePath: string) =>
+  post("/v1/index/init", user, { userId: user, projectId, chunks: [{ hash: ABC, code: CODE, filePath }] });
+const phase1 = (user: string, projectId: string) =>
+  post("/v1/index/sync", user, { phase: 1, userId: user, projectId, chunks: [{ hash: ABC }, { hash: DEF }] });
+
+describe("the example Worker", () => {
+  it("answers the seed's curl examples", async () => {
+    const alice = await init("alice@example.com", "alice-project", "src/a.ts");
+    expect(alice.status).toBe(200);
+    expect(alice.body).toMatchObject({ indexed: [ABC], failed: [] });
+    expect(alice.calls("ai.run")).toBe(2); // one summary, one embedding
+
+    const bobBefore = await phase1("bob@company.com", "bob-project");
+    expect(bobBefore.body).toMatchObject({ needed: [ABC, DEF], cached: [] }); // alice's code is not bob's
+
+    const bob = await init("bob@company.com", "bob-project", "lib/b.ts");
+    expect(bob.status).toBe(200);
+    expect(bob.body).toMatchObject({ indexed: [ABC], failed: [] });
+    expect(bob.calls("ai.run")).toBe(0); // the shared cache served the summary and embedding
+
+    const bobAfter = await phase1("bob@company.com", "bob-project");
+    expect(bobAfter.body).toMatchObject({ needed: [DEF], cached: [ABC] });
+    const aliceAgain = await phase1("alice@example.com", "alice-project");
+    expect(aliceAgain.body).toMatchObject({ needed: [DEF], cached: [ABC] });
+
+    const search = await post("/v1/index/search", "bob@company.com", { projectId: "bob-project", query: "parse config", topK: 5 });
+    expect(search.status).toBe(200);
+    const results = search.body.results as { filePath: string }[];
+    expect(results.map((r) => r.filePath)).toEqual(["lib/b.ts"]);
+  });
+
+  it("takes the user from the header, not from the body", async () => {
+    const forged = await post("/v1/index/init", "mallory@example.com", {
+      userId: "alice@example.com",
+      projectId: "alice-project",
+      chunks: [{ hash: ABC, code: CODE, filePath: "src/a.ts" }],
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.body).toMatchObject({ error: { code: "user_mismatch" } });
+    expect(forged.calls("ai.run") + forged.calls("vectorize.upsert")).toBe(0);
+    expect((await env.INDEX_KV.list()).keys).toEqual([]); // refused whole: nothing written
+
+    const anonymous = await post("/v1/index/sync", null, { phase: 1, projectId: "p", chunks: [] });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it("answers only its three POST routes", async () => {
+    expect((await post("/v1/index/nope", "alice@example.com", {})).status).toBe(404);
+    expect((await post("/v1/index/sync", "alice@example.com", {}, "GET")).status).toBe(405);
+    const bad = await post("/v1/index/sync", "alice@example.com", { phase: 3, projectId: "p", chunks: [] });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: { code: "invalid_phase" } });
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * The driver and `createIndexer` in workerd: named errors for wrong bindings and configs,
+ * the engine's error bodies for bad input, failed calls as failed chunks, and work after
+ * the response handed to `waitUntil`.
+ */
+import { env } from "cloudflare:workers";
+import {
+  BindingError,
+  ConfigError,
+  createIndexer,
+  IndexSyncError,
+  type IndexerOptions,
+  type KvBinding,
+} from "index-sync";
+import { beforeEach, describe, expect, it } from "vitest";
+import { hostError } from "../ts/effects.js";
+import { World } from "./fakes/world.js";
+
+let world: World;
+beforeEach(async () => {
+  world = await World.fresh(env.INDEX_KV);
+});
+
+const options = (overrides: Partial<IndexerOptions> = {}): IndexerOptions => ({
+  ...world.bindings(),
+  clock: () => world.ledger.now,
+  ...overrides,
+});
+
+const CHUNK = { hash: "h1", code: "export function parseConfig(text) {}", filePath: "src/a.ts" };
+const initBody = (user: string) => JSON.stringify({ projectId: "p", chunks: [CHUNK], userId: user });
+const phase1Body = JSON.stringify({ phase: 1, projectId: "p", chunks: [{ hash: "h1" }] });
+
+describe("createIndexer", () => {
+  it("names a missing binding", () => {
+    const { kv: _kv, ...rest } = options();
+    const thrown = catchError(() => createIndexer(rest as IndexerOptions));
+    expect(thrown).toBeInstanceOf(BindingError);
+    expect(thrown).toBeInstanceOf(IndexSyncError);
+    expect(thrown).toMatchObject({ code: "missing_binding", binding: "kv" });
+  });
+
+  it("names a binding without the methods it needs", () => {
+    const kvWithoutPut = { get: world.kv.get.bind(world.kv) } as unknown as KvBinding;
+    const thrown = catchError(() => createIndexer(options({ kv: kvWithoutPut })));
+    expect(thrown).toMatchObject({ code: "invalid_binding", binding: "kv" });
+    expect((thrown as Error).message).toContain("put");
+    const notAnAi = "env.AI" as unknown as IndexerOptions["ai"];
+    expect(catchError(() => createIndexer(options({ ai: notAnAi })))).toMatchObject({ code: "invalid_binding", binding: "ai" });
+  });
+
+  it("refuses a config the engine refuses, with the engine's reason", () => {
+    const low = catchError(() => createIndexer(options({ config: { markerTtlSeconds: 59 } })));
+    expect(low).toBeInstanceOf(ConfigError);
+    expect(low).toMatchObject({ code: "invalid_config" });
+    expect((low as Error).message).toContain("markerTtlSeconds");
+    const unknown = catchError(() => createIndexer(options({ config: '{"markerTtl": 100}' })));
+    expect(unknown).toMatchObject({ code: "invalid_config" });
+  });
+});
+
+describe("requests", () => {
+  it("answers bad input with the engine's error body and makes no call", async () => {
+    const indexer = createIndexer(options());
+    const response = await indexer.sync("{not json", "alice");
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: { code: "invalid_json" } });
+    expect(world.ledger.snapshot().size).toBe(0);
+  });
+
+  it("takes the body as text, bytes or an ArrayBuffer alike", async () => {
+    const indexer = createIndexer(options());
+    const bytes = new TextEncoder().encode(phase1Body);
+    const answers = await Promise.all([
+      indexer.sync(phase1Body, "alice"),
+      indexer.sync(bytes, "alice"),
+      indexer.sync(bytes.slice().buffer, "alice"),
+    ]);
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
+    expect(answers[0]?.body).toMatchObject({ needed: ["h1"], cached: [] });
+  });
+
+  it("turns a throwing binding into a failed chunk, leaving it needed", async () => {
+    const ai = { run: () => { throw new Error("AI down"); } };
+    const indexer = createIndexer(options({ ai }));
+    const response = await indexer.init(initBody("alice"), "alice");
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ indexed: [], failed: [{ hash: "h1", error: { code: "ai_failed" } }] });
+    const again = await createIndexer(options()).sync(phase1Body, "alice");
+    expect(again.body).toMatchObject({ needed: ["h1"], cached: [] });
+  });
+
+  it("classifies host errors as timeout, throttled or error", () => {
+    expect(hostError(new Error("The operation timed out")).code).toBe("timeout");
+    expect(hostError(Object.assign(new Error("slow"), { name: "TimeoutError" })).code).toBe("timeout");
+    expect(hostError(new Error("KV PUT failed: 429 Too Many Requests")).code).toBe("throttled");
+    expect(hostError("boom")).toEqual({ code: "error", message: "boom" });
+  });
+});
+
+describe("work after the response", () => {
+  const config = { markerTtlSeconds: 86_400, markerRefreshAfterSeconds: 3_600 };
+
+  /** KV whose writes wait for `open()` once `hold()` was called. */
+  function gatedKv(): { kv: KvBinding; hold: () => void; open: () => void; held: () => number } {
+    let gate: Promise<void> | undefined;
+    let release = () => {};
+    let held = 0;
+    const kv: KvBinding = {
+      get: (keys, type) => world.kv.get(keys, type),
+      put: async (key, value, opts) => {
+        if (gate) {
+          held += 1;
+          await gate;
+        }
+        return world.kv.put(key, value, opts);
+      },
+    };
+    const hold = () => {
+      gate = new Promise((resolve) => (release = resolve));
+    };
+    return { kv, hold, open: () => release(), held: () => held };
+  }
+
+  async function markerDueForRefresh(kv: KvBinding): Promise<void> {
+    await createIndexer(options({ kv, config })).init(initBody("alice"), "alice");
+    world.advance(config.markerRefreshAfterSeconds + 1);
+  }
+
+  it("goes to waitUntil, and the response does not wait for it", async () => {
+    const gated = gatedKv();
+    await markerDueForRefresh(gated.kv);
+    gated.hold();
+    const pending: Promise<unknown>[] = [];
+    const indexer = createIndexer(options({ kv: gated.kv, config, waitUntil: (p) => pending.push(p) }));
+    const response = await indexer.sync(phase1Body, "alice");
+    expect(response.body).toMatchObject({ needed: [], cached: ["h1"] });
+    expect(pending).toHaveLength(1);
+    expect(gated.held()).toBe(1); // the refresh was started, and is still held
+    gated.open();
+    await Promise.all(pending);
+    expect(world.ledger.snapshot().get("kv.put")).toBe(3); // marker, cache entry, refresh
+  });
+
+  it("is awaited before the response resolves when there is no waitUntil", async () => {
+    const gated = gatedKv();
+    await markerDueForRefresh(gated.kv);
+    gated.hold();
+    const indexer = createIndexer(options({ kv: gated.kv, config }));
+    let resolved = false;
+    const answer = indexer.sync(phase1Body, "alice").then((r) => ((resolved = true), r));
+    await scheduler.wait(20);
+    expect(resolved).toBe(false);
+    gated.open();
+    expect((await answer).body).toMatchObject({ cached: ["h1"] });
+    expect(world.ledger.snapshot().get("kv.put")).toBe(3);
+  });
+});
+
+function catchError(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw");
+}
