@@ -20,7 +20,7 @@
 //! ```
 #![deny(missing_docs)]
 
-mod ai;
+pub mod ai;
 mod cache_entry;
 pub mod config;
 mod effect;

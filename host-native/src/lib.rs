@@ -6,6 +6,7 @@
 //! the `index-sync` command-line tool.
 #![deny(missing_docs)]
 
+pub mod checker;
 pub mod fakes;
 pub mod runner;
 pub mod scenario;

@@ -38,7 +38,27 @@ pub struct World {
     /// The Vectorize index.
     pub vectorize: FakeVectorize,
     calls: BTreeMap<&'static str, u64>,
-    faults: BTreeMap<String, Vec<FaultMode>>,
+    classes: BTreeMap<&'static str, u64>,
+    faults: Vec<Fault>,
+}
+
+/// One injected fault: the call of `target` after `skip` more such calls fails.
+#[derive(Clone, Debug)]
+struct Fault {
+    /// A call name (`kv.put`) or class (`ai.run:summary`, `ai.run:embedding`).
+    target: String,
+    skip: usize,
+    mode: FaultMode,
+}
+
+/// The finer class of an AI call, for faults aimed at one kind: `ai.run:summary` for text
+/// generation, `ai.run:embedding` for embeddings.
+pub fn ai_class(input: &Value) -> &'static str {
+    if input.get("text").is_some() {
+        "ai.run:embedding"
+    } else {
+        "ai.run:summary"
+    }
 }
 
 impl Default for World {
@@ -55,7 +75,8 @@ impl World {
             kv: FakeKv::default(),
             vectorize: FakeVectorize::default(),
             calls: BTreeMap::new(),
-            faults: BTreeMap::new(),
+            classes: BTreeMap::new(),
+            faults: Vec::new(),
         }
     }
 
@@ -67,10 +88,19 @@ impl World {
 
     /// The next `times` calls named `call` fail in `mode`.
     pub fn fail_next(&mut self, call: &str, times: usize, mode: FaultMode) {
-        self.faults
-            .entry(call.to_owned())
-            .or_default()
-            .extend(std::iter::repeat_n(mode, times));
+        for _ in 0..times {
+            self.fail_after(call, 0, mode);
+        }
+    }
+
+    /// The call of `target` (a name, or an AI class from [`ai_class`]) after `skip` more
+    /// such calls fails in `mode`; the calls before and after it succeed.
+    pub fn fail_after(&mut self, target: &str, skip: usize, mode: FaultMode) {
+        self.faults.push(Fault {
+            target: target.to_owned(),
+            skip,
+            mode,
+        });
     }
 
     /// Calls made so far, by name.
@@ -78,11 +108,22 @@ impl World {
         &self.calls
     }
 
-    /// Counts a call and takes its injected fault, if any.
-    fn begin(&mut self, name: &'static str) -> Option<FaultMode> {
+    /// Calls made so far, by name and, for AI calls, by class too.
+    pub fn call_classes(&self) -> &BTreeMap<&'static str, u64> {
+        &self.classes
+    }
+
+    /// Counts a call and fires the first due fault aimed at it, if any; every fault aimed
+    /// at it that is not yet due comes one call closer.
+    fn begin(&mut self, name: &'static str, class: &'static str) -> Option<FaultMode> {
         *self.calls.entry(name).or_default() += 1;
-        let queue = self.faults.get_mut(name)?;
-        (!queue.is_empty()).then(|| queue.remove(0))
+        *self.classes.entry(class).or_default() += 1;
+        let aimed = |f: &Fault| f.target == name || f.target == class;
+        let due = self.faults.iter().position(|f| aimed(f) && f.skip == 0);
+        for fault in self.faults.iter_mut().filter(|f| aimed(f) && f.skip > 0) {
+            fault.skip -= 1;
+        }
+        due.map(|i| self.faults.remove(i).mode)
     }
 
     /// Runs one call under the fault plan: an `Error` fault skips it, a `Timeout` fault runs
@@ -92,7 +133,16 @@ impl World {
         name: &'static str,
         run: impl FnOnce(&mut Self) -> Result<T, HostError>,
     ) -> Result<T, HostError> {
-        match self.begin(name) {
+        self.call_as(name, name, run)
+    }
+
+    fn call_as<T>(
+        &mut self,
+        name: &'static str,
+        class: &'static str,
+        run: impl FnOnce(&mut Self) -> Result<T, HostError>,
+    ) -> Result<T, HostError> {
+        match self.begin(name, class) {
             None => run(self),
             Some(FaultMode::Error) => Err(HostError::new(
                 "error",
@@ -120,7 +170,7 @@ impl World {
 
     /// `ai.run`.
     pub fn ai_run(&mut self, model: &str, input: &Value) -> Result<Value, HostError> {
-        self.call("ai.run", |_| ai::run(model, input))
+        self.call_as("ai.run", ai_class(input), |_| ai::run(model, input))
     }
 
     /// `vectorize.upsert`.
