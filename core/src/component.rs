@@ -1,0 +1,187 @@
+//! The engine as a WebAssembly component (world `indexer` of `wit/engine.wit`).
+//!
+//! This file is glue only: it runs an [`Operation`]'s poll/handle loop over the world's
+//! synchronous imports, one effect after the other (a component call cannot run two imports
+//! at once; a host that can overlap them drives the engine itself, as the TS driver does).
+//! Everything that decides anything stays in the engine, so the component answers exactly
+//! what the engine run in-process answers.
+//!
+//! Built for `wasm32-unknown-unknown` and encoded with `wit-component` (see
+//! `host-native/build.rs`), the component imports nothing but the three interfaces: no WASI.
+// The bindings wit-bindgen generates are `unsafe` ABI glue; the engine itself stays safe.
+#![allow(unsafe_code)]
+
+use serde_json::Value;
+
+use crate::{
+    Config, Effect, Engine, HostError, Match, Outcome, Reply, RequestKind, Response, Step, Vector,
+};
+
+wit_bindgen::generate!({
+    world: "indexer",
+    path: "../wit",
+});
+
+use exports::index_sync::engine::operations;
+use index_sync::engine::{ai, kv, types, vectorize};
+
+struct Component;
+
+impl operations::Guest for Component {
+    type Indexer = Indexer;
+}
+
+/// The exported resource: an engine with its config checked once.
+struct Indexer {
+    engine: Engine,
+}
+
+impl operations::GuestIndexer for Indexer {
+    fn create(config: String) -> Result<operations::Indexer, operations::Response> {
+        Config::from_json(&config)
+            .and_then(Engine::new)
+            .map(|engine| operations::Indexer::new(Indexer { engine }))
+            .map_err(|e| {
+                let error = e.to_request_error();
+                to_wit(Response {
+                    status: error.status(),
+                    body: error.to_body(),
+                })
+            })
+    }
+
+    fn init(
+        &self,
+        user: String,
+        body: Vec<u8>,
+        now: u64,
+    ) -> Result<operations::Response, operations::Response> {
+        self.serve(RequestKind::Init, &user, &body, now)
+    }
+
+    fn sync(
+        &self,
+        user: String,
+        body: Vec<u8>,
+        now: u64,
+    ) -> Result<operations::Response, operations::Response> {
+        self.serve(RequestKind::Sync, &user, &body, now)
+    }
+
+    fn search(
+        &self,
+        user: String,
+        body: Vec<u8>,
+        now: u64,
+    ) -> Result<operations::Response, operations::Response> {
+        self.serve(RequestKind::Search, &user, &body, now)
+    }
+}
+
+/// Statuses from here up are refusals, returned as the `err` case.
+const FIRST_ERROR_STATUS: u16 = 400;
+
+impl Indexer {
+    /// Drives one operation to `Done`, work after the response included, and answers with
+    /// its response: `ok` under status 400, `err` from 400 up.
+    fn serve(
+        &self,
+        kind: RequestKind,
+        user: &str,
+        body: &[u8],
+        now: u64,
+    ) -> Result<operations::Response, operations::Response> {
+        let mut op = self.engine.start(kind, user, body, now);
+        let mut response = None;
+        loop {
+            match op.poll() {
+                Step::Io(batch) => op.handle(batch.into_iter().map(perform).collect()),
+                Step::Respond(r) => response = Some(r),
+                Step::Done => break,
+            }
+        }
+        let response = response.unwrap_or_else(|| Response {
+            status: 500,
+            body: serde_json::json!({"error": {"code": "no_response", "message": "the operation ended without a response"}}),
+        });
+        let failed = response.status >= FIRST_ERROR_STATUS;
+        let response = to_wit(response);
+        if failed { Err(response) } else { Ok(response) }
+    }
+}
+
+fn to_wit(response: Response) -> operations::Response {
+    operations::Response {
+        status: response.status,
+        body: response.body.to_string(),
+    }
+}
+
+/// Runs one effect through its import.
+fn perform(effect: Effect) -> Outcome {
+    match effect {
+        Effect::KvGet { keys } => kv::get(&keys)
+            .map(|values| Reply::KvGet { values })
+            .map_err(from_wit),
+        Effect::KvPut {
+            key,
+            value,
+            ttl_seconds,
+        } => kv::put(&key, &value, ttl_seconds)
+            .map(|()| Reply::KvPut)
+            .map_err(from_wit),
+        Effect::AiRun { model, input } => {
+            let output = ai::run(&model, &input.to_string()).map_err(from_wit)?;
+            parse("ai.run output", &output).map(|output| Reply::AiRun { output })
+        }
+        Effect::VectorizeUpsert { vectors } => {
+            let vectors: Vec<vectorize::Vector> = vectors.into_iter().map(vector_to_wit).collect();
+            vectorize::upsert(&vectors)
+                .map(|()| Reply::VectorizeUpsert)
+                .map_err(from_wit)
+        }
+        Effect::VectorizeQuery {
+            vector,
+            top_k,
+            filter,
+        } => {
+            let matches =
+                vectorize::query(&vector, top_k, &filter.to_string()).map_err(from_wit)?;
+            let matches = matches
+                .into_iter()
+                .map(match_from_wit)
+                .collect::<Result<_, _>>()?;
+            Ok(Reply::VectorizeQuery { matches })
+        }
+    }
+}
+
+fn vector_to_wit(v: Vector) -> vectorize::Vector {
+    vectorize::Vector {
+        id: v.id,
+        values: v.values,
+        metadata: v.metadata.to_string(),
+    }
+}
+
+fn match_from_wit(m: vectorize::VectorMatch) -> Result<Match, HostError> {
+    Ok(Match {
+        id: m.id,
+        score: m.score,
+        metadata: m
+            .metadata
+            .map(|text| parse("vectorize.query metadata", &text))
+            .transpose()?,
+    })
+}
+
+/// JSON text from the host; text that does not parse is a failed call, never a success.
+fn parse(what: &str, text: &str) -> Result<Value, HostError> {
+    serde_json::from_str(text).map_err(|e| HostError::new("protocol", format!("{what}: {e}")))
+}
+
+fn from_wit(e: types::HostError) -> HostError {
+    HostError::new(e.code, e.message)
+}
+
+export!(Component);
