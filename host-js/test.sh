@@ -61,6 +61,10 @@ fi
 say "type check (tsc --noEmit, strict)"
 npx tsc --noEmit
 
+say "bundling the example Worker with wrangler (offline dry run)"
+WRANGLER_SEND_METRICS=false npx wrangler deploy --dry-run --outdir "$target_dir/host-js-example-bundle" \
+  -c example/wrangler.jsonc | grep -E "Total Upload" >&2
+
 say "tests inside workerd"
 mkdir -p "$(dirname "$results")"
 rm -f "$results"
