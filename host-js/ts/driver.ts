@@ -7,7 +7,7 @@
 import type { Bindings } from "./bindings.js";
 import { perform } from "./effects.js";
 import type { Operation } from "./engine.js";
-import { type IndexResponse, parseStep } from "./wire.js";
+import { type Effect, type IndexResponse, parseStep } from "./wire.js";
 
 /** Hands work that may outlive the response to the runtime (`ctx.waitUntil`). */
 export type WaitUntil = (work: Promise<unknown>) => void;
@@ -65,7 +65,8 @@ async function runToEnd(operation: Operation, bindings: Bindings): Promise<void>
   }
 }
 
-async function runBatch(operation: Operation, batch: Parameters<typeof perform>[0][], bindings: Bindings): Promise<void> {
+/** Runs one batch concurrently and hands back one outcome per effect, in order. */
+async function runBatch(operation: Operation, batch: Effect[], bindings: Bindings): Promise<void> {
   const outcomes = await Promise.all(batch.map((effect) => perform(effect, bindings)));
   operation.handle(JSON.stringify(outcomes));
 }

@@ -8,12 +8,12 @@
  * The user id comes from the `X-User-Id` header here, standing in for the Worker's own
  * authentication: never from the body.
  */
-import { createIndexer, type AiBinding, type VectorizeBinding } from "index-sync"; // (1)
+import { createIndexer } from "index-sync"; // (1)
 
 export interface Env {
   INDEX_KV: KVNamespace;
-  AI: AiBinding;
-  VECTORIZE: VectorizeBinding;
+  AI: Ai;
+  VECTORIZE: Vectorize;
 }
 
 /** The header carrying the authenticated user in this example. */

@@ -18,8 +18,13 @@ let workerEnv: Env;
 
 beforeEach(async () => {
   world = await World.fresh(env.INDEX_KV);
-  // The Worker gets the real namespace as is; AI and Vectorize are the counting fakes.
-  workerEnv = { INDEX_KV: env.INDEX_KV, AI: world.ai, VECTORIZE: world.vectorize };
+  // The Worker gets the real namespace as is; AI and Vectorize are the counting fakes,
+  // which implement only the methods index-sync calls, hence the casts.
+  workerEnv = {
+    INDEX_KV: env.INDEX_KV,
+    AI: world.ai as unknown as Ai,
+    VECTORIZE: world.vectorize as unknown as Vectorize,
+  };
 });
 
 /** `curl -X POST .../path -H "X-User-Id: user" -d body`, with the calls it made. */
