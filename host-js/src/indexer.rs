@@ -23,8 +23,9 @@ impl Indexer {
         #[wasm_bindgen(js_name = configJson)] config_json: &str,
     ) -> Result<Indexer, JsValue> {
         let refuse = |e: index_sync_core::ConfigError| {
+            // The same code and message every host answers a refused config with.
             let error = e.to_request_error();
-            coded_error(error.code(), &e.to_string())
+            coded_error(error.code(), error.message())
         };
         let config = Config::from_json(config_json).map_err(refuse)?;
         Engine::new(config).map(Indexer).map_err(refuse)
