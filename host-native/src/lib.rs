@@ -6,7 +6,9 @@
 //! the `index-sync` command-line tool.
 #![deny(missing_docs)]
 
+pub mod backend;
 pub mod checker;
+pub mod component;
 pub mod fakes;
 pub mod runner;
 pub mod scenario;

@@ -1,0 +1,91 @@
+//! The WIT imports bound to a [`Backend`]: each import is one backend call, with JSON text
+//! turned into values at the boundary. Text that does not parse is a failed call (code
+//! `protocol`), never a trap: the engine then reports its chunks as retryable.
+
+use index_sync_core::{HostError, Vector};
+use serde_json::Value;
+
+use super::generated::index_sync::engine::{ai, kv, types, vectorize};
+use crate::backend::Backend;
+
+/// The store's data: the backend the imports act on, wrapped so the generated `Host` traits
+/// can be implemented for every backend at once.
+pub struct Imports<B>(pub B);
+
+fn to_wit(e: HostError) -> types::HostError {
+    types::HostError {
+        code: e.code,
+        message: e.message,
+    }
+}
+
+fn parse(what: &str, text: &str) -> Result<Value, types::HostError> {
+    serde_json::from_str(text).map_err(|e| types::HostError {
+        code: "protocol".into(),
+        message: format!("{what} is not JSON: {e}"),
+    })
+}
+
+impl<B: Backend> types::Host for Imports<B> {}
+
+impl<B: Backend> kv::Host for Imports<B> {
+    fn get(&mut self, keys: Vec<String>) -> Result<Vec<Option<String>>, types::HostError> {
+        self.0.kv_get(&keys).map_err(to_wit)
+    }
+
+    fn put(
+        &mut self,
+        key: String,
+        value: String,
+        ttl_seconds: Option<u64>,
+    ) -> Result<(), types::HostError> {
+        self.0.kv_put(&key, &value, ttl_seconds).map_err(to_wit)
+    }
+}
+
+impl<B: Backend> ai::Host for Imports<B> {
+    fn run(&mut self, model: String, input: String) -> Result<String, types::HostError> {
+        let input = parse("ai.run input", &input)?;
+        self.0
+            .ai_run(&model, &input)
+            .map(|output| output.to_string())
+            .map_err(to_wit)
+    }
+}
+
+impl<B: Backend> vectorize::Host for Imports<B> {
+    fn upsert(&mut self, vectors: Vec<vectorize::Vector>) -> Result<(), types::HostError> {
+        let vectors = vectors
+            .into_iter()
+            .map(|v| {
+                Ok(Vector {
+                    metadata: parse("vector metadata", &v.metadata)?,
+                    id: v.id,
+                    values: v.values,
+                })
+            })
+            .collect::<Result<Vec<_>, types::HostError>>()?;
+        self.0.vectorize_upsert(vectors).map_err(to_wit)
+    }
+
+    fn query(
+        &mut self,
+        vector: Vec<f32>,
+        top_k: u32,
+        filter: String,
+    ) -> Result<Vec<vectorize::VectorMatch>, types::HostError> {
+        let filter = parse("vectorize.query filter", &filter)?;
+        let matches = self
+            .0
+            .vectorize_query(&vector, top_k, &filter)
+            .map_err(to_wit)?;
+        Ok(matches
+            .into_iter()
+            .map(|m| vectorize::VectorMatch {
+                id: m.id,
+                score: m.score,
+                metadata: m.metadata.map(|v| v.to_string()),
+            })
+            .collect())
+    }
+}
