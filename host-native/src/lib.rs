@@ -12,3 +12,4 @@ pub mod component;
 pub mod fakes;
 pub mod runner;
 pub mod scenario;
+pub mod store;

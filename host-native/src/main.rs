@@ -16,8 +16,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run conformance scenario files and print each verdict, then `N passed, N failed`.
+    /// Run conformance scenario files through the engine component and print each verdict,
+    /// then `N passed, N failed`.
     Conform(cli::conform::Args),
+    /// Index a folder into the local store: the real two-phase sync through the component,
+    /// with a deterministic local fake standing in for Workers AI.
+    Index(cli::index::Args),
+    /// Search what `index` stored for a user and project.
+    Search(cli::search::Args),
     /// Print the KV keys and vector id the engine uses for a (user, project, hash).
     Names(cli::names::Args),
 }
@@ -25,6 +31,8 @@ enum Command {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Conform(args) => cli::conform::run(args),
+        Command::Index(args) => cli::index::run(args),
+        Command::Search(args) => cli::search::run(args),
         Command::Names(args) => cli::names::run(args),
     }
 }

@@ -1,4 +1,8 @@
-//! One module per subcommand.
+//! One module per subcommand, and what they share.
 
+pub mod chunker;
+pub mod client;
 pub mod conform;
+pub mod index;
 pub mod names;
+pub mod search;

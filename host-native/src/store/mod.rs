@@ -1,0 +1,227 @@
+//! The local store of the command-line tool: KV and Vectorize kept in one SQLite file, and
+//! the deterministic fake of Workers AI (`fakes::ai`) standing in for the real models.
+//!
+//! SQLite (bundled, so nothing to install): one file, transactions, and `ON CONFLICT`
+//! upserts, which is all KV and Vectorize semantics need here; the WAL journal keeps one
+//! write per KV put cheap. It refuses what the platform refuses (the limits of
+//! `fakes::kv` and `fakes::vectorize`), so a local run fails where Cloudflare would.
+//! Queries score every vector of the index in Rust: a local project holds thousands of
+//! vectors, not millions.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use index_sync_core::{HostError, Match, Vector};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+
+use crate::backend::Backend;
+use crate::fakes::ai;
+use crate::fakes::kv::{MAX_BULK_GET_KEYS, MAX_KEY_BYTES, MAX_VALUE_BYTES, MIN_TTL_SECONDS};
+use crate::fakes::vectorize::{MAX_ID_BYTES, MAX_METADATA_BYTES, MAX_UPSERT_VECTORS, cosine};
+
+const SCHEMA: &str = "
+    PRAGMA journal_mode = WAL;
+    PRAGMA synchronous = NORMAL;
+    CREATE TABLE IF NOT EXISTS kv (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        expires_at INTEGER -- Unix seconds; NULL: never
+    );
+    CREATE TABLE IF NOT EXISTS vectors (
+        id TEXT PRIMARY KEY,
+        vals BLOB NOT NULL, -- float32, little-endian
+        metadata TEXT NOT NULL
+    );
+";
+
+/// KV and Vectorize in a SQLite file, AI faked; counts the calls it serves.
+pub struct LocalStore {
+    db: Connection,
+    now: u64,
+    calls: BTreeMap<&'static str, u64>,
+    vectors_written: u64,
+}
+
+fn db_error(e: rusqlite::Error) -> HostError {
+    HostError::new("store", e.to_string())
+}
+
+impl LocalStore {
+    /// Opens (or creates) the store at `path`, and its parent folder.
+    pub fn open(path: &Path) -> Result<Self, String> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("creating {}: {e}", parent.display()))?;
+        }
+        let db = Connection::open(path).map_err(|e| format!("opening {}: {e}", path.display()))?;
+        db.execute_batch(SCHEMA)
+            .map_err(|e| format!("preparing {}: {e}", path.display()))?;
+        Ok(Self {
+            db,
+            now: 0,
+            calls: BTreeMap::new(),
+            vectors_written: 0,
+        })
+    }
+
+    /// Sets the clock KV expiry is judged by: the `now` the engine is given for a request.
+    pub fn set_now(&mut self, now: u64) {
+        self.now = now;
+    }
+
+    /// Calls served since the store was opened, by name (`ai.run`, ...).
+    pub fn calls(&self) -> &BTreeMap<&'static str, u64> {
+        &self.calls
+    }
+
+    /// Vectors upserted since the store was opened.
+    pub fn vectors_written(&self) -> u64 {
+        self.vectors_written
+    }
+
+    /// Vectors in the index.
+    pub fn vector_count(&self) -> Result<u64, String> {
+        self.db
+            .query_row("SELECT COUNT(*) FROM vectors", [], |row| row.get(0))
+            .map_err(|e| e.to_string())
+    }
+
+    fn count(&mut self, name: &'static str) {
+        *self.calls.entry(name).or_default() += 1;
+    }
+
+    fn read(&self, key: &str) -> Result<Option<String>, HostError> {
+        self.db
+            .prepare_cached(
+                "SELECT value FROM kv WHERE key = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![key, self.now], |row| row.get(0))
+                    .optional()
+            })
+            .map_err(db_error)
+    }
+}
+
+impl Backend for LocalStore {
+    fn kv_get(&mut self, keys: &[String]) -> Result<Vec<Option<String>>, HostError> {
+        self.count("kv.get");
+        if keys.len() > MAX_BULK_GET_KEYS {
+            return Err(HostError::new(
+                "kv_limit",
+                format!("bulk get of {} keys", keys.len()),
+            ));
+        }
+        keys.iter().map(|k| self.read(k)).collect()
+    }
+
+    fn kv_put(&mut self, key: &str, value: &str, ttl: Option<u64>) -> Result<(), HostError> {
+        self.count("kv.put");
+        if ttl.is_some_and(|t| t < MIN_TTL_SECONDS)
+            || key.len() > MAX_KEY_BYTES
+            || value.len() > MAX_VALUE_BYTES
+        {
+            return Err(HostError::new(
+                "kv_limit",
+                format!("put of {key:?} refused by KV's limits"),
+            ));
+        }
+        let expires_at = ttl.map(|t| self.now + t);
+        self.db
+            .prepare_cached(
+                "INSERT INTO kv (key, value, expires_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
+            )
+            .and_then(|mut s| s.execute(params![key, value, expires_at]))
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    fn ai_run(&mut self, model: &str, input: &Value) -> Result<Value, HostError> {
+        self.count("ai.run");
+        ai::run(model, input)
+    }
+
+    fn vectorize_upsert(&mut self, vectors: Vec<Vector>) -> Result<(), HostError> {
+        self.count("vectorize.upsert");
+        let refused = vectors.len() > MAX_UPSERT_VECTORS
+            || vectors.iter().any(|v| {
+                v.id.len() > MAX_ID_BYTES || v.metadata.to_string().len() > MAX_METADATA_BYTES
+            });
+        if refused {
+            return Err(HostError::new(
+                "vectorize_limit",
+                "upsert refused by Vectorize's limits",
+            ));
+        }
+        let tx = self.db.transaction().map_err(db_error)?;
+        for v in &vectors {
+            let bytes: Vec<u8> = v.values.iter().flat_map(|x| x.to_le_bytes()).collect();
+            tx.execute(
+                "INSERT INTO vectors (id, vals, metadata) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET vals = excluded.vals, metadata = excluded.metadata",
+                params![v.id, bytes, v.metadata.to_string()],
+            )
+            .map_err(db_error)?;
+        }
+        tx.commit().map_err(db_error)?;
+        self.vectors_written += vectors.len() as u64;
+        Ok(())
+    }
+
+    fn vectorize_query(
+        &mut self,
+        vector: &[f32],
+        top_k: u32,
+        filter: &Value,
+    ) -> Result<Vec<Match>, HostError> {
+        self.count("vectorize.query");
+        let mut statement = self
+            .db
+            .prepare_cached("SELECT id, vals, metadata FROM vectors")
+            .map_err(db_error)?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, Vec<u8>>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(db_error)?;
+        let mut matches = Vec::new();
+        for row in rows {
+            let (id, bytes, metadata) = row.map_err(db_error)?;
+            let metadata: Value = serde_json::from_str(&metadata).unwrap_or(Value::Null);
+            if !passes(filter, &metadata) {
+                continue;
+            }
+            let values: Vec<f32> = bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            matches.push(Match {
+                score: cosine(vector, &values),
+                id,
+                metadata: Some(metadata),
+            });
+        }
+        matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        matches.truncate(top_k as usize);
+        Ok(matches)
+    }
+}
+
+/// Vectorize's metadata filter as the engine uses it: each key must equal its value, given
+/// bare or as `{"$eq": value}` (the same rule as the fake index).
+fn passes(filter: &Value, metadata: &Value) -> bool {
+    filter.as_object().is_none_or(|conditions| {
+        conditions
+            .iter()
+            .all(|(key, want)| metadata.get(key) == Some(want.get("$eq").unwrap_or(want)))
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,63 @@
+//! The store keeps what it is given across openings, and honours expiry and the filter.
+
+use index_sync_core::Vector;
+use serde_json::json;
+
+use super::*;
+
+fn temp_store() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/store.sqlite");
+    (dir, path)
+}
+
+#[test]
+fn kv_survives_reopening_and_expires() {
+    let (_dir, path) = temp_store();
+    let mut store = LocalStore::open(&path).unwrap();
+    store.set_now(1_000);
+    store.kv_put("a", "1", Some(60)).unwrap();
+    store.kv_put("b", "2", None).unwrap();
+    drop(store);
+    let mut store = LocalStore::open(&path).unwrap();
+    store.set_now(1_059);
+    let keys = ["a".to_owned(), "b".to_owned(), "c".to_owned()];
+    assert_eq!(
+        store.kv_get(&keys).unwrap(),
+        [Some("1".into()), Some("2".into()), None]
+    );
+    store.set_now(1_060);
+    assert_eq!(store.kv_get(&keys).unwrap(), [None, Some("2".into()), None]);
+    assert!(
+        store.kv_put("d", "4", Some(59)).is_err(),
+        "KV refuses a TTL under 60 s"
+    );
+}
+
+#[test]
+fn query_ranks_within_the_filter() {
+    let (_dir, path) = temp_store();
+    let mut store = LocalStore::open(&path).unwrap();
+    let vector = |id: &str, values: Vec<f32>, user: &str| Vector {
+        id: id.into(),
+        values,
+        metadata: json!({"userId": user, "projectId": "p"}),
+    };
+    store
+        .vectorize_upsert(vec![
+            vector("x", vec![1.0, 0.0], "alice"),
+            vector("y", vec![0.6, 0.8], "alice"),
+            vector("z", vec![1.0, 0.0], "bob"),
+        ])
+        .unwrap();
+    let filter = json!({"userId": "alice", "projectId": {"$eq": "p"}});
+    let ids: Vec<String> = store
+        .vectorize_query(&[1.0, 0.0], 5, &filter)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(ids, ["x", "y"]);
+    assert_eq!(store.vectors_written(), 3);
+    assert_eq!(store.vector_count().unwrap(), 3);
+}
