@@ -21,7 +21,7 @@
 #![deny(missing_docs)]
 
 pub mod ai;
-mod cache_entry;
+pub mod cache_entry;
 pub mod config;
 mod effect;
 pub mod error;
@@ -37,6 +37,7 @@ pub mod wire;
 #[cfg(feature = "component")]
 mod component;
 
+pub use cache_entry::CacheEntry;
 pub use config::{CacheScope, Config};
 pub use effect::{Effect, HostError, Match, Outcome, Reply, Response, Step, Vector};
 pub use error::{ChunkError, ConfigError, RequestError, RequestErrorKind};

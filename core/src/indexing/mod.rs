@@ -295,6 +295,7 @@ impl Indexing {
                     summary: summary.clone(),
                     embedding: embedding.clone(),
                     identity: self.identity.clone(),
+                    content_hash: self.chunks[content.chunk].content_hash.clone(),
                 };
                 batch.push(Effect::KvPut {
                     key: content.key.clone(),
@@ -432,8 +433,10 @@ impl Indexing {
             Purpose::CacheRead(group) => match kv_values(outcome, group.len()) {
                 Ok(values) => {
                     for (c, value) in group.into_iter().zip(values) {
-                        let entry = value
-                            .and_then(|v| CacheEntry::decode(&self.config, &self.identity, &v));
+                        let content_hash = &self.chunks[self.contents[c].chunk].content_hash;
+                        let entry = value.and_then(|v| {
+                            CacheEntry::decode(&self.config, &self.identity, content_hash, &v)
+                        });
                         if let Some(entry) = entry {
                             let content = &mut self.contents[c];
                             content.summary = Some(entry.summary);
