@@ -60,6 +60,12 @@ impl Ledger {
         }
     }
 
+    /// Whether this tenant ever sent a chunk with this hash.
+    pub fn sent_by(&self, user: &str, project: &str, hash: &str) -> bool {
+        self.sent
+            .contains_key(&(user.to_owned(), project.to_owned(), hash.to_owned()))
+    }
+
     /// Invariants (a), (b), (d) and (e) over the world.
     pub fn check_world(&self, world: &World, config: &Config) -> Vec<String> {
         let mut broken = Vec::new();
