@@ -9,6 +9,7 @@
 //! instance (jco in a Worker) creates it once.
 
 mod bindings;
+mod cache;
 pub mod imports;
 
 use std::sync::OnceLock;
@@ -40,8 +41,8 @@ pub static COMPONENT_BYTES: &[u8] = include_bytes!(env!("INDEX_SYNC_COMPONENT"))
 /// Where `build.rs` wrote the component.
 pub const COMPONENT_PATH: &str = env!("INDEX_SYNC_COMPONENT");
 
-/// The Wasmtime engine and the compiled component, made once per process: compiling is the
-/// slow part (Cranelift), instantiating is cheap.
+/// The Wasmtime engine and the compiled component, made once per process (and compiled once
+/// per build, see `cache`): compiling is the slow part, instantiating is cheap.
 pub fn compiled() -> Result<&'static (Engine, Component), String> {
     static COMPILED: OnceLock<Result<(Engine, Component), String>> = OnceLock::new();
     COMPILED
@@ -54,8 +55,7 @@ pub fn compiled() -> Result<&'static (Engine, Component), String> {
                 config.cranelift_opt_level(wasmtime::OptLevel::None);
             }
             let engine = Engine::new(&config).map_err(|e| format!("starting Wasmtime: {e:#}"))?;
-            let component = Component::new(&engine, COMPONENT_BYTES)
-                .map_err(|e| format!("compiling the component: {e:#}"))?;
+            let component = cache::load_or_compile(&engine, COMPONENT_BYTES)?;
             Ok((engine, component))
         })
         .as_ref()
