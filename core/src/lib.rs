@@ -26,7 +26,7 @@ pub mod config;
 mod effect;
 pub mod error;
 mod indexing;
-mod marker;
+pub mod marker;
 pub mod names;
 mod operation;
 mod request;

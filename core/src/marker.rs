@@ -16,15 +16,22 @@ pub fn marker_value(now: u64) -> String {
     serde_json::to_string(&MarkerValue { written_at: now }).unwrap_or_default()
 }
 
-/// Whether a marker read back as `value` must be rewritten at `now` to stay alive.
+/// The seed's marker value, still found in older data.
+pub const LEGACY_MARKER_VALUE: &str = "1";
+
+/// Reads a marker value at `now`: `Some(due)` for a marker, where `due` says it must be
+/// rewritten to stay alive; `None` for a value that is no marker.
 ///
-/// A marker is present whatever its value: a plain `"1"` from the seed's code, or any value
-/// another version wrote, counts as present and due, so it is rewritten in today's form.
-pub fn refresh_due(config: &Config, value: &str, now: u64) -> bool {
-    match serde_json::from_str::<MarkerValue>(value) {
-        Ok(marker) => now.saturating_sub(marker.written_at) >= config.marker_refresh_after(),
-        Err(_) => true,
+/// The seed's plain `"1"` counts as present and due, so it is rewritten in today's form.
+/// Any other value is not trusted as a marker: the chunk is "needed" again and indexing it
+/// (cheap, from the shared cache) rewrites the marker, so a stray value can never stand for
+/// a vector that does not exist (invariant 4).
+pub fn read_marker(config: &Config, value: &str, now: u64) -> Option<bool> {
+    if value == LEGACY_MARKER_VALUE {
+        return Some(true);
     }
+    let marker: MarkerValue = serde_json::from_str(value).ok()?;
+    Some(now.saturating_sub(marker.written_at) >= config.marker_refresh_after())
 }
 
 #[cfg(test)]
@@ -38,9 +45,14 @@ mod tests {
             ..Config::default()
         };
         let v = marker_value(10_000);
-        assert!(!refresh_due(&c, &v, 10_499));
-        assert!(refresh_due(&c, &v, 10_500));
-        assert!(refresh_due(&c, "1", 10_000));
-        assert!(refresh_due(&c, "{\"writtenAt\":\"soon\"}", 10_000));
+        assert_eq!(read_marker(&c, &v, 10_499), Some(false));
+        assert_eq!(read_marker(&c, &v, 10_500), Some(true));
+        assert_eq!(
+            read_marker(&c, "1", 10_000),
+            Some(true),
+            "the seed's markers"
+        );
+        assert_eq!(read_marker(&c, "{\"writtenAt\":\"soon\"}", 10_000), None);
+        assert_eq!(read_marker(&c, "true", 10_000), None);
     }
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::config::Config;
 use crate::effect::{Effect, Outcome, Reply, Response, Step};
-use crate::marker::{marker_value, refresh_due};
+use crate::marker::{marker_value, read_marker};
 use crate::names::marker_key;
 use crate::operation::{Budget, Procedure};
 use crate::request::CheckRequest;
@@ -149,10 +149,8 @@ impl Procedure for SyncCheck {
                 }
             };
             for (seen, value) in self.seen[start..end].iter_mut().zip(values) {
-                *seen = match value {
-                    Some(v) => Seen::Cached {
-                        due: refresh_due(&self.config, &v, self.now),
-                    },
+                *seen = match value.and_then(|v| read_marker(&self.config, &v, self.now)) {
+                    Some(due) => Seen::Cached { due },
                     None => Seen::Needed,
                 };
             }

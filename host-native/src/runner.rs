@@ -110,6 +110,15 @@ pub fn run(scenario: &Scenario, factory: &HostFactory<'_>) -> Verdict {
         match step {
             ScenarioStep::Advance(seconds) => world.advance(*seconds),
             ScenarioStep::FailNext { call, times, mode } => world.fail_next(call, *times, *mode),
+            ScenarioStep::KvPut {
+                key,
+                value,
+                ttl_seconds,
+            } => {
+                if let Err(e) = world.kv.put(key, value, *ttl_seconds, world.now) {
+                    failures.push(format!("step {n}: kvPut refused: {}", e.message));
+                }
+            }
             ScenarioStep::Request(request) => {
                 let kind = match request.kind() {
                     Ok(kind) => kind,

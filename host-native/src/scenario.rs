@@ -35,6 +35,16 @@ pub enum ScenarioStep {
     Request(RequestStep),
     /// Move the clock.
     Advance(u64),
+    /// Write a KV entry directly, as another version of the code or a person might (not
+    /// counted as a call). This host's addition, for values of a foreign shape.
+    KvPut {
+        /// Key.
+        key: String,
+        /// Value.
+        value: String,
+        /// Lifetime in seconds, if any.
+        ttl_seconds: Option<u64>,
+    },
     /// Make the next calls of a name fail.
     FailNext {
         /// Call name (`kv.get`, ...).
@@ -118,6 +128,15 @@ pub struct HasLacks {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct KvPutBody {
+    key: String,
+    value: String,
+    #[serde(default)]
+    ttl_seconds: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct FailNextBody {
     call: String,
     times: usize,
@@ -140,6 +159,14 @@ impl<'de> Deserialize<'de> for ScenarioStep {
                 .ok_or_else(|| D::Error::custom("advanceSeconds must be a whole number"))?;
             return Ok(ScenarioStep::Advance(seconds));
         }
+        if let Some(put) = value.get("kvPut") {
+            let p = KvPutBody::deserialize(put).map_err(D::Error::custom)?;
+            return Ok(ScenarioStep::KvPut {
+                key: p.key,
+                value: p.value,
+                ttl_seconds: p.ttl_seconds,
+            });
+        }
         if let Some(fail) = value.get("failNext") {
             let f = FailNextBody::deserialize(fail).map_err(D::Error::custom)?;
             let mode = match f.mode.as_deref() {
@@ -156,7 +183,7 @@ impl<'de> Deserialize<'de> for ScenarioStep {
             });
         }
         Err(D::Error::custom(
-            "a step needs `request`, `advanceSeconds` or `failNext`",
+            "a step needs `request`, `advanceSeconds`, `failNext` or `kvPut`",
         ))
     }
 }

@@ -246,3 +246,51 @@ fn engine_refuses_configs_the_platform_would_refuse() {
         assert!(refused.is_err(), "{bad} was accepted");
     }
 }
+
+#[test]
+fn a_genuine_cache_entry_is_served_and_one_filed_under_another_code_is_not() {
+    let config = Config::default();
+    let planted = |content_hash: &str| {
+        json!({
+            "summary": "Summary: planted",
+            "embedding": vec![0.5; 768],
+            "identity": config.cache_identity(),
+            "contentHash": content_hash,
+        })
+        .to_string()
+    };
+    let (a, b) = ("fn a() {}", "fn b() {}");
+    let mut world = World::new();
+    world
+        .kv
+        .put(
+            &cache_key(&config, "u", &sha256_hex(a)),
+            &planted(&sha256_hex(a)),
+            None,
+            world.now,
+        )
+        .expect("a put");
+    world
+        .kv
+        .put(
+            &cache_key(&config, "u", &sha256_hex(b)),
+            &planted(&sha256_hex(a)),
+            None,
+            world.now,
+        )
+        .expect("a put");
+    let mut engine = host(json!({}));
+    let body = |code: &str| json!({"projectId": "p", "chunks": [{"hash": code, "code": code, "filePath": "f.rs"}]});
+    serve(&mut engine, &mut world, RequestKind::Init, "u", body(a));
+    assert_eq!(
+        calls(&world, "ai.run"),
+        0,
+        "an entry in the engine's own form is served"
+    );
+    serve(&mut engine, &mut world, RequestKind::Init, "u", body(b));
+    assert_eq!(
+        calls(&world, "ai.run"),
+        2,
+        "an entry made from other code is a miss"
+    );
+}

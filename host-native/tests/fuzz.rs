@@ -6,6 +6,7 @@
 //! `cargo test` runs a short loop; for a long run:
 //! `INDEX_SYNC_FUZZ_EXECS=1000000 cargo test --release -p index-sync-native --test fuzz -- --nocapture`
 
+use index_sync_core::marker::read_marker;
 use index_sync_core::names::{cache_key, marker_key, sha256_hex};
 use index_sync_core::wire::outcomes_from_json;
 use index_sync_core::{CacheEntry, Config, Effect, Engine, RequestKind};
@@ -306,15 +307,18 @@ fn values_read_back_from_kv_never_panic_nor_serve_foreign_data() {
         );
         let r = host.serve(&mut world, RequestKind::Init, "u", init.as_bytes());
         assert_eq!(r.status, 200, "exec {i}");
-        // A foreign marker counts as present (the chunk is skipped). A cache value is served
-        // only when it is an entry of this config for this very code; anything else is a
-        // miss, recomputed and overwritten, so the invariants hold. (An entry forged with
-        // the right identity and content hash is not detectable without redoing the work:
-        // whoever can write KV owns the index.)
-        let genuine =
+        // A value that is no marker of ours (nor the seed's "1") counts as absent, and a
+        // cache value is served only when it is an entry of this config for this very code;
+        // anything else is a miss, recomputed and overwritten, so the invariants hold. (A
+        // marker or entry forged in the right form is not detectable without redoing the
+        // work: whoever can write KV owns the index.)
+        let genuine = if key == &cache {
             CacheEntry::decode(&config, &config.cache_identity(), &sha256_hex(code), &value)
-                .is_some();
-        if key == &cache && !genuine {
+                .is_some()
+        } else {
+            read_marker(&config, &value, world.now).is_some()
+        };
+        if !genuine {
             let broken = ledger.check_world(&world, &config);
             assert!(broken.is_empty(), "exec {i} with {value:?}: {broken:?}");
         }

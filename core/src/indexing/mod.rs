@@ -23,7 +23,7 @@ use crate::cache_entry::CacheEntry;
 use crate::config::Config;
 use crate::effect::{Effect, HostError, Outcome, Reply, Response, Step};
 use crate::error::ChunkError;
-use crate::marker::{marker_value, refresh_due};
+use crate::marker::{marker_value, read_marker};
 use crate::names::{cache_key, marker_key};
 use crate::operation::{Budget, Procedure};
 use crate::request::{Chunk, IndexRequest, Tenant};
@@ -417,8 +417,9 @@ impl Indexing {
             Purpose::MarkerRead(range) => match kv_values(outcome, range.len()) {
                 Ok(values) => {
                     for (i, value) in range.zip(values) {
-                        if let Some(v) = value {
-                            let due = refresh_due(&self.config, &v, self.now);
+                        if let Some(due) =
+                            value.and_then(|v| read_marker(&self.config, &v, self.now))
+                        {
                             self.status[i] = Status::Cached { due };
                         }
                     }
