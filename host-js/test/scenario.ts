@@ -25,6 +25,8 @@ interface RequestStep {
 type ScenarioStep =
   | RequestStep
   | { advanceSeconds: number }
+  /** The native host's addition: a KV entry written directly, not counted as a call. */
+  | { kvPut: { key: string; value: string; ttlSeconds?: number } }
   | { failNext: { call: string; times: number; mode?: FaultMode } };
 
 interface HasLacks {
@@ -51,6 +53,12 @@ export async function runScenario(scenario: Scenario, namespace: KVNamespace): P
       world.advance(step.advanceSeconds);
     } else if ("failNext" in step) {
       world.ledger.failNext(step.failNext.call, step.failNext.times, step.failNext.mode);
+    } else if ("kvPut" in step) {
+      const { key, value, ttlSeconds } = step.kvPut;
+      const options = ttlSeconds === undefined ? {} : { expirationTtl: ttlSeconds };
+      await world.kv.write(key, value, options).catch((e: unknown) => failures.push(`step ${n}: kvPut refused: ${String(e)}`));
+    } else if (!("request" in step)) {
+      failures.push(`step ${n}: a step needs request, advanceSeconds, failNext or kvPut`);
     } else {
       const before = world.ledger.snapshot();
       const body = step.rawBody ?? JSON.stringify(step.body ?? null);

@@ -32,11 +32,14 @@ export class ExpiringKv implements KvBinding {
   }
 
   put(key: string, value: string, options?: KVNamespacePutOptions): Promise<void> {
-    return this.ledger.call("kv.put", async () => {
-      const ttl = options?.expirationTtl;
-      const metadata: ExpiryMetadata = ttl === undefined ? {} : { expiresAt: this.ledger.now + ttl };
-      await this.namespace.put(key, value, { ...options, metadata });
-    });
+    return this.ledger.call("kv.put", () => this.write(key, value, options));
+  }
+
+  /** A write from outside the engine (a scenario's `kvPut` step): not counted, no fault. */
+  async write(key: string, value: string, options?: KVNamespacePutOptions): Promise<void> {
+    const ttl = options?.expirationTtl;
+    const metadata: ExpiryMetadata = ttl === undefined ? {} : { expiresAt: this.ledger.now + ttl };
+    await this.namespace.put(key, value, { ...options, metadata });
   }
 
   /** Whether `key` holds a live entry at the fake clock (for `final.kv`; not counted). */
