@@ -1,0 +1,214 @@
+//! What each stage of indexing asks of the host: the batches, sized to the platform's limits
+//! and to the invocation's budget.
+
+use super::*;
+
+impl Indexing {
+    /// Step 1: read this tenant's markers in bulk.
+    pub(super) fn read_markers(&mut self, budget: &Budget) -> Vec<Effect> {
+        let size = self.config.kv_bulk_get_size;
+        let readable = budget.kv().saturating_mul(size).min(self.chunks.len());
+        self.defer_open(readable..self.chunks.len());
+        let mut batch = Vec::new();
+        for start in (0..readable).step_by(size) {
+            let range = start..(start + size).min(readable);
+            batch.push(Effect::KvGet {
+                keys: self.markers[range.clone()].to_vec(),
+            });
+            self.awaiting.push(Purpose::MarkerRead(range));
+        }
+        batch
+    }
+
+    /// Step 2: read the shared cache for the open chunks that could fit the budget.
+    pub(super) fn read_cache(&mut self, budget: &Budget) -> Vec<Effect> {
+        let open: Vec<usize> = self.open().collect();
+        let mut looked_up = vec![false; self.contents.len()];
+        let fits = fitting(&self.config, budget, &open, |cost, &i| {
+            cost.chunks += 1;
+            let c = self.content_of[i];
+            if !looked_up[c] {
+                looked_up[c] = true;
+                cost.lookups += 1;
+            }
+        });
+        self.defer_open(open[fits..].to_vec());
+        let wanted: Vec<usize> = {
+            let mut seen = vec![false; self.contents.len()];
+            open[..fits]
+                .iter()
+                .map(|&i| self.content_of[i])
+                .filter(|&c| !std::mem::replace(&mut seen[c], true))
+                .collect()
+        };
+        let mut batch = Vec::new();
+        for group in wanted.chunks(self.config.kv_bulk_get_size) {
+            batch.push(Effect::KvGet {
+                keys: group
+                    .iter()
+                    .map(|&c| self.contents[c].key.clone())
+                    .collect(),
+            });
+            self.awaiting.push(Purpose::CacheRead(group.to_vec()));
+        }
+        batch
+    }
+
+    /// Step 3: with the cache read, admit open chunks in order while the exact cost fits.
+    pub(super) fn plan(&mut self, budget: &Budget) {
+        self.fail_chunks_of_failed_contents();
+        let open: Vec<usize> = self.open().collect();
+        let mut counted = vec![false; self.contents.len()];
+        let contents = &self.contents;
+        let fits = fitting(&self.config, budget, &open, |cost, &i| {
+            cost.chunks += 1;
+            let c = self.content_of[i];
+            if contents[c].embedding.is_none() && !counted[c] {
+                counted[c] = true;
+                cost.new_contents += 1;
+            }
+        });
+        for &i in &open[..fits] {
+            self.status[i] = Status::Planned;
+            let content = &mut self.contents[self.content_of[i]];
+            content.planned |= content.embedding.is_none();
+        }
+        self.defer_open(open[fits..].to_vec());
+    }
+
+    /// Step 4a: the next few summary calls.
+    pub(super) fn ask_summaries(&mut self) -> Vec<Effect> {
+        let next: Vec<usize> = (0..self.contents.len())
+            .filter(|&c| {
+                let content = &self.contents[c];
+                content.planned && !content.asked && content.failed.is_none()
+            })
+            .take(self.config.summary_concurrency)
+            .collect();
+        next.into_iter()
+            .map(|c| {
+                self.contents[c].asked = true;
+                self.awaiting.push(Purpose::Summary(c));
+                summary_call(&self.config, &self.chunks[self.contents[c].chunk].code)
+            })
+            .collect()
+    }
+
+    /// Step 4b: embeddings of every summarised content, in batches.
+    pub(super) fn ask_embeddings(&mut self) -> Vec<Effect> {
+        let ready: Vec<usize> = (0..self.contents.len())
+            .filter(|&c| {
+                let content = &self.contents[c];
+                content.summary.is_some() && content.embedding.is_none() && content.failed.is_none()
+            })
+            .collect();
+        let mut batch = Vec::new();
+        for group in ready.chunks(self.config.embedding_batch_size) {
+            let texts = group
+                .iter()
+                .map(|&c| {
+                    let content = &self.contents[c];
+                    embedding_text(
+                        content.summary.as_deref().unwrap_or_default(),
+                        &self.chunks[content.chunk].code,
+                    )
+                })
+                .collect();
+            batch.push(embedding_call(&self.config, texts));
+            self.awaiting.push(Purpose::Embedding(group.to_vec()));
+        }
+        batch
+    }
+
+    /// Step 5: new cache entries, and the tenant's vectors in batches.
+    pub(super) fn store(&mut self) -> Vec<Effect> {
+        self.fail_chunks_of_failed_contents();
+        let mut batch = Vec::new();
+        for content in &self.contents {
+            if let (false, Some(summary), Some(embedding)) =
+                (content.from_cache, &content.summary, &content.embedding)
+            {
+                let entry = CacheEntry {
+                    summary: summary.clone(),
+                    embedding: embedding.clone(),
+                    identity: self.identity.clone(),
+                    content_hash: self.chunks[content.chunk].content_hash.clone(),
+                };
+                batch.push(Effect::KvPut {
+                    key: content.key.clone(),
+                    value: entry.encode(),
+                    ttl_seconds: self.config.cache_ttl_seconds,
+                });
+                self.awaiting.push(Purpose::CacheWrite);
+            }
+        }
+        let planned: Vec<usize> = (0..self.chunks.len())
+            .filter(|&i| self.status[i] == Status::Planned)
+            .collect();
+        for group in planned.chunks(self.config.upsert_batch_size) {
+            let vectors = group
+                .iter()
+                .map(|&i| {
+                    let content = &self.contents[self.content_of[i]];
+                    vector::tenant_vector(
+                        &self.config,
+                        &self.tenant,
+                        &self.chunks[i],
+                        content.summary.as_deref().unwrap_or_default(),
+                        content.embedding.as_deref().unwrap_or_default(),
+                    )
+                })
+                .collect();
+            batch.push(Effect::VectorizeUpsert { vectors });
+            self.awaiting.push(Purpose::Upsert(group.to_vec()));
+        }
+        batch
+    }
+
+    /// Step 6: a marker for each upserted vector.
+    pub(super) fn write_markers(&mut self) -> Vec<Effect> {
+        self.marker_puts(|s| *s == Status::Upserted, usize::MAX, Purpose::MarkerWrite)
+    }
+
+    /// Step 7b: rewrite due markers of chunks the tenant already had, with the budget left.
+    pub(super) fn refresh_markers(&mut self, budget: &Budget) -> Vec<Effect> {
+        self.marker_puts(
+            |s| *s == Status::Cached { due: true },
+            budget.kv(),
+            |_| Purpose::Refresh,
+        )
+    }
+
+    pub(super) fn marker_puts(
+        &mut self,
+        which: impl Fn(&Status) -> bool,
+        limit: usize,
+        purpose: impl Fn(usize) -> Purpose,
+    ) -> Vec<Effect> {
+        let chosen: Vec<usize> = (0..self.chunks.len())
+            .filter(|&i| which(&self.status[i]))
+            .take(limit)
+            .collect();
+        chosen
+            .into_iter()
+            .map(|i| {
+                self.awaiting.push(purpose(i));
+                Effect::KvPut {
+                    key: self.markers[i].clone(),
+                    value: marker_value(self.now),
+                    ttl_seconds: Some(self.config.marker_ttl_seconds),
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn fail_chunks_of_failed_contents(&mut self) {
+        for i in 0..self.chunks.len() {
+            if let Some(error) = &self.contents[self.content_of[i]].failed
+                && matches!(self.status[i], Status::Open | Status::Planned)
+            {
+                self.status[i] = Status::Failed(error.clone());
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! What indexing makes of each outcome: a failure marks only the chunks it touches.
+
+use super::*;
+
+impl Indexing {
+    pub(super) fn fail_content(&mut self, c: usize, code: &'static str, message: String) {
+        self.contents[c].failed = Some(ChunkError::new(code, message));
+    }
+
+    pub(super) fn handle_one(&mut self, purpose: Purpose, outcome: Outcome) {
+        match purpose {
+            Purpose::MarkerRead(range) => match kv_values(outcome, range.len()) {
+                Ok(values) => {
+                    for (i, value) in range.zip(values) {
+                        if let Some(due) =
+                            value.and_then(|v| read_marker(&self.config, &v, self.now))
+                        {
+                            self.status[i] = Status::Cached { due };
+                        }
+                    }
+                }
+                Err(e) => {
+                    for i in range {
+                        self.status[i] =
+                            Status::Failed(ChunkError::new(ChunkError::KV_READ, e.message.clone()));
+                    }
+                }
+            },
+            Purpose::CacheRead(group) => match kv_values(outcome, group.len()) {
+                Ok(values) => {
+                    for (c, value) in group.into_iter().zip(values) {
+                        let content_hash = &self.chunks[self.contents[c].chunk].content_hash;
+                        let entry = value.and_then(|v| {
+                            CacheEntry::decode(&self.config, &self.identity, content_hash, &v)
+                        });
+                        if let Some(entry) = entry {
+                            let content = &mut self.contents[c];
+                            content.summary = Some(entry.summary);
+                            content.embedding = Some(entry.embedding);
+                            content.from_cache = true;
+                        }
+                    }
+                }
+                Err(e) => {
+                    for c in group {
+                        self.fail_content(c, ChunkError::KV_READ, e.message.clone());
+                    }
+                }
+            },
+            Purpose::Summary(c) => {
+                match ai_output(outcome).and_then(|o| read_summary(&self.config, &o)) {
+                    Ok(summary) => self.contents[c].summary = Some(summary),
+                    Err(message) => self.fail_content(c, ChunkError::AI, message),
+                }
+            }
+            Purpose::Embedding(group) => {
+                let read =
+                    ai_output(outcome).and_then(|o| read_embeddings(&self.config, &o, group.len()));
+                match read {
+                    Ok(embeddings) => {
+                        for (c, embedding) in group.into_iter().zip(embeddings) {
+                            self.contents[c].embedding = Some(embedding);
+                        }
+                    }
+                    Err(message) => {
+                        for c in group {
+                            self.fail_content(c, ChunkError::AI, message.clone());
+                        }
+                    }
+                }
+            }
+            // A lost cache write costs a later AI call, not a chunk: the vector is still
+            // upserted with the embedding in hand.
+            Purpose::CacheWrite | Purpose::Refresh => {}
+            Purpose::Upsert(group) => {
+                let next = match outcome {
+                    Ok(Reply::VectorizeUpsert) => Status::Upserted,
+                    other => Status::Failed(ChunkError::new(ChunkError::VECTORIZE, failure(other))),
+                };
+                for i in group {
+                    self.status[i] = next.clone();
+                }
+            }
+            Purpose::MarkerWrite(i) => {
+                self.status[i] = match outcome {
+                    Ok(Reply::KvPut) => Status::Indexed,
+                    other => Status::Failed(ChunkError::new(ChunkError::KV_WRITE, failure(other))),
+                };
+            }
+        }
+    }
+}
+
+/// The values of a bulk read of `count` keys, or why there are none.
+fn kv_values(outcome: Outcome, count: usize) -> Result<Vec<Option<String>>, HostError> {
+    match outcome {
+        Ok(Reply::KvGet { values }) if values.len() == count => Ok(values),
+        Ok(_) => Err(HostError::new(
+            "protocol",
+            "the host answered a KV read with something else",
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+fn ai_output(outcome: Outcome) -> Result<serde_json::Value, String> {
+    match outcome {
+        Ok(Reply::AiRun { output }) => Ok(output),
+        other => Err(failure(other)),
+    }
+}
+
+/// The message of a failed outcome, or of an answer of the wrong kind.
+fn failure(outcome: Outcome) -> String {
+    match outcome {
+        Err(e) => format!("{}: {}", e.code, e.message),
+        Ok(_) => "protocol: the host answered with a reply of another kind".into(),
+    }
+}
