@@ -6,7 +6,8 @@
 //! library for WASI imports `wasi:cli`, `wasi:io` and friends, and this component must
 //! import nothing but `index-sync:engine/*`.
 //!
-//! The component's path is handed to the crate as `INDEX_SYNC_COMPONENT`.
+//! The component's path (in OUT_DIR) is handed to the crate as `INDEX_SYNC_COMPONENT`; a
+//! copy lands in `<target>/component-build/index_sync_engine.component.wasm`.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,9 @@ use std::process::Command;
 
 /// The target the engine is compiled for: no WASI, so no WASI imports.
 const TARGET: &str = "wasm32-unknown-unknown";
+
+/// The component's file name, in OUT_DIR and in `<target>/component-build`.
+const COMPONENT_FILE: &str = "index_sync_engine.component.wasm";
 
 fn main() {
     let manifest_dir =
@@ -33,8 +37,13 @@ fn main() {
     }
     let target_dir = workspace_target_dir(&root).join("component-build");
     let module = build_module(&root, &target_dir);
-    let component = target_dir.join("index_sync_engine.component.wasm");
+    // The crate embeds the copy in OUT_DIR, which cargo owns: deleting the inner target
+    // directory cannot leave the crate pointing at a missing file. The copy beside the
+    // inner build is for people and other hosts (jco, ...).
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let component = out_dir.join(COMPONENT_FILE);
     encode_component(&module, &component);
+    std::fs::copy(&component, target_dir.join(COMPONENT_FILE)).expect("copying the component");
     println!(
         "cargo:rustc-env=INDEX_SYNC_COMPONENT={}",
         component.display()
