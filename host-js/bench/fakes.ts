@@ -1,0 +1,124 @@
+/**
+ * The fake world for Node (tests/README.md, "The fakes, exactly"), in memory: the tests'
+ * workerd-backed KV cannot run here, so KV and Vectorize are plain maps; AI is the tests'
+ * own fake. Every call is counted by the tests' `CallLedger`, and the time spent inside the
+ * fakes is kept apart, so a host's own time is its request time minus `ioMs`.
+ *
+ * Vectorize here accepts ids over 64 bytes (real Vectorize refuses them: code 40008) and
+ * counts them instead, so the seed's algorithm runs to the end and its calls can be counted.
+ */
+import type { AiBinding, KvBinding, VectorizeBinding } from "../ts/bindings.js";
+import { FakeAi } from "../test/fakes/ai.js";
+import { CallLedger, SCENARIO_EPOCH } from "../test/fakes/world.js";
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+const MAX_BULK_KEYS = 100;
+const MIN_TTL = 60;
+const MAX_ID_BYTES = 64;
+const utf8 = new TextEncoder();
+
+/** KV, AI and Vectorize in memory, with counters and a stopwatch. */
+export class World {
+  readonly ledger = new CallLedger();
+  readonly kvEntries = new Map<string, Entry>();
+  readonly vectors = new Map<string, { values: Float32Array; metadata: unknown }>();
+  /** Upserted ids over Vectorize's 64 bytes. */
+  longIds = 0;
+  /** Milliseconds spent inside the fakes. */
+  ioMs = 0;
+  private readonly fakeAi = new FakeAi(this.ledger);
+
+  constructor() {
+    this.ledger.now = SCENARIO_EPOCH;
+  }
+
+  get now(): number {
+    return this.ledger.now;
+  }
+
+  advance(seconds: number): void {
+    this.ledger.now += seconds;
+  }
+
+  /** Calls so far, by name. */
+  calls(): Map<string, number> {
+    return this.ledger.snapshot();
+  }
+
+  /** A copy of the entries, vectors and clock, with no calls counted yet. */
+  clone(): World {
+    const copy = new World();
+    copy.ledger.now = this.ledger.now;
+    for (const [k, v] of this.kvEntries) copy.kvEntries.set(k, v);
+    for (const [k, v] of this.vectors) copy.vectors.set(k, v);
+    return copy;
+  }
+
+  /** A KV write from outside (preparing a world): not counted. */
+  write(key: string, value: string, ttl?: number): void {
+    this.kvEntries.set(key, { value, expiresAt: ttl === undefined ? Infinity : this.now + ttl });
+  }
+
+  private read(key: string): string | null {
+    const entry = this.kvEntries.get(key);
+    return entry !== undefined && entry.expiresAt > this.now ? entry.value : null;
+  }
+
+  private timed<T>(run: () => T): T {
+    const start = performance.now();
+    try {
+      return run();
+    } finally {
+      this.ioMs += performance.now() - start;
+    }
+  }
+
+  /** The bindings, as a Worker's `env` gives them. `get` takes one key or up to 100. */
+  bindings(): { kv: KvBinding & SingleGet; ai: AiBinding; vectorize: VectorizeBinding } {
+    const kv = {
+      get: ((keys: string | string[]) =>
+        this.timed(() =>
+          this.ledger.call("kv.get", async () => {
+            if (typeof keys === "string") return this.read(keys);
+            if (keys.length > MAX_BULK_KEYS) throw new Error(`bulk get of ${keys.length} keys`);
+            return new Map(keys.map((k) => [k, this.read(k)]));
+          }),
+        )) as KvBinding["get"] & SingleGet["get"],
+      put: (key: string, value: string, options?: { expirationTtl?: number }) =>
+        this.timed(() =>
+          this.ledger.call("kv.put", async () => {
+            const ttl = options?.expirationTtl;
+            if (ttl !== undefined && ttl < MIN_TTL) throw new Error(`expirationTtl ${ttl} under 60`);
+            this.write(key, value, ttl);
+          }),
+        ),
+    };
+    const ai: AiBinding = {
+      run: (model, input) => this.timed(() => this.fakeAi.run(model, input)),
+    };
+    const vectorize = {
+      upsert: (vectors: VectorizeVector[]) =>
+        this.timed(() =>
+          this.ledger.call("vectorize.upsert", async () => {
+            if (vectors.length > 1000) throw new Error(`${vectors.length} vectors in one upsert`);
+            for (const { id, values, metadata } of vectors) {
+              if (utf8.encode(id).length > MAX_ID_BYTES) this.longIds++;
+              this.vectors.set(id, { values: Float32Array.from(values), metadata });
+            }
+            return { mutationId: "m" };
+          }),
+        ),
+      query: () => this.timed(() => this.ledger.call("vectorize.query", async () => ({ matches: [], count: 0 }))),
+    } as VectorizeBinding;
+    return { kv, ai, vectorize };
+  }
+}
+
+/** The single-key `get` the seed's Worker code uses. */
+export interface SingleGet {
+  get(key: string): Promise<string | null>;
+}

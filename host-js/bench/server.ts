@@ -1,0 +1,38 @@
+/**
+ * What a client talks to: the engine behind the package's driver, or the seed's algorithm.
+ * One call is one Worker invocation.
+ */
+import { drive } from "../ts/driver.js";
+import type { Bindings } from "../ts/bindings.js";
+import type { Operation } from "../ts/engine.js";
+import type { JsonValue } from "../ts/wire.js";
+
+/** An HTTP-shaped answer. */
+export interface Answer {
+  status: number;
+  body: JsonValue;
+}
+
+/** The two requests the workloads send; `body` is the request's JSON text. */
+export interface Server {
+  init(body: string, userId: string): Promise<Answer>;
+  sync(body: string, userId: string): Promise<Answer>;
+}
+
+/** The parts of the wasm-bindgen module (`pkg/index_sync_js.js`) the bench uses. */
+export interface EnginePkg {
+  initSync(options: { module: WebAssembly.Module }): unknown;
+  Indexer: new (configJson: string) => {
+    start(kind: string, userId: string, body: string | Uint8Array, nowSeconds: number): Operation;
+  };
+}
+
+/** The engine as `createIndexer` runs it: `start`, then the package's own `drive` loop
+ * (JSON steps out of wasm, JSON outcomes back in), refreshes awaited before the answer. */
+export function engineServer(pkg: EnginePkg, configJson: string, bindings: Bindings, now: () => number): Server {
+  const indexer = new pkg.Indexer(configJson);
+  return {
+    init: (body, userId) => drive(indexer.start("init", userId, body, now()), bindings),
+    sync: (body, userId) => drive(indexer.start("sync", userId, body, now()), bindings),
+  };
+}
