@@ -243,7 +243,7 @@ fn configs_never_panic() {
         seed.clone(),
         br#"{"markerTtlSeconds": 60, "cacheScope": "user"}"#.to_vec(),
     ];
-    let mut rng = Rng(0xc0f1_9);
+    let mut rng = Rng(0x000c_0f19);
     let n = execs(20_000);
     let mut accepted = 0;
     for _ in 0..n {
@@ -276,7 +276,7 @@ fn values_read_back_from_kv_never_panic_nor_serve_foreign_data() {
         b"1".to_vec(),
         good_entry.into_bytes(),
     ];
-    let mut rng = Rng(0x5eed_4b);
+    let mut rng = Rng(0x005e_ed4b);
     let n = execs(2_000);
     let mut host = EngineHost::from_json("{}").expect("config");
     let init =
