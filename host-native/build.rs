@@ -104,8 +104,8 @@ fn build_module(root: &Path, target_dir: &Path) -> PathBuf {
         .expect("running cargo for the engine component");
     if !status.success() {
         panic!(
-            "building the engine for {TARGET} failed ({status}); \
-             is the target installed? `rustup target add {TARGET}`"
+            "building the engine for {TARGET} failed ({status}): the compiler's messages are \
+             above; if they say the target is missing, `rustup target add {TARGET}`"
         );
     }
     target_dir
