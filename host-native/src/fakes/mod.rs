@@ -9,7 +9,9 @@ pub mod vectorize;
 
 use std::collections::BTreeMap;
 
-use index_sync_core::{Effect, HostError, Match, Outcome, Reply, Vector};
+use index_sync_core::{Effect, HostError, Match, Outcome, Vector};
+
+use crate::backend::Backend;
 use serde_json::Value;
 
 pub use kv::FakeKv;
@@ -190,30 +192,8 @@ impl World {
         })
     }
 
-    /// Performs one engine effect.
+    /// Performs one engine effect (the same dispatch every [`Backend`] has).
     pub fn perform(&mut self, effect: Effect) -> Outcome {
-        match effect {
-            Effect::KvGet { keys } => self.kv_get(&keys).map(|values| Reply::KvGet { values }),
-            Effect::KvPut {
-                key,
-                value,
-                ttl_seconds,
-            } => self
-                .kv_put(&key, &value, ttl_seconds)
-                .map(|()| Reply::KvPut),
-            Effect::AiRun { model, input } => self
-                .ai_run(&model, &input)
-                .map(|output| Reply::AiRun { output }),
-            Effect::VectorizeUpsert { vectors } => self
-                .vectorize_upsert(vectors)
-                .map(|()| Reply::VectorizeUpsert),
-            Effect::VectorizeQuery {
-                vector,
-                top_k,
-                filter,
-            } => self
-                .vectorize_query(&vector, top_k, &filter)
-                .map(|matches| Reply::VectorizeQuery { matches }),
-        }
+        Backend::perform(self, effect)
     }
 }
