@@ -38,7 +38,8 @@ const n = (calls: Calls, name: string) => calls[name] ?? 0;
 const kvOps = (c: Calls) => n(c, "kv.get") + n(c, "kv.put");
 const fmt = (v: number) => v.toLocaleString("en-US");
 const us = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
-const same = (a: Calls, b: Calls) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+const nonzero = (c: Calls) => JSON.stringify(Object.entries(c).filter(([, v]) => v > 0).sort());
+const same = (a: Calls, b: Calls) => nonzero(a) === nonzero(b);
 
 function machine(): string {
   const cpu = readFileSync("/proc/cpuinfo", "utf8");
@@ -110,7 +111,7 @@ function targets(node: Node, rust: Rust | undefined): string[] {
     const w2 = find(all, "W2", "wasm-bindgen", budget);
     row(
       `W2 (${budget}): ≤ 1,010 AI calls, 1 Vectorize call`,
-      w2 ? `${fmt(n(w2.calls, "ai.run"))} AI, ${n(w2.calls, "vectorize.upsert")} upserts, ${w2.invocations} invocations` : "",
+      w2 ? `${fmt(n(w2.calls, "ai.run"))} AI, ${n(w2.calls, "vectorize.upsert")} upsert(s), ${w2.invocations} invocation(s)` : "",
       w2 && n(w2.calls, "ai.run") <= 1010 && n(w2.calls, "vectorize.upsert") <= 1,
     );
   }
