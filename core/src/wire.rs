@@ -8,19 +8,30 @@
 //!   array of string-or-null; kvPut and vectorizeUpsert, anything; aiRun, the model's JSON
 //!   output; vectorizeQuery, `{"matches": [{"id", "score", "metadata"}]}`.
 
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use crate::effect::{Effect, HostError, Match, Outcome, Reply, Step};
+use crate::effect::{Effect, HostError, Match, Outcome, Reply, Response, Step};
 
-/// A step as JSON text.
+/// A step as it goes out: `{"io": [...]}`, `{"respond": {...}}` or `{"done": true}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+enum WireStep<'a> {
+    Io(&'a [Effect]),
+    Respond(&'a Response),
+    Done(bool),
+}
+
+/// A step as JSON text, written straight from the step: no `Value` tree in between, and
+/// floats in their shortest `f32` form.
 pub fn step_to_json(step: &Step) -> String {
-    let value = match step {
-        Step::Io(batch) => json!({ "io": batch }),
-        Step::Respond(response) => json!({ "respond": response }),
-        Step::Done => json!({ "done": true }),
+    let wire = match step {
+        Step::Io(batch) => WireStep::Io(batch),
+        Step::Respond(response) => WireStep::Respond(response),
+        Step::Done => WireStep::Done(true),
     };
-    value.to_string()
+    // Serializing these types cannot fail: every map key is a string.
+    serde_json::to_string(&wire).unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -70,6 +81,7 @@ fn outcome_for(effect: &Effect, raw: Value) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn outcomes_round_trip_by_effect_kind() {
@@ -111,7 +123,7 @@ mod tests {
         }]);
         assert_eq!(
             step_to_json(&step),
-            r#"{"io":[{"key":"k","kind":"kvPut","ttlSeconds":60,"value":"v"}]}"#
+            r#"{"io":[{"kind":"kvPut","key":"k","value":"v","ttlSeconds":60}]}"#
         );
     }
 }
