@@ -14,7 +14,7 @@
 use serde_json::Value;
 
 use crate::{
-    Config, Effect, Engine, HostError, Match, Outcome, Reply, RequestKind, Response, Step, Vector,
+    Config, Effect, Engine, HostError, Match, Outcome, Reply, RequestKind, Response, Vector,
 };
 
 wit_bindgen::generate!({
@@ -91,19 +91,7 @@ impl Indexer {
         body: &[u8],
         now: u64,
     ) -> Result<operations::Response, operations::Response> {
-        let mut op = self.engine.start(kind, user, body, now);
-        let mut response = None;
-        loop {
-            match op.poll() {
-                Step::Io(batch) => op.handle(batch.into_iter().map(perform).collect()),
-                Step::Respond(r) => response = Some(r),
-                Step::Done => break,
-            }
-        }
-        let response = response.unwrap_or_else(|| Response {
-            status: 500,
-            body: serde_json::json!({"error": {"code": "no_response", "message": "the operation ended without a response"}}),
-        });
+        let response = self.engine.start(kind, user, body, now).run_to_end(perform);
         let failed = response.status >= FIRST_ERROR_STATUS;
         let response = to_wit(response);
         if failed { Err(response) } else { Ok(response) }

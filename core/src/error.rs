@@ -45,6 +45,8 @@ pub enum RequestErrorKind {
     BudgetSpent,
     /// The engine's configuration is invalid; no request can be served.
     InvalidConfig,
+    /// An operation ended without a response (a defect, never expected).
+    NoResponse,
 }
 
 impl RequestErrorKind {
@@ -67,6 +69,7 @@ impl RequestErrorKind {
             VectorizeUnavailable => "vectorize_unavailable",
             BudgetSpent => "budget_spent",
             InvalidConfig => "invalid_config",
+            NoResponse => "no_response",
         }
     }
 
@@ -78,7 +81,7 @@ impl RequestErrorKind {
             UserMismatch => 403,
             BodyTooLarge | TooManyChunks | FieldTooLarge => 413,
             AiUnavailable | VectorizeUnavailable | BudgetSpent => 503,
-            InvalidConfig => 500,
+            InvalidConfig | NoResponse => 500,
             InvalidJson | InvalidBody | InvalidPhase | InvalidId | DuplicateHash | InvalidQuery => {
                 400
             }

@@ -177,6 +177,33 @@ impl Operation {
         step
     }
 
+    /// Drives the operation to its end with a synchronous host: `perform` carries out one
+    /// effect. The work after the response (marker refreshes) is done too. For hosts with
+    /// blocking calls (the component guest, native runners); an async host polls itself.
+    pub fn run_to_end(mut self, mut perform: impl FnMut(Effect) -> Outcome) -> Response {
+        let mut response = None;
+        loop {
+            match self.poll() {
+                Step::Io(batch) => {
+                    let outcomes = batch.into_iter().map(&mut perform).collect();
+                    self.handle(outcomes);
+                }
+                Step::Respond(r) => response = Some(r),
+                Step::Done => break,
+            }
+        }
+        response.unwrap_or_else(|| {
+            let error = RequestError::new(
+                crate::error::RequestErrorKind::NoResponse,
+                "the operation ended without a response",
+            );
+            Response {
+                status: error.status(),
+                body: error.to_body(),
+            }
+        })
+    }
+
     /// The outcomes of the last `Io` batch, one per effect, in order. Missing outcomes count
     /// as failed calls; extra ones are ignored.
     pub fn handle(&mut self, mut outcomes: Vec<Outcome>) {

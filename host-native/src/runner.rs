@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use index_sync_core::{Config, ConfigError, Engine, RequestKind, Response, Step};
+use index_sync_core::{Config, ConfigError, Engine, RequestKind, Response};
 use serde_json::Value;
 
 use crate::fakes::World;
@@ -36,22 +36,9 @@ impl EngineHost {
 
 impl Host for EngineHost {
     fn serve(&mut self, world: &mut World, kind: RequestKind, user: &str, body: &[u8]) -> Response {
-        let mut op = self.engine.start(kind, user, body, world.now);
-        let mut response = None;
-        loop {
-            match op.poll() {
-                Step::Io(batch) => {
-                    let outcomes = batch.into_iter().map(|e| world.perform(e)).collect();
-                    op.handle(outcomes);
-                }
-                Step::Respond(r) => response = Some(r),
-                Step::Done => break,
-            }
-        }
-        response.unwrap_or_else(|| Response {
-            status: 500,
-            body: serde_json::json!({"error": {"code": "no_response", "message": "the operation ended without a response"}}),
-        })
+        self.engine
+            .start(kind, user, body, world.now)
+            .run_to_end(|effect| world.perform(effect))
     }
 }
 

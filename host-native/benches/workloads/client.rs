@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use index_sync_core::{Config, Engine, HostError, Match, RequestKind, Response, Step, Vector};
+use index_sync_core::{Config, Engine, HostError, Match, RequestKind, Response, Vector};
 use index_sync_native::backend::Backend;
 use index_sync_native::component::ComponentIndexer;
 use index_sync_native::fakes::World;
@@ -42,21 +42,15 @@ impl Native {
 
 impl Measured for Native {
     fn serve(&mut self, world: &mut World, kind: RequestKind, user: &str, body: &[u8]) -> Response {
-        let mut op = self.engine.start(kind, user, body, world.now);
-        let mut response = None;
-        loop {
-            match op.poll() {
-                Step::Io(batch) => {
-                    let start = Instant::now();
-                    let outcomes = batch.into_iter().map(|e| world.perform(e)).collect();
-                    self.io += start.elapsed();
-                    op.handle(outcomes);
-                }
-                Step::Respond(r) => response = Some(r),
-                Step::Done => break,
-            }
-        }
-        response.expect("a response")
+        let io = &mut self.io;
+        self.engine
+            .start(kind, user, body, world.now)
+            .run_to_end(|effect| {
+                let start = Instant::now();
+                let outcome = world.perform(effect);
+                *io += start.elapsed();
+                outcome
+            })
     }
 
     fn io(&self) -> Duration {
