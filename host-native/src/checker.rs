@@ -14,7 +14,7 @@ use index_sync_core::ai::{
     embedding_call, embedding_text, read_embeddings, read_summary, summary_call,
 };
 use index_sync_core::names::{CACHE_PREFIX, marker_key, sha256_hex, vector_id};
-use index_sync_core::{CacheScope, Config, Effect, RequestKind, Response};
+use index_sync_core::{CacheEntry, CacheScope, Config, Effect, RequestKind, Response};
 use serde_json::Value;
 
 use crate::fakes::{World, ai, kv, vectorize};
@@ -115,17 +115,18 @@ impl Ledger {
                 CacheScope::Global => content_hash,
                 CacheScope::User => content_hash.rsplit(':').next().unwrap_or_default(),
             };
-            let entry: Value = world
+            // Values of another form or config are never served: nothing to check.
+            let entry = world
                 .kv
                 .read(key, world.now)
-                .and_then(|v| serde_json::from_str(v).ok())
-                .unwrap_or_default();
+                .and_then(|v| serde_json::from_str::<CacheEntry>(v).ok())
+                .filter(|e| e.identity == identity);
+            let Some(entry) = entry else {
+                continue;
+            };
             match self.codes.get(content_hash) {
-                _ if entry["identity"] != identity.as_str() => {}
                 Some(code) => {
-                    let embedding: Option<Vec<f32>> =
-                        serde_json::from_value(entry["embedding"].clone()).ok();
-                    if embedding.as_deref() != Some(expected_embedding(config, code).as_slice()) {
+                    if entry.embedding != expected_embedding(config, code) {
                         broken.push(format!(
                             "(b) cache entry {key:?} is not made from the code it is keyed by"
                         ));

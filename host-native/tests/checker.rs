@@ -2,7 +2,7 @@
 //! nothing.
 
 use index_sync_core::names::{cache_key, marker_key, sha256_hex, vector_id};
-use index_sync_core::{Config, RequestKind, Response, Vector};
+use index_sync_core::{CacheEntry, Config, RequestKind, Response, Vector};
 use index_sync_native::checker::{Ledger, expected_embedding};
 use index_sync_native::fakes::World;
 use serde_json::json;
@@ -61,12 +61,15 @@ fn a_cache_entry_under_the_wrong_key_breaks_b() {
     let (mut world, mut ledger) = (World::new(), Ledger::default());
     sent(&mut ledger, "u", "h", "fn a() {}");
     sent(&mut ledger, "v", "h", "fn evil() {}");
-    let entry = json!({"summary": "s", "embedding": expected_embedding(&config, "fn evil() {}"), "identity": config.cache_identity()});
+    let entry = CacheEntry {
+        summary: "s".into(),
+        embedding: expected_embedding(&config, "fn evil() {}"),
+        identity: config.cache_identity(),
+        content_hash: sha256_hex("fn a() {}"),
+    }
+    .encode();
     let key = cache_key(&config, "u", &sha256_hex("fn a() {}"));
-    world
-        .kv
-        .put(&key, &entry.to_string(), None, world.now)
-        .unwrap();
+    world.kv.put(&key, &entry, None, world.now).unwrap();
     assert!(ledger.check_world(&world, &config)[0].starts_with("(b)"));
 }
 

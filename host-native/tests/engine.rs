@@ -2,7 +2,7 @@
 //! configs over one world, values another version wrote, and host-call counts at scale.
 
 use index_sync_core::names::{cache_key, marker_key, sha256_hex, vector_id};
-use index_sync_core::{Config, Engine, RequestKind, Response};
+use index_sync_core::{CacheEntry, Config, Engine, RequestKind, Response};
 use index_sync_native::fakes::World;
 use index_sync_native::runner::{EngineHost, Host};
 use serde_json::{Value, json};
@@ -251,13 +251,13 @@ fn engine_refuses_configs_the_platform_would_refuse() {
 fn a_genuine_cache_entry_is_served_and_one_filed_under_another_code_is_not() {
     let config = Config::default();
     let planted = |content_hash: &str| {
-        json!({
-            "summary": "Summary: planted",
-            "embedding": vec![0.5; 768],
-            "identity": config.cache_identity(),
-            "contentHash": content_hash,
-        })
-        .to_string()
+        CacheEntry {
+            summary: "Summary: planted".into(),
+            embedding: vec![0.5; 768],
+            identity: config.cache_identity(),
+            content_hash: content_hash.into(),
+        }
+        .encode()
     };
     let (a, b) = ("fn a() {}", "fn b() {}");
     let mut world = World::new();

@@ -275,13 +275,13 @@ fn values_read_back_from_kv_never_panic_nor_serve_foreign_data() {
     let code = "fn f1() {}";
     let marker = marker_key(&config, "u", "p", "h1");
     let cache = cache_key(&config, "u", &sha256_hex(code));
-    let good_entry = json!({
-        "summary": "s",
-        "embedding": vec![0.0; 768],
-        "identity": config.cache_identity(),
-        "contentHash": sha256_hex(code),
-    })
-    .to_string();
+    let good_entry = CacheEntry {
+        summary: "s".into(),
+        embedding: vec![0.0; 768],
+        identity: config.cache_identity(),
+        content_hash: sha256_hex(code),
+    }
+    .encode();
     let corpus = vec![
         br#"{"writtenAt": 1767225600}"#.to_vec(),
         b"1".to_vec(),
