@@ -23,8 +23,8 @@ fn vector(config: &Config, user: &str, hash: &str, code: &str) -> Vector {
     }
 }
 
-#[test]
-fn a_marker_without_its_vector_breaks_a() {
+/// A world where user `u` sent chunk `h` and holds its marker, but no vector yet.
+fn marked_chunk() -> (Config, World, Ledger) {
     let config = Config::default();
     let (mut world, mut ledger) = (World::new(), Ledger::default());
     sent(&mut ledger, "u", "h", "fn a() {}");
@@ -32,6 +32,12 @@ fn a_marker_without_its_vector_breaks_a() {
         .kv
         .put(&marker_key(&config, "u", "p", "h"), "1", None, world.now)
         .unwrap();
+    (config, world, ledger)
+}
+
+#[test]
+fn a_marker_without_its_vector_breaks_a() {
+    let (config, mut world, ledger) = marked_chunk();
     assert!(ledger.check_world(&world, &config)[0].starts_with("(a)"));
     world
         .vectorize
@@ -42,13 +48,7 @@ fn a_marker_without_its_vector_breaks_a() {
 
 #[test]
 fn a_vector_made_from_other_code_breaks_a() {
-    let config = Config::default();
-    let (mut world, mut ledger) = (World::new(), Ledger::default());
-    sent(&mut ledger, "u", "h", "fn a() {}");
-    world
-        .kv
-        .put(&marker_key(&config, "u", "p", "h"), "1", None, world.now)
-        .unwrap();
+    let (config, mut world, ledger) = marked_chunk();
     let mut poisoned = vector(&config, "u", "h", "fn a() {}");
     poisoned.values = expected_embedding(&config, "fn evil() {}");
     world.vectorize.upsert(vec![poisoned]).unwrap();
