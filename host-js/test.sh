@@ -45,9 +45,9 @@ say "node $(node --version), npm $(npm --version)"
 
 say "building the wasm engine"
 cargo fmt -p index-sync-js -- --check
-cargo build -p index-sync-js --release --target wasm32-unknown-unknown
+cargo build -p index-sync-js --profile worker --target wasm32-unknown-unknown
 "$wasm_bindgen" --target web --out-dir "$here/pkg" \
-  "$target_dir/wasm32-unknown-unknown/release/index_sync_js.wasm"
+  "$target_dir/wasm32-unknown-unknown/worker/index_sync_js.wasm"
 
 cd "$here"
 # `npm ci` wipes node_modules: run it only when the lock file changed since the last one.
