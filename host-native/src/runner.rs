@@ -34,6 +34,13 @@ impl EngineHost {
     }
 }
 
+impl EngineHost {
+    /// As a [`HostFactory`] wants it: `run(&scenario, &EngineHost::boxed)`.
+    pub fn boxed(config: &str) -> Result<Box<dyn Host>, ConfigError> {
+        Ok(Box::new(Self::from_json(config)?))
+    }
+}
+
 impl Host for EngineHost {
     fn serve(&mut self, world: &mut World, kind: RequestKind, user: &str, body: &[u8]) -> Response {
         self.engine

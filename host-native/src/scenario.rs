@@ -203,6 +203,11 @@ impl Scenario {
     }
 }
 
+/// The project's own scenarios: `tests/scenarios/` at the repository root.
+pub fn project_scenarios_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios")
+}
+
 /// Every `*.json` file in a folder, sorted.
 pub fn scenario_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
     let mut files: Vec<_> = std::fs::read_dir(dir)

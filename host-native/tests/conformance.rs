@@ -1,18 +1,12 @@
 //! Every scenario file in `tests/scenarios/` through the engine driven directly over the
 //! fakes. (The component runs the same files in `modes.rs`.)
 
-use std::path::PathBuf;
-
-use index_sync_native::runner::{EngineHost, Host, report, run};
-use index_sync_native::scenario::{Scenario, scenario_files};
-
-fn scenarios_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios")
-}
+use index_sync_native::runner::{EngineHost, report, run};
+use index_sync_native::scenario::{Scenario, project_scenarios_dir, scenario_files};
 
 #[test]
 fn every_scenario_passes_on_the_engine() {
-    let files = scenario_files(&scenarios_dir()).expect("the scenarios folder");
+    let files = scenario_files(&project_scenarios_dir()).expect("the scenarios folder");
     assert!(
         files.len() >= 20,
         "expected the project's scenarios, found {}",
@@ -21,9 +15,7 @@ fn every_scenario_passes_on_the_engine() {
     let mut failed = Vec::new();
     for file in &files {
         let scenario = Scenario::load(file).unwrap_or_else(|e| panic!("{e}"));
-        let verdict = run(&scenario, &|config: &str| {
-            EngineHost::from_json(config).map(|h| Box::new(h) as Box<dyn Host>)
-        });
+        let verdict = run(&scenario, &EngineHost::boxed);
         println!("{}", report(&verdict));
         if !verdict.passed() {
             failed.push(report(&verdict));
@@ -46,9 +38,7 @@ fn a_scenario_with_a_wrong_expectation_fails_with_a_readable_diff() {
         ], "final": {"kv": {"has": ["chunkHash:u:p:h"]}}}"#,
     )
     .expect("a scenario");
-    let verdict = run(&scenario, &|config: &str| {
-        EngineHost::from_json(config).map(|h| Box::new(h) as Box<dyn Host>)
-    });
+    let verdict = run(&scenario, &EngineHost::boxed);
     let text = report(&verdict);
     assert!(text.starts_with("FAIL wrong"), "{text}");
     assert!(

@@ -261,24 +261,14 @@ fn a_genuine_cache_entry_is_served_and_one_filed_under_another_code_is_not() {
     };
     let (a, b) = ("fn a() {}", "fn b() {}");
     let mut world = World::new();
-    world
-        .kv
-        .put(
-            &cache_key(&config, "u", &sha256_hex(a)),
-            &planted(&sha256_hex(a)),
-            None,
-            world.now,
-        )
-        .expect("a put");
-    world
-        .kv
-        .put(
-            &cache_key(&config, "u", &sha256_hex(b)),
-            &planted(&sha256_hex(a)),
-            None,
-            world.now,
-        )
-        .expect("a put");
+    // The entry made from `a`, filed under its own key and under `b`'s.
+    for code in [a, b] {
+        let key = cache_key(&config, "u", &sha256_hex(code));
+        world
+            .kv
+            .put(&key, &planted(&sha256_hex(a)), None, world.now)
+            .expect("a put");
+    }
     let mut engine = host(json!({}));
     let body = |code: &str| json!({"projectId": "p", "chunks": [{"hash": code, "code": code, "filePath": "f.rs"}]});
     serve(&mut engine, &mut world, RequestKind::Init, "u", body(a));

@@ -3,23 +3,17 @@
 //! misses an expectation, or if the two modes differ on any step (response or call counts):
 //! the component must be the engine, not an approximation of it.
 
-use std::path::PathBuf;
-
 use index_sync_native::component::ComponentHost;
 use index_sync_native::runner::{self, EngineHost, Host, disagreements, report};
-use index_sync_native::scenario::{Scenario, scenario_files};
-
-fn scenarios_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios")
-}
+use index_sync_native::scenario::{Scenario, project_scenarios_dir, scenario_files};
 
 #[test]
 fn every_scenario_agrees_in_engine_and_component_mode() {
-    let files = scenario_files(&scenarios_dir()).expect("the scenarios folder is readable");
+    let files = scenario_files(&project_scenarios_dir()).expect("the scenarios folder is readable");
     assert!(
         !files.is_empty(),
         "no scenario in {}",
-        scenarios_dir().display()
+        project_scenarios_dir().display()
     );
     let mut problems = Vec::new();
     for file in &files {
@@ -30,9 +24,7 @@ fn every_scenario_agrees_in_engine_and_component_mode() {
                 continue;
             }
         };
-        let engine = runner::run(&scenario, &|config: &str| {
-            EngineHost::from_json(config).map(|h| Box::new(h) as Box<dyn Host>)
-        });
+        let engine = runner::run(&scenario, &EngineHost::boxed);
         let component = runner::run(&scenario, &|config: &str| {
             Ok(Box::new(ComponentHost::new(config).expect("the component links")) as Box<dyn Host>)
         });

@@ -24,9 +24,7 @@ pub struct Args {
 }
 
 fn through_engine(scenario: &Scenario) -> Verdict {
-    runner::run(scenario, &|config: &str| {
-        EngineHost::from_json(config).map(|h| Box::new(h) as Box<dyn Host>)
-    })
+    runner::run(scenario, &EngineHost::boxed)
 }
 
 fn through_component(scenario: &Scenario) -> Verdict {
