@@ -6,6 +6,7 @@
  * side's `<out>/rust.json`. Bundled by esbuild and run by host-native/benches/run.sh:
  *
  *   node bench.mjs --pkg DIR --out DIR --benchmarks FILE --svg FILE [--reps N] [--only W1,W2]
+ *     [--budget paid]   (a partial run, for profiling: --only and --budget skip the chart)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -25,6 +26,7 @@ interface Args {
   svg: string;
   reps: number;
   only?: string[];
+  budget?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -34,6 +36,7 @@ function parseArgs(argv: string[]): Args {
   };
   const need = (flag: string) => get(flag) ?? failWith(`missing ${flag}`);
   const only = get("--only");
+  const budget = get("--budget");
   return {
     pkg: need("--pkg"),
     out: need("--out"),
@@ -41,6 +44,7 @@ function parseArgs(argv: string[]): Args {
     svg: need("--svg"),
     reps: Number(get("--reps") ?? "3"),
     ...(only === undefined ? {} : { only: only.split(",") }),
+    ...(budget === undefined ? {} : { budget }),
   };
 }
 
@@ -161,8 +165,9 @@ async function main(): Promise<void> {
   for (const workload of workloads(trees)) {
     if (args.only && !args.only.includes(workload.name)) continue;
     console.error(`${workload.name}`);
+    const budgets = workload.budgets.filter((b) => args.budget === undefined || b.name.startsWith(args.budget));
     const found = [
-      ...(await measure(workload, engine, "wasm-bindgen", workload.budgets, args.reps)),
+      ...(await measure(workload, engine, "wasm-bindgen", budgets, args.reps)),
       ...(await measure(workload, baseline, "baseline", [{ name: "none", config: "{}" }], args.reps)),
     ];
     for (const r of found) {
@@ -171,7 +176,7 @@ async function main(): Promise<void> {
     }
     records.push(...found);
   }
-  const points = args.only ? [] : await sweep(engine, baseline);
+  const points = args.only || args.budget ? [] : await sweep(engine, baseline);
   const node = { module: figures, records, sweep: points, reps: args.reps };
   writeFileSync(`${args.out}/node.json`, JSON.stringify(node, null, 2));
   const rustPath = `${args.out}/rust.json`;
