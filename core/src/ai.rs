@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use crate::effect::Effect;
+use crate::effect::{Effect, Reply};
 
 /// The summary call for one piece of code.
 pub fn summary_call(config: &Config, code: &str) -> Effect {
@@ -43,8 +43,19 @@ pub fn embedding_call(config: &Config, texts: Vec<String>) -> Effect {
     }
 }
 
-/// The vectors of an embedding output `{shape, data: number[][]}`: exactly `count` of them,
+/// The vectors of an embedding call's reply: the model's JSON output `{shape, data:
+/// number[][]}`, or the rows a host read straight into floats. Exactly `count` of them,
 /// each of `embeddingDimensions` finite numbers.
+pub fn embeddings_of(config: &Config, reply: Reply, count: usize) -> Result<Vec<Vec<f32>>, String> {
+    match reply {
+        Reply::AiRun { output } => read_embeddings(config, &output, count),
+        Reply::AiEmbeddings { rows } => check_embeddings(config, rows, count),
+        _ => Err("protocol: the host answered with a reply of another kind".into()),
+    }
+}
+
+/// The vectors of an embedding output `{shape, data: number[][]}`, checked as by
+/// [`check_embeddings`].
 pub fn read_embeddings(
     config: &Config,
     output: &Value,
@@ -54,29 +65,45 @@ pub fn read_embeddings(
         .get("data")
         .and_then(Value::as_array)
         .ok_or("embedding output has no `data` array")?;
-    if rows.len() != count {
-        return Err(format!("asked {count} embeddings, got {}", rows.len()));
-    }
-    rows.iter()
+    let rows = rows
+        .iter()
         .map(|row| {
             let row = row.as_array().ok_or("an embedding is not an array")?;
-            if row.len() != config.embedding_dimensions {
-                return Err(format!(
-                    "an embedding has {} dimensions, not {}",
-                    row.len(),
-                    config.embedding_dimensions
-                ));
-            }
             row.iter()
                 .map(|x| {
                     x.as_f64()
                         .map(|x| x as f32)
-                        .filter(|x| x.is_finite())
                         .ok_or_else(|| "an embedding holds a non-number".to_owned())
                 })
                 .collect()
         })
-        .collect()
+        .collect::<Result<_, String>>()?;
+    check_embeddings(config, rows, count)
+}
+
+/// `rows` if there are exactly `count` of them, each of `embeddingDimensions` finite
+/// numbers.
+pub fn check_embeddings(
+    config: &Config,
+    rows: Vec<Vec<f32>>,
+    count: usize,
+) -> Result<Vec<Vec<f32>>, String> {
+    if rows.len() != count {
+        return Err(format!("asked {count} embeddings, got {}", rows.len()));
+    }
+    for row in &rows {
+        if row.len() != config.embedding_dimensions {
+            return Err(format!(
+                "an embedding has {} dimensions, not {}",
+                row.len(),
+                config.embedding_dimensions
+            ));
+        }
+        if !row.iter().all(|x| x.is_finite()) {
+            return Err("an embedding holds a non-number".to_owned());
+        }
+    }
+    Ok(rows)
 }
 
 /// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.

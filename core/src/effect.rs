@@ -108,6 +108,13 @@ pub enum Reply {
         /// The output.
         output: Value,
     },
+    /// The output of an `AiRun` of the embedding model, read by the host straight into
+    /// floats (one row per text) instead of handed over as JSON: what a host that crosses a
+    /// boundary does to spare printing and parsing every number (`wire.rs`).
+    AiEmbeddings {
+        /// The embeddings, in the order of the texts.
+        rows: Vec<Vec<f32>>,
+    },
     /// A `VectorizeUpsert` was accepted.
     VectorizeUpsert,
     /// The matches of a `VectorizeQuery`, best first.

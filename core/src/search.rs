@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::ai::{embedding_call, read_embeddings};
+use crate::ai::{embedding_call, embeddings_of};
 use crate::config::Config;
 use crate::effect::{Effect, Match, Outcome, Reply, Response, Step};
 use crate::error::{RequestError, RequestErrorKind};
@@ -108,12 +108,10 @@ impl Procedure for Search {
     fn handle(&mut self, outcomes: Vec<Outcome>) {
         let outcome = outcomes.into_iter().next();
         self.stage = match (&self.stage, outcome) {
-            (Stage::Embedding, Some(Ok(Reply::AiRun { output }))) => {
-                match read_embeddings(&self.config, &output, 1) {
-                    Ok(mut vectors) => Stage::Query(vectors.remove(0)),
-                    Err(e) => Stage::Respond(unavailable(RequestErrorKind::AiUnavailable, e)),
-                }
-            }
+            (Stage::Embedding, Some(Ok(reply))) => match embeddings_of(&self.config, reply, 1) {
+                Ok(mut vectors) => Stage::Query(vectors.remove(0)),
+                Err(e) => Stage::Respond(unavailable(RequestErrorKind::AiUnavailable, e)),
+            },
             (Stage::Embedding, other) => {
                 Stage::Respond(unavailable(RequestErrorKind::AiUnavailable, failure(other)))
             }

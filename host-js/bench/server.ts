@@ -5,7 +5,7 @@
 import { drive } from "../ts/driver.js";
 import type { Bindings } from "../ts/bindings.js";
 import type { Operation } from "../ts/engine.js";
-import type { JsonValue } from "../ts/wire.js";
+import { bodyBytes, type JsonValue } from "../ts/wire.js";
 
 /** An HTTP-shaped answer. */
 export interface Answer {
@@ -32,7 +32,7 @@ export interface EnginePkg {
 export function engineServer(pkg: EnginePkg, configJson: string, bindings: Bindings, now: () => number): Server {
   const indexer = new pkg.Indexer(configJson);
   return {
-    init: (body, userId) => drive(indexer.start("init", userId, body, now()), bindings),
-    sync: (body, userId) => drive(indexer.start("sync", userId, body, now()), bindings),
+    init: (body, userId) => drive(indexer.start("init", userId, bodyBytes(body), now()), bindings),
+    sync: (body, userId) => drive(indexer.start("sync", userId, bodyBytes(body), now()), bindings),
   };
 }

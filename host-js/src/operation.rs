@@ -1,7 +1,8 @@
-//! `Operation`: one request in progress, driven by `poll` and `handle` with JSON text in
-//! the form of `index_sync_core::wire`.
+//! `Operation`: one request in progress, driven by `poll` and `handle` in the wire form of
+//! `index_sync_core::wire`: JSON text, with embedding numbers in a `Float32Array` and KV
+//! values in a `Uint8Array` (UTF-8) beside it.
 
-use index_sync_core::wire::{outcomes_from_json, step_to_json};
+use index_sync_core::wire::{outcomes_from_wire, step_to_wire};
 use index_sync_core::{Effect, Step};
 use wasm_bindgen::prelude::*;
 
@@ -13,6 +14,10 @@ pub struct Operation {
     inner: index_sync_core::Operation,
     /// The last `io` batch, kept to read its outcomes by effect kind.
     batch: Vec<Effect>,
+    /// The floats of the last step, until taken.
+    floats: Vec<f32>,
+    /// The text of the last step, until taken.
+    text: Vec<u8>,
 }
 
 impl Operation {
@@ -20,6 +25,8 @@ impl Operation {
         Self {
             inner,
             batch: Vec::new(),
+            floats: Vec::new(),
+            text: Vec::new(),
         }
     }
 }
@@ -28,26 +35,47 @@ impl Operation {
 impl Operation {
     /// The next step as JSON: `{"io": [effect, ...]}`, `{"respond": {"status", "body"}}` or
     /// `{"done": true}`. After `respond`, `io` batches may still come (work that may outlive
-    /// the response), then `done`.
+    /// the response), then `done`. Vectors name their values by span (`valuesAt`,
+    /// `vectorAt`: `[start, end)`) in the array `takeFloats` returns, and KV writes their
+    /// value (`valueAt`) in the UTF-8 bytes `takeText` returns.
     pub fn poll(&mut self) -> String {
         let step = self.inner.poll();
-        let json = step_to_json(&step);
+        let wire = step_to_wire(&step);
+        self.floats = wire.floats;
+        self.text = wire.text;
         self.batch = match step {
             Step::Io(batch) => batch,
             Step::Respond(_) | Step::Done => Vec::new(),
         };
-        json
+        wire.json
+    }
+
+    /// The floats of the last step (empty when it has no vector), once.
+    #[wasm_bindgen(js_name = takeFloats)]
+    pub fn take_floats(&mut self) -> Vec<f32> {
+        std::mem::take(&mut self.floats)
+    }
+
+    /// The text of the last step (empty when it writes nothing to KV), once.
+    #[wasm_bindgen(js_name = takeText)]
+    pub fn take_text(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.text)
     }
 
     /// The outcomes of the last `io` batch as a JSON array, one per effect in order, each
-    /// `{"ok": value}` or `{"error": {"code", "message"}}`. Text that is not a JSON array
-    /// throws an `Error` with `.code = "invalid_outcomes"`; the batch then counts as failed.
+    /// `{"ok": value}`, `{"error": {"code", "message"}}`, or forms that name spans
+    /// `[start, end)` of the arrays: `{"texts": [span or null, ...]}` for a KV read (UTF-8
+    /// in `text`) and `{"embeddings": {"rows": n, "at": span}}` for an embedding call (in
+    /// `floats`). Text that is not a JSON array throws an `Error` with `.code = "invalid_outcomes"`; the
+    /// batch then counts as failed.
     pub fn handle(
         &mut self,
         #[wasm_bindgen(js_name = outcomesJson)] outcomes_json: &str,
+        floats: &[f32],
+        text: &[u8],
     ) -> Result<(), JsValue> {
         let batch = std::mem::take(&mut self.batch);
-        let outcomes = outcomes_from_json(&batch, outcomes_json)
+        let outcomes = outcomes_from_wire(&batch, outcomes_json, floats, text)
             .map_err(|message| coded_error(code::INVALID_OUTCOMES, &message))?;
         self.inner.handle(outcomes);
         Ok(())

@@ -90,6 +90,18 @@ describe("requests", () => {
     expect(again.body).toMatchObject({ needed: ["h1"], cached: [] });
   });
 
+  it("carries non-ASCII code and summaries through KV and back, for a second user", async () => {
+    const code = "// naïve café ☕ 😀\nexport function crème() {}";
+    const body = JSON.stringify({ projectId: "p", chunks: [{ hash: "u1", code, filePath: "src/é.ts" }] });
+    const indexer = createIndexer(options());
+    expect((await indexer.init(body, "alice")).body).toMatchObject({ indexed: ["u1"], failed: [] });
+    const aiCalls = world.ledger.snapshot().get("ai.run");
+    expect((await indexer.init(body, "bob")).body).toMatchObject({ indexed: ["u1"], failed: [] });
+    expect(world.ledger.snapshot().get("ai.run")).toBe(aiCalls); // bob's came from the cache
+    const search = await indexer.search(JSON.stringify({ projectId: "p", query: "crème café" }), "bob");
+    expect(search.body).toMatchObject({ results: [{ hash: "u1", filePath: "src/é.ts", summary: "Summary: // naïve café ☕ 😀" }] });
+  });
+
   it("classifies host errors as timeout, throttled or error", () => {
     expect(hostError(new Error("The operation timed out")).code).toBe("timeout");
     expect(hostError(Object.assign(new Error("slow"), { name: "TimeoutError" })).code).toBe("timeout");

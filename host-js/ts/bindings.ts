@@ -20,7 +20,7 @@ export interface AiBinding {
 /** Vectorize: upsert vectors, query by vector with a metadata filter. */
 export interface VectorizeBinding {
   upsert(vectors: VectorizeVector[]): Promise<unknown>;
-  query(vector: number[], options: VectorizeQueryOptions): Promise<VectorizeMatches>;
+  query(vector: Float32Array, options: VectorizeQueryOptions): Promise<VectorizeMatches>;
 }
 
 /** The bindings together. */

@@ -7,7 +7,7 @@
 import type { Bindings } from "./bindings.js";
 import { perform } from "./effects.js";
 import type { Operation } from "./engine.js";
-import { type Effect, type IndexResponse, parseStep } from "./wire.js";
+import { BatchArrays, type Effect, type IndexResponse, pollStep } from "./wire.js";
 
 /** Hands work that may outlive the response to the runtime (`ctx.waitUntil`). */
 export type WaitUntil = (work: Promise<unknown>) => void;
@@ -38,7 +38,7 @@ export async function drive(operation: Operation, bindings: Bindings, waitUntil?
 
 async function runUntilResponse(operation: Operation, bindings: Bindings): Promise<IndexResponse | undefined> {
   for (;;) {
-    const step = parseStep(operation.poll());
+    const step = pollStep(operation);
     if ("io" in step) {
       await runBatch(operation, step.io, bindings);
     } else if ("respond" in step) {
@@ -53,7 +53,7 @@ async function runUntilResponse(operation: Operation, bindings: Bindings): Promi
 async function runToEnd(operation: Operation, bindings: Bindings): Promise<void> {
   try {
     for (;;) {
-      const step = parseStep(operation.poll());
+      const step = pollStep(operation);
       if (!("io" in step)) return;
       await runBatch(operation, step.io, bindings);
     }
@@ -67,6 +67,8 @@ async function runToEnd(operation: Operation, bindings: Bindings): Promise<void>
 
 /** Runs one batch concurrently and hands back one outcome per effect, in order. */
 async function runBatch(operation: Operation, batch: Effect[], bindings: Bindings): Promise<void> {
-  const outcomes = await Promise.all(batch.map((effect) => perform(effect, bindings)));
-  operation.handle(JSON.stringify(outcomes));
+  const arrays = new BatchArrays();
+  const outcomes = await Promise.all(batch.map((effect) => perform(effect, bindings, arrays)));
+  const text = arrays.text(); // fills in the spans the outcomes name: before the JSON
+  operation.handle(JSON.stringify(outcomes), arrays.floats(), text);
 }

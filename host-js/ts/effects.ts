@@ -4,24 +4,37 @@
  * failed call means (a chunk stays "needed"; nothing is assumed written).
  */
 import type { Bindings } from "./bindings.js";
-import type { Effect, HostError, Outcome } from "./wire.js";
+import type { BatchArrays, Effect, HostError, Outcome } from "./wire.js";
 
-/** Performs `effect`; resolves to its outcome. */
-export async function perform(effect: Effect, bindings: Bindings): Promise<Outcome> {
+/** Performs `effect`; resolves to its outcome. KV values read and embedding rows go into
+ * `arrays`, and the outcome names their spans. */
+export async function perform(effect: Effect, bindings: Bindings, arrays: BatchArrays): Promise<Outcome> {
   try {
-    return { ok: await call(effect, bindings) };
+    switch (effect.kind) {
+      case "kvGet":
+        return arrays.kvValues(await kvGet(effect.keys, bindings));
+      case "aiRun":
+        return arrays.aiOutput(await bindings.ai.run(effect.model, effect.input));
+      default:
+        return { ok: await call(effect, bindings) };
+    }
   } catch (thrown) {
     return { error: hostError(thrown) };
   }
 }
 
-async function call(effect: Effect, { kv, ai, vectorize }: Bindings): Promise<unknown> {
+/** One bulk read; the engine never asks for more keys than KV takes at once. */
+async function kvGet(keys: string[], { kv }: Bindings): Promise<(string | null)[]> {
+  const found = await kv.get(keys, "text");
+  return keys.map((key) => found.get(key) ?? null);
+}
+
+/** The calls whose outcome is a plain value. */
+async function call(
+  effect: Exclude<Effect, { kind: "kvGet" | "aiRun" }>,
+  { kv, vectorize }: Bindings,
+): Promise<unknown> {
   switch (effect.kind) {
-    case "kvGet": {
-      // One bulk read; the engine never asks for more keys than KV takes at once.
-      const found = await kv.get(effect.keys, "text");
-      return effect.keys.map((key) => found.get(key) ?? null);
-    }
     case "kvPut":
       if (effect.ttlSeconds === undefined) {
         await kv.put(effect.key, effect.value);
@@ -29,8 +42,6 @@ async function call(effect: Effect, { kv, ai, vectorize }: Bindings): Promise<un
         await kv.put(effect.key, effect.value, { expirationTtl: effect.ttlSeconds });
       }
       return null;
-    case "aiRun":
-      return await ai.run(effect.model, effect.input);
     case "vectorizeUpsert":
       await vectorize.upsert(effect.vectors);
       return null;

@@ -12,7 +12,7 @@ import { configJson, type IndexerConfig } from "./config.js";
 import { drive, type WaitUntil } from "./driver.js";
 import { indexerFor } from "./engine.js";
 import { ConfigError } from "./errors.js";
-import type { IndexResponse } from "./wire.js";
+import { bodyBytes, type IndexResponse } from "./wire.js";
 
 /** What `createIndexer` takes. */
 export interface IndexerOptions {
@@ -57,8 +57,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
   const clock = options.clock ?? unixSeconds;
   const { waitUntil } = options;
   const run = (kind: RequestKind) => (body: RequestBody, userId: string) => {
-    const bytes = body instanceof ArrayBuffer ? new Uint8Array(body) : body;
-    const operation = engine.start(kind, userId, bytes, clock());
+    const operation = engine.start(kind, userId, bodyBytes(body), clock());
     return drive(operation, bindings, waitUntil);
   };
   return { init: run("init"), sync: run("sync"), search: run("search") };

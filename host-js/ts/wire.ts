@@ -1,14 +1,23 @@
 /**
- * The JSON the engine's operation speaks (`index_sync_core::wire`): steps out, outcomes in.
+ * The wire form the engine's operation speaks (`index_sync_core::wire`): each step is JSON
+ * text plus a `Float32Array` (vector numbers) and a `Uint8Array` (KV values, UTF-8), both
+ * named in the JSON by span; each batch's outcomes go back the same way. Bulk data is never
+ * printed, escaped or parsed as JSON, and strings cross into wasm as bytes.
  */
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
 
 /** Any JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
+/** `[start, end)` in the step's or the batch's floats. */
+type Span = [number, number];
+
 /** A vector as the engine builds it. */
 export interface EngineVector {
   id: string;
-  values: number[];
+  values: Float32Array;
   metadata: Record<string, string>;
 }
 
@@ -18,7 +27,15 @@ export type Effect =
   | { kind: "kvPut"; key: string; value: string; ttlSeconds?: number }
   | { kind: "aiRun"; model: string; input: Record<string, unknown> }
   | { kind: "vectorizeUpsert"; vectors: EngineVector[] }
-  | { kind: "vectorizeQuery"; vector: number[]; topK: number; filter: VectorizeVectorMetadataFilter };
+  | { kind: "vectorizeQuery"; vector: Float32Array; topK: number; filter: VectorizeVectorMetadataFilter };
+
+/** An effect as the JSON has it: KV values as spans of the step's text, vectors of its
+ * floats. */
+type WireEffect =
+  | Exclude<Effect, { kind: "kvPut" | "vectorizeUpsert" | "vectorizeQuery" }>
+  | { kind: "kvPut"; key: string; valueAt: Span; ttlSeconds?: number }
+  | { kind: "vectorizeUpsert"; vectors: { id: string; valuesAt: Span; metadata: Record<string, string> }[] }
+  | { kind: "vectorizeQuery"; vectorAt: Span; topK: number; filter: VectorizeVectorMetadataFilter };
 
 /** An HTTP-shaped answer. */
 export interface IndexResponse {
@@ -29,16 +46,156 @@ export interface IndexResponse {
 /** What the operation wants next. */
 export type Step = { io: Effect[] } | { respond: IndexResponse } | { done: true };
 
+type WireStep = { io: WireEffect[] } | { respond: IndexResponse } | { done: true };
+
 /** A host call that failed: `timeout`, `throttled`, `error`, ... */
 export interface HostError {
   code: string;
   message: string;
 }
 
-/** The result of one effect. */
-export type Outcome = { ok: unknown } | { error: HostError };
+/** The result of one effect: a value, an error, or spans of the batch's arrays (KV values
+ * in its text, embedding rows in its floats). */
+export type Outcome =
+  | { ok: unknown }
+  | { error: HostError }
+  | { texts: (Span | null)[] }
+  | { embeddings: { rows: number; at: Span } };
 
-/** Reads one step from the engine's JSON. */
-export function parseStep(json: string): Step {
-  return JSON.parse(json) as Step;
+/** The part of the wasm `Operation` that speaks the wire form. */
+export interface WireOperation {
+  poll(): string;
+  takeFloats(): Float32Array;
+  takeText(): Uint8Array;
+  handle(outcomesJson: string, floats: Float32Array, text: Uint8Array): void;
+}
+
+/** A request body as the engine takes it: UTF-8 bytes (encoded natively, not char by
+ * char as wasm-bindgen passes strings). */
+export function bodyBytes(body: string | Uint8Array | ArrayBuffer): Uint8Array {
+  if (typeof body === "string") return utf8.encode(body);
+  return body instanceof ArrayBuffer ? new Uint8Array(body) : body;
+}
+
+/** Polls `operation` for its next step, with KV values decoded from its text and vectors'
+ * values as views of its floats. */
+export function pollStep(operation: WireOperation): Step {
+  const step = JSON.parse(operation.poll()) as WireStep;
+  if (!("io" in step)) return step;
+  let floats: Float32Array | undefined;
+  let text: Uint8Array | undefined;
+  const view = ([start, end]: Span): Float32Array => {
+    floats ??= operation.takeFloats();
+    return floats.subarray(start, end);
+  };
+  const decode = ([start, end]: Span): string => {
+    text ??= operation.takeText();
+    return fromUtf8.decode(text.subarray(start, end));
+  };
+  return {
+    io: step.io.map((effect): Effect => {
+      switch (effect.kind) {
+        case "kvPut": {
+          const { key, valueAt, ttlSeconds } = effect;
+          return { kind: effect.kind, key, value: decode(valueAt), ...(ttlSeconds === undefined ? {} : { ttlSeconds }) };
+        }
+        case "vectorizeUpsert":
+          return {
+            kind: effect.kind,
+            vectors: effect.vectors.map(({ id, valuesAt, metadata }) => ({ id, values: view(valuesAt), metadata })),
+          };
+        case "vectorizeQuery":
+          return { kind: effect.kind, vector: view(effect.vectorAt), topK: effect.topK, filter: effect.filter };
+        default:
+          return effect;
+      }
+    }),
+  };
+}
+
+/**
+ * Collects the bulk data of a batch's outcomes into the two arrays `handle` takes: KV
+ * values as UTF-8 in one byte array, embedding rows in one `Float32Array`. An AI output
+ * `{data: number[][]}` whose rows are equal-length arrays of numbers becomes a span of the
+ * floats; any other output goes back as JSON, for the engine to judge.
+ */
+export class BatchArrays {
+  private readonly rows: number[][] = [];
+  private floatCount = 0;
+  private readonly texts: { value: string; span: Span }[] = [];
+  private textLength = 0;
+
+  /** The outcome of a KV read: its values as spans, filled in by `text()`. */
+  kvValues(values: (string | null)[]): Outcome {
+    return {
+      texts: values.map((value) => {
+        if (value === null) return null;
+        const span: Span = [0, 0];
+        this.texts.push({ value, span });
+        this.textLength += value.length;
+        return span;
+      }),
+    };
+  }
+
+  /** The outcome of an AI call. */
+  aiOutput(output: unknown): Outcome {
+    const data = (output as { data?: unknown } | null)?.data;
+    if (!Array.isArray(data) || !data.every(isNumberRow) || !sameLengths(data)) {
+      return { ok: output };
+    }
+    const start = this.floatCount;
+    for (const row of data) {
+      this.rows.push(row);
+      this.floatCount += row.length;
+    }
+    return { embeddings: { rows: data.length, at: [start, this.floatCount] } };
+  }
+
+  /** Every row collected, end to end. */
+  floats(): Float32Array {
+    const floats = new Float32Array(this.floatCount);
+    let at = 0;
+    for (const row of this.rows) {
+      floats.set(row, at);
+      at += row.length;
+    }
+    return floats;
+  }
+
+  /** Every KV value collected, as UTF-8 end to end; fills in their spans. Call once,
+   * before the outcomes are written as JSON. */
+  text(): Uint8Array {
+    // One byte per UTF-16 unit fits ASCII; grow for anything wider.
+    let bytes = new Uint8Array(this.textLength);
+    let at = 0;
+    for (const { value, span } of this.texts) {
+      let { read, written } = utf8.encodeInto(value, bytes.subarray(at));
+      if (read < value.length) {
+        const wider = new Uint8Array(Math.max(2 * bytes.length, at + 3 * value.length));
+        wider.set(bytes.subarray(0, at));
+        bytes = wider;
+        ({ written } = utf8.encodeInto(value, bytes.subarray(at)));
+      }
+      span[0] = at;
+      span[1] = at + written;
+      at += written;
+    }
+    return bytes.subarray(0, at);
+  }
+}
+
+function isNumberRow(row: unknown): row is number[] {
+  if (!Array.isArray(row)) return false;
+  // A plain loop: this runs over every number of every embedding.
+  for (let i = 0; i < row.length; i++) {
+    if (typeof row[i] !== "number") return false;
+  }
+  return true;
+}
+
+/** At least one row, all of one non-zero length. */
+function sameLengths(rows: number[][]): boolean {
+  const length = rows[0]?.length ?? 0;
+  return length > 0 && rows.every((row) => row.length === length);
 }

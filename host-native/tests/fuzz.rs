@@ -8,7 +8,7 @@
 
 use index_sync_core::marker::read_marker;
 use index_sync_core::names::{cache_key, marker_key, sha256_hex};
-use index_sync_core::wire::outcomes_from_json;
+use index_sync_core::wire::outcomes_from_wire;
 use index_sync_core::{CacheEntry, Config, Effect, Engine, RequestKind};
 use index_sync_native::checker::Ledger;
 use index_sync_native::fakes::World;
@@ -359,13 +359,17 @@ fn host_outcomes_never_panic() {
             filter: json!({}),
         },
     ];
-    let seed = br#"[{"ok": ["x", null]}, {"ok": null}, {"ok": {"response": "s"}}, {"error": {"code": "timeout", "message": "m"}}, {"ok": {"matches": [{"id": "i", "score": 0.5, "metadata": {}}]}}]"#;
-    let corpus = vec![seed.to_vec()];
+    let seed = br#"[{"texts": [[0, 3], null]}, {"ok": null}, {"embeddings": {"rows": 2, "at": [1, 5]}}, {"error": {"code": "timeout", "message": "m"}}, {"ok": {"matches": [{"id": "i", "score": 0.5, "metadata": {}}]}}]"#;
+    let summary = br#"[{"ok": ["x", null]}, {"ok": null}, {"ok": {"response": "s"}}]"#;
+    let corpus = vec![seed.to_vec(), summary.to_vec()];
+    let text = "xé\u{0}yz".as_bytes();
+    let floats = [0.5, 1.0, -2.0, f32::NAN, 3.0];
     let mut rng = Rng(0x0c0e);
     let n = execs(20_000);
     for _ in 0..n {
-        let text = String::from_utf8_lossy(&mutate(&mut rng, seed, &corpus)).into_owned();
-        if let Ok(outcomes) = outcomes_from_json(&batch, &text) {
+        let base = &corpus[rng.below(corpus.len())];
+        let json = String::from_utf8_lossy(&mutate(&mut rng, base, &corpus)).into_owned();
+        if let Ok(outcomes) = outcomes_from_wire(&batch, &json, &floats, text) {
             assert_eq!(outcomes.len(), batch.len());
         }
     }

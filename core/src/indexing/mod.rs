@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::ai::{embedding_call, embedding_text, read_embeddings, read_summary, summary_call};
+use crate::ai::{embedding_call, embedding_text, embeddings_of, read_summary, summary_call};
 use crate::cache_entry::CacheEntry;
 use crate::config::Config;
 use crate::effect::{Effect, HostError, Outcome, Reply, Response, Step};

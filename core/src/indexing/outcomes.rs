@@ -54,8 +54,9 @@ impl Indexing {
                 }
             }
             Purpose::Embedding(group) => {
-                let read =
-                    ai_output(outcome).and_then(|o| read_embeddings(&self.config, &o, group.len()));
+                let read = outcome
+                    .map_err(|e| failure(Err(e)))
+                    .and_then(|reply| embeddings_of(&self.config, reply, group.len()));
                 match read {
                     Ok(embeddings) => {
                         for (c, embedding) in group.into_iter().zip(embeddings) {

@@ -1,44 +1,27 @@
-//! The JSON wire form of steps and outcomes, for hosts that cross a boundary as text (the
-//! wasm-bindgen module): one string out per poll, one string in per batch.
-//!
-//! - a step: `{"io": [effect, ...]}`, `{"respond": {"status", "body"}}` or `{"done": true}`,
-//!   each effect as [`Effect`]'s serde form (`{"kind": "kvGet", "keys": [...]}`, ...);
-//! - outcomes: an array, one per effect in order, each `{"ok": value}` or
-//!   `{"error": {"code", "message"}}`, where `value` is, by the effect's kind: kvGet, an
-//!   array of string-or-null; kvPut and vectorizeUpsert, anything; aiRun, the model's JSON
-//!   output; vectorizeQuery, `{"matches": [{"id", "score", "metadata"}]}`.
+//! Outcomes in: JSON text, with KV values and embedding numbers beside it, each read
+//! straight into the reply its effect expects (no `Value` tree for them).
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-use crate::effect::{Effect, HostError, Match, Outcome, Reply, Response, Step};
-
-/// A step as it goes out: `{"io": [...]}`, `{"respond": {...}}` or `{"done": true}`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-enum WireStep<'a> {
-    Io(&'a [Effect]),
-    Respond(&'a Response),
-    Done(bool),
-}
-
-/// A step as JSON text, written straight from the step: no `Value` tree in between, and
-/// floats in their shortest `f32` form.
-pub fn step_to_json(step: &Step) -> String {
-    let wire = match step {
-        Step::Io(batch) => WireStep::Io(batch),
-        Step::Respond(response) => WireStep::Respond(response),
-        Step::Done => WireStep::Done(true),
-    };
-    // Serializing these types cannot fail: every map key is a string.
-    serde_json::to_string(&wire).unwrap_or_default()
-}
+use super::Span;
+use crate::effect::{Effect, HostError, Match, Outcome, Reply};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-enum WireOutcome {
-    Ok(#[serde(default)] Value),
+enum OutcomeForm<T> {
+    Ok(T),
     Error(HostError),
+    Texts(Vec<Option<Span>>),
+    Embeddings(RowsForm),
+}
+
+#[derive(Deserialize)]
+struct RowsForm {
+    rows: usize,
+    at: Span,
 }
 
 #[derive(Deserialize)]
@@ -46,36 +29,135 @@ struct WireMatches {
     matches: Vec<Match>,
 }
 
-/// Reads the outcomes of `batch` from JSON text. An outcome that does not parse, or whose
-/// value does not fit its effect, becomes a failed call: the engine then reports the chunk
-/// as failed, never as done.
-pub fn outcomes_from_json(batch: &[Effect], json: &str) -> Result<Vec<Outcome>, String> {
-    let raw: Vec<Value> = serde_json::from_str(json).map_err(|e| e.to_string())?;
+/// Reads the outcomes of `batch` from JSON text and the batch's arrays: `floats` for
+/// embeddings, `text` for KV values. An outcome that is missing or does not parse, or
+/// whose value does not fit its effect, becomes a failed call: the engine then reports the
+/// chunk as failed, never as done. Only text that is not a JSON array is an error.
+pub fn outcomes_from_wire(
+    batch: &[Effect],
+    json: &str,
+    floats: &[f32],
+    text: &[u8],
+) -> Result<Vec<Outcome>, String> {
+    let raw: Vec<&RawValue> = serde_json::from_str(json).map_err(|e| e.to_string())?;
     Ok(batch
         .iter()
-        .zip(raw.into_iter().chain(std::iter::repeat(Value::Null)))
-        .map(|(effect, raw)| outcome_for(effect, raw))
+        .enumerate()
+        .map(|(i, effect)| {
+            let call = effect.call_name();
+            let outcome = match raw.get(i) {
+                Some(raw) => outcome_for(effect, raw.get(), floats, text),
+                None => Err("no outcome".to_owned()),
+            };
+            // A host's own error passes as it is; anything else unreadable is `protocol`.
+            outcome.unwrap_or_else(|what| Err(protocol(format!("outcome of {call}: {what}"))))
+        })
         .collect())
 }
 
-fn outcome_for(effect: &Effect, raw: Value) -> Outcome {
-    let bad = |what: String| HostError::new("protocol", what);
-    let value = match serde_json::from_value::<WireOutcome>(raw) {
-        Ok(WireOutcome::Ok(v)) => v,
-        Ok(WireOutcome::Error(e)) => return Err(e),
-        Err(e) => return Err(bad(format!("outcome of {}: {e}", effect.call_name()))),
-    };
-    match effect {
-        Effect::KvGet { .. } => serde_json::from_value(value)
-            .map(|values| Reply::KvGet { values })
-            .map_err(|e| bad(format!("kv.get values: {e}"))),
-        Effect::KvPut { .. } => Ok(Reply::KvPut),
-        Effect::AiRun { .. } => Ok(Reply::AiRun { output: value }),
-        Effect::VectorizeUpsert { .. } => Ok(Reply::VectorizeUpsert),
-        Effect::VectorizeQuery { .. } => serde_json::from_value::<WireMatches>(value)
-            .map(|m| Reply::VectorizeQuery { matches: m.matches })
-            .map_err(|e| bad(format!("vectorize.query matches: {e}"))),
+fn protocol(what: String) -> HostError {
+    HostError::new("protocol", what)
+}
+
+/// One outcome; `Err` when it cannot be read at all.
+fn outcome_for(effect: &Effect, raw: &str, floats: &[f32], text: &[u8]) -> Result<Outcome, String> {
+    Ok(match effect {
+        Effect::KvGet { .. } => match parse::<Vec<Option<String>>>(raw)? {
+            OutcomeForm::Ok(values) => Ok(Reply::KvGet { values }),
+            OutcomeForm::Texts(spans) => Ok(Reply::KvGet {
+                values: texts(&spans, text)?,
+            }),
+            other => other_form(other)?,
+        },
+        Effect::KvPut { .. } => parse::<IgnoredAny>(raw)?.or_form(Reply::KvPut)?,
+        Effect::AiRun { .. } => match parse::<Value>(raw)? {
+            OutcomeForm::Ok(output) => Ok(Reply::AiRun { output }),
+            OutcomeForm::Embeddings(rows) => Ok(Reply::AiEmbeddings {
+                rows: float_rows(&rows, floats)?,
+            }),
+            other => other_form(other)?,
+        },
+        Effect::VectorizeUpsert { .. } => {
+            parse::<IgnoredAny>(raw)?.or_form(Reply::VectorizeUpsert)?
+        }
+        Effect::VectorizeQuery { .. } => match parse::<WireMatches>(raw)? {
+            OutcomeForm::Ok(m) => Ok(Reply::VectorizeQuery { matches: m.matches }),
+            other => other_form(other)?,
+        },
+    })
+}
+
+fn parse<T: DeserializeOwned>(raw: &str) -> Result<OutcomeForm<T>, String> {
+    serde_json::from_str(raw).map_err(|e| e.to_string())
+}
+
+impl OutcomeForm<IgnoredAny> {
+    /// `reply` for any `ok` value.
+    fn or_form(self, reply: Reply) -> Result<Outcome, String> {
+        match self {
+            OutcomeForm::Ok(_) => Ok(Ok(reply)),
+            other => other_form(other),
+        }
     }
+}
+
+/// A host error, or a form that does not fit the effect.
+fn other_form<T>(form: OutcomeForm<T>) -> Result<Outcome, String> {
+    match form {
+        OutcomeForm::Error(e) => Ok(Err(e)),
+        OutcomeForm::Texts(_) => Err("texts answer only a KV read".into()),
+        OutcomeForm::Embeddings(_) => Err("float rows answer only an AI call".into()),
+        OutcomeForm::Ok(_) => Err("an ok value of the wrong shape".into()),
+    }
+}
+
+/// The part of `array` a span names.
+fn slice<T>(array: &[T], [start, end]: Span) -> Result<&[T], String> {
+    array
+        .get(start..end)
+        .ok_or_else(|| format!("span {start}..{end} is outside the {} items", array.len()))
+}
+
+/// The values a KV read's spans name in `text`.
+fn texts(spans: &[Option<Span>], text: &[u8]) -> Result<Vec<Option<String>>, String> {
+    spans
+        .iter()
+        .map(|span| {
+            span.map(|span| {
+                let bytes = slice(text, span)?;
+                std::str::from_utf8(bytes)
+                    .map(str::to_owned)
+                    .map_err(|e| format!("a KV value is not UTF-8: {e}"))
+            })
+            .transpose()
+        })
+        .collect()
+}
+
+/// The rows a span of `floats` holds, `rows` of equal length.
+fn float_rows(form: &RowsForm, floats: &[f32]) -> Result<Vec<Vec<f32>>, String> {
+    let span = slice(floats, form.at)?;
+    if form.rows == 0 {
+        return if span.is_empty() {
+            Ok(Vec::new())
+        } else {
+            Err("floats for no rows".into())
+        };
+    }
+    if span.is_empty() {
+        return Err(format!("no floats for {} rows", form.rows));
+    }
+    if span.len() % form.rows != 0 {
+        return Err(format!(
+            "{} floats do not make {} equal rows",
+            span.len(),
+            form.rows
+        ));
+    }
+    Ok(span
+        .chunks_exact(span.len() / form.rows)
+        .map(<[f32]>::to_vec)
+        .collect())
 }
 
 #[cfg(test)]
@@ -83,25 +165,40 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn ai_run() -> Effect {
+        Effect::AiRun {
+            model: "m".into(),
+            input: json!({}),
+        }
+    }
+
+    fn kv_get() -> Effect {
+        Effect::KvGet {
+            keys: vec!["a".into(), "b".into()],
+        }
+    }
+
+    fn kv_put() -> Effect {
+        Effect::KvPut {
+            key: "a".into(),
+            value: "1".into(),
+            ttl_seconds: Some(60),
+        }
+    }
+
+    fn is_protocol(outcome: &Outcome) -> bool {
+        matches!(outcome, Err(e) if e.code == "protocol")
+    }
+
     #[test]
     fn outcomes_round_trip_by_effect_kind() {
-        let batch = vec![
-            Effect::KvGet {
-                keys: vec!["a".into(), "b".into()],
-            },
-            Effect::KvPut {
-                key: "a".into(),
-                value: "1".into(),
-                ttl_seconds: Some(60),
-            },
-            Effect::AiRun {
-                model: "m".into(),
-                input: json!({}),
-            },
-        ];
-        let outcomes = outcomes_from_json(
+        let batch = vec![kv_get(), kv_put(), ai_run(), ai_run()];
+        let outcomes = outcomes_from_wire(
             &batch,
-            r#"[{"ok": ["x", null]}, {"error": {"code": "timeout", "message": "slow"}}]"#,
+            r#"[{"ok": ["x", null]}, {"error": {"code": "timeout", "message": "slow"}},
+                {"ok": {"response": "r"}}]"#,
+            &[],
+            &[],
         )
         .unwrap();
         assert_eq!(
@@ -111,19 +208,79 @@ mod tests {
             })
         );
         assert_eq!(outcomes[1], Err(HostError::new("timeout", "slow")));
-        assert!(outcomes[2].is_err(), "a missing outcome is a failed call");
+        assert_eq!(
+            outcomes[2],
+            Ok(Reply::AiRun {
+                output: json!({"response": "r"})
+            })
+        );
+        assert!(
+            is_protocol(&outcomes[3]),
+            "a missing outcome is a failed call"
+        );
+        assert!(outcomes_from_wire(&batch, "{}", &[], &[]).is_err());
     }
 
     #[test]
-    fn steps_have_a_stable_json_form() {
-        let step = Step::Io(vec![Effect::KvPut {
-            key: "k".into(),
-            value: "v".into(),
-            ttl_seconds: Some(60),
-        }]);
+    fn kv_values_come_as_spans_of_the_text() {
+        let batch = vec![kv_get(), kv_get(), kv_get()];
+        let text = "xxvéy".as_bytes();
+        let outcomes = outcomes_from_wire(
+            &batch,
+            r#"[{"texts": [[2, 5], null]}, {"texts": [[0, 9]]}, {"texts": [[3, 4]]}]"#,
+            &[],
+            text,
+        )
+        .unwrap();
         assert_eq!(
-            step_to_json(&step),
-            r#"{"io":[{"kind":"kvPut","key":"k","value":"v","ttlSeconds":60}]}"#
+            outcomes[0],
+            Ok(Reply::KvGet {
+                values: vec![Some("vé".into()), None]
+            })
+        );
+        assert!(is_protocol(&outcomes[1]), "out of range");
+        assert!(is_protocol(&outcomes[2]), "half a character");
+        let outcomes = outcomes_from_wire(&[kv_put()], r#"[{"texts": []}]"#, &[], &[]).unwrap();
+        assert!(is_protocol(&outcomes[0]), "texts answer only a KV read");
+    }
+
+    #[test]
+    fn embeddings_come_as_rows_of_the_floats() {
+        let batch = vec![ai_run(), ai_run()];
+        let floats = [9.0, 1.0, 2.0, 3.0, 4.0];
+        let outcomes = outcomes_from_wire(
+            &batch,
+            r#"[{"embeddings": {"rows": 2, "at": [1, 5]}}, {"embeddings": {"rows": 1, "at": [1, 6]}}]"#,
+            &floats,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            outcomes[0],
+            Ok(Reply::AiEmbeddings {
+                rows: vec![vec![1.0, 2.0], vec![3.0, 4.0]]
+            })
+        );
+        assert!(is_protocol(&outcomes[1]), "out of range");
+        for bad in [
+            r#"[{"embeddings": {"rows": 3, "at": [1, 5]}}]"#,
+            r#"[{"embeddings": {"rows": 5, "at": [0, 0]}}]"#,
+            r#"[{"embeddings": {"rows": 0, "at": [0, 1]}}]"#,
+            r#"[{"embeddings": {"rows": 1, "at": [3, 1]}}]"#,
+        ] {
+            let outcomes = outcomes_from_wire(&batch[..1], bad, &floats, &[]).unwrap();
+            assert!(is_protocol(&outcomes[0]), "{bad}");
+        }
+        let outcomes = outcomes_from_wire(
+            &[kv_put()],
+            r#"[{"embeddings": {"rows": 1, "at": [0, 1]}}]"#,
+            &floats,
+            &[],
+        )
+        .unwrap();
+        assert!(
+            is_protocol(&outcomes[0]),
+            "float rows answer only an AI call"
         );
     }
 }

@@ -45,7 +45,7 @@ export class FakeVectorize implements VectorizeBinding {
     });
   }
 
-  query(vector: number[], options: VectorizeQueryOptions): Promise<VectorizeMatches> {
+  query(vector: number[] | Float32Array, options: VectorizeQueryOptions): Promise<VectorizeMatches> {
     return this.ledger.call("vectorize.query", async () => {
       const query = Float32Array.from(vector);
       const matches: VectorizeMatch[] = [...this.vectors]

@@ -1,0 +1,186 @@
+//! Steps out: JSON text, with KV values and vector numbers beside it.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::Span;
+use crate::effect::{Effect, Response, Step};
+
+/// A step as it crosses the boundary: JSON text and the arrays its spans point into.
+#[derive(Debug, Default, PartialEq)]
+pub struct WireStep {
+    /// The step as JSON text.
+    pub json: String,
+    /// Every vector's values, end to end.
+    pub floats: Vec<f32>,
+    /// Every KV value written, as UTF-8, end to end.
+    pub text: Vec<u8>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+enum StepForm<'a> {
+    Io(Vec<EffectForm<'a>>),
+    Respond(&'a Response),
+    Done(bool),
+}
+
+/// [`Effect`] as the wire writes it: the same fields, with bulk data as spans.
+#[derive(Serialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+enum EffectForm<'a> {
+    KvGet {
+        keys: &'a [String],
+    },
+    KvPut {
+        key: &'a str,
+        value_at: Span,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ttl_seconds: Option<u64>,
+    },
+    AiRun {
+        model: &'a str,
+        input: &'a Value,
+    },
+    VectorizeUpsert {
+        vectors: Vec<VectorForm<'a>>,
+    },
+    VectorizeQuery {
+        vector_at: Span,
+        top_k: u32,
+        filter: &'a Value,
+    },
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VectorForm<'a> {
+    id: &'a str,
+    values_at: Span,
+    metadata: &'a Value,
+}
+
+/// Appends `items` to `array`; returns where they went.
+fn push<T: Copy>(array: &mut Vec<T>, items: &[T]) -> Span {
+    let start = array.len();
+    array.extend_from_slice(items);
+    [start, array.len()]
+}
+
+/// A step in wire form, written straight from the step: no `Value` tree in between.
+pub fn step_to_wire(step: &Step) -> WireStep {
+    let mut floats = Vec::new();
+    let mut text = Vec::new();
+    let form = match step {
+        Step::Io(batch) => StepForm::Io(
+            batch
+                .iter()
+                .map(|effect| effect_form(effect, &mut floats, &mut text))
+                .collect(),
+        ),
+        Step::Respond(response) => StepForm::Respond(response),
+        Step::Done => StepForm::Done(true),
+    };
+    // Serializing these types cannot fail: every map key is a string.
+    let json = serde_json::to_string(&form).unwrap_or_default();
+    WireStep { json, floats, text }
+}
+
+fn effect_form<'a>(
+    effect: &'a Effect,
+    floats: &mut Vec<f32>,
+    text: &mut Vec<u8>,
+) -> EffectForm<'a> {
+    match effect {
+        Effect::KvGet { keys } => EffectForm::KvGet { keys },
+        Effect::KvPut {
+            key,
+            value,
+            ttl_seconds,
+        } => EffectForm::KvPut {
+            key,
+            value_at: push(text, value.as_bytes()),
+            ttl_seconds: *ttl_seconds,
+        },
+        Effect::AiRun { model, input } => EffectForm::AiRun { model, input },
+        Effect::VectorizeUpsert { vectors } => EffectForm::VectorizeUpsert {
+            vectors: vectors
+                .iter()
+                .map(|v| VectorForm {
+                    id: &v.id,
+                    values_at: push(floats, &v.values),
+                    metadata: &v.metadata,
+                })
+                .collect(),
+        },
+        Effect::VectorizeQuery {
+            vector,
+            top_k,
+            filter,
+        } => EffectForm::VectorizeQuery {
+            vector_at: push(floats, vector),
+            top_k: *top_k,
+            filter,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::effect::Vector;
+    use serde_json::json;
+
+    #[test]
+    fn steps_have_a_stable_json_form() {
+        let step = Step::Io(vec![Effect::KvPut {
+            key: "k".into(),
+            value: "vé".into(),
+            ttl_seconds: Some(60),
+        }]);
+        assert_eq!(
+            step_to_wire(&step),
+            WireStep {
+                json: r#"{"io":[{"kind":"kvPut","key":"k","valueAt":[0,3],"ttlSeconds":60}]}"#
+                    .into(),
+                floats: vec![],
+                text: "vé".as_bytes().to_vec(),
+            }
+        );
+        assert_eq!(step_to_wire(&Step::Done).json, r#"{"done":true}"#);
+    }
+
+    #[test]
+    fn vectors_travel_as_spans_of_the_floats() {
+        let vector = |id: &str, values: Vec<f32>| Vector {
+            id: id.into(),
+            values,
+            metadata: json!({"userId": "u"}),
+        };
+        let step = Step::Io(vec![
+            Effect::VectorizeUpsert {
+                vectors: vec![vector("a", vec![0.5, 1.5]), vector("b", vec![2.5, 3.5])],
+            },
+            Effect::VectorizeQuery {
+                vector: vec![7.0, 8.0],
+                top_k: 3,
+                filter: json!({}),
+            },
+        ]);
+        let wire = step_to_wire(&step);
+        assert_eq!(wire.floats, vec![0.5, 1.5, 2.5, 3.5, 7.0, 8.0]);
+        assert_eq!(
+            wire.json,
+            concat!(
+                r#"{"io":[{"kind":"vectorizeUpsert","vectors":["#,
+                r#"{"id":"a","valuesAt":[0,2],"metadata":{"userId":"u"}},"#,
+                r#"{"id":"b","valuesAt":[2,4],"metadata":{"userId":"u"}}]},"#,
+                r#"{"kind":"vectorizeQuery","vectorAt":[4,6],"topK":3,"filter":{}}]}"#
+            )
+        );
+    }
+}
