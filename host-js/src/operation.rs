@@ -1,6 +1,6 @@
 //! `Operation`: one request in progress, driven by `poll` and `handle` in the wire form of
-//! `index_sync_core::wire`: JSON text, with embedding numbers in a `Float32Array` and KV
-//! values in a `Uint8Array` (UTF-8) beside it.
+//! `index_sync_core::wire`: JSON text, with the bulk beside it: embedding numbers in a
+//! `Float32Array`, KV keys, values and the response body as text.
 
 use index_sync_core::wire::{outcomes_from_wire, step_to_wire};
 use index_sync_core::{Effect, Step};
@@ -17,7 +17,7 @@ pub struct Operation {
     /// The floats of the last step, until taken.
     floats: Vec<f32>,
     /// The text of the last step, until taken.
-    text: Vec<u8>,
+    text: String,
 }
 
 impl Operation {
@@ -26,7 +26,7 @@ impl Operation {
             inner,
             batch: Vec::new(),
             floats: Vec::new(),
-            text: Vec::new(),
+            text: String::new(),
         }
     }
 }
@@ -36,8 +36,9 @@ impl Operation {
     /// The next step as JSON: `{"io": [effect, ...]}`, `{"respond": {"status", "body"}}` or
     /// `{"done": true}`. After `respond`, `io` batches may still come (work that may outlive
     /// the response), then `done`. Vectors name their values by span (`valuesAt`,
-    /// `vectorAt`: `[start, end)`) in the array `takeFloats` returns, and KV writes their
-    /// value (`valueAt`) in the UTF-8 bytes `takeText` returns.
+    /// `vectorAt`: `[start, end)`) in the array `takeFloats` returns; KV keys and values
+    /// (`keysAt`, `keyAt`, `valueAt`) and the response body (`bodyAt`) are spans of the
+    /// string `takeText` returns, in UTF-16 code units (`text.slice(start, end)`).
     pub fn poll(&mut self) -> String {
         let step = self.inner.poll();
         let wire = step_to_wire(&step);
@@ -56,9 +57,9 @@ impl Operation {
         std::mem::take(&mut self.floats)
     }
 
-    /// The text of the last step (empty when it writes nothing to KV), once.
+    /// The text of the last step, once.
     #[wasm_bindgen(js_name = takeText)]
-    pub fn take_text(&mut self) -> Vec<u8> {
+    pub fn take_text(&mut self) -> String {
         std::mem::take(&mut self.text)
     }
 

@@ -89,7 +89,8 @@ function serverFor(scenario: Scenario, world: World): Serve {
     });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const refusal: IndexResponse = { status: 500, body: { error: { code: error.code, message: error.message } } };
+    const body = { error: { code: error.code, message: error.message } };
+    const refusal: IndexResponse = { status: 500, body, json: JSON.stringify(body) };
     return async () => refusal;
   }
   return (kind, body, user) => indexer[kind](body, user);

@@ -45,28 +45,39 @@ describe("steps", () => {
   const operation = (json: string, floats: number[], text: string): WireOperation => ({
     poll: () => json,
     takeFloats: () => Float32Array.from(floats),
-    takeText: () => new TextEncoder().encode(text),
+    takeText: () => text,
     handle: () => undefined,
   });
 
-  it("reads KV values and vectors from their spans", () => {
+  it("slices KV keys and values from the text, and views vectors in the floats", () => {
     const json = JSON.stringify({
       io: [
-        { kind: "kvPut", key: "k", valueAt: [1, 4], ttlSeconds: 60 },
-        { kind: "kvPut", key: "forever", valueAt: [0, 1] },
+        { kind: "kvGet", keysAt: [[0, 1], [1, 3]] },
+        { kind: "kvPut", keyAt: [3, 4], valueAt: [4, 6], ttlSeconds: 60 },
+        { kind: "kvPut", keyAt: [0, 1], valueAt: [6, 6] },
         { kind: "vectorizeUpsert", vectors: [{ id: "v", valuesAt: [1, 3], metadata: { userId: "u" } }] },
         { kind: "vectorizeQuery", vectorAt: [0, 2], topK: 5, filter: {} },
       ],
     });
-    const step = pollStep(operation(json, [9, 8, 7], "xéy"));
+    // UTF-16 spans: "😀" is two units.
+    const step = pollStep(operation(json, [9, 8, 7], "a😀kvé"));
     expect(step).toEqual({
       io: [
-        { kind: "kvPut", key: "k", value: "éy", ttlSeconds: 60 },
-        { kind: "kvPut", key: "forever", value: "x" },
+        { kind: "kvGet", keys: ["a", "😀"] },
+        { kind: "kvPut", key: "k", value: "vé", ttlSeconds: 60 },
+        { kind: "kvPut", key: "a", value: "" },
         { kind: "vectorizeUpsert", vectors: [{ id: "v", values: Float32Array.from([8, 7]), metadata: { userId: "u" } }] },
         { kind: "vectorizeQuery", vector: Float32Array.from([9, 8]), topK: 5, filter: {} },
       ],
     });
+  });
+
+  it("answers with the engine's JSON text, parsed only when read", () => {
+    const step = pollStep(operation('{"respond":{"status":400,"bodyAt":[2,15]}}', [], 'xx{"error":"é"}'));
+    if (!("respond" in step)) throw new Error("expected a response");
+    expect(step.respond.status).toBe(400);
+    expect(step.respond.json).toBe('{"error":"é"}');
+    expect(step.respond.body).toEqual({ error: "é" });
   });
 
   it("passes other steps through, and request text as UTF-8 bytes", () => {

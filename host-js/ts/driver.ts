@@ -7,15 +7,15 @@
 import type { Bindings } from "./bindings.js";
 import { perform } from "./effects.js";
 import type { Operation } from "./engine.js";
-import { BatchArrays, type Effect, type IndexResponse, pollStep } from "./wire.js";
+import { BatchArrays, type Effect, type IndexResponse, indexResponse, pollStep } from "./wire.js";
 
 /** Hands work that may outlive the response to the runtime (`ctx.waitUntil`). */
 export type WaitUntil = (work: Promise<unknown>) => void;
 
-const NO_RESPONSE: IndexResponse = {
-  status: 500,
-  body: { error: { code: "no_response", message: "the operation ended without a response" } },
-};
+const NO_RESPONSE: IndexResponse = indexResponse(
+  500,
+  JSON.stringify({ error: { code: "no_response", message: "the operation ended without a response" } }),
+);
 
 /** Runs `operation` to its response; frees it once it is done. */
 export async function drive(operation: Operation, bindings: Bindings, waitUntil?: WaitUntil): Promise<IndexResponse> {

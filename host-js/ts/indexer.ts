@@ -4,7 +4,8 @@
  * ```ts
  * const indexer = createIndexer({ kv: env.INDEX_KV, ai: env.AI, vectorize: env.VECTORIZE,
  *                                 waitUntil: (p) => ctx.waitUntil(p) });
- * const { status, body } = await indexer.sync(await request.text(), userId);
+ * const { status, json } = await indexer.sync(await request.arrayBuffer(), userId);
+ * return new Response(json, { status, headers: { "content-type": "application/json" } });
  * ```
  */
 import { type AiBinding, checkBindings, type KvBinding, type VectorizeBinding } from "./bindings.js";

@@ -1,17 +1,17 @@
 /**
  * The wire form the engine's operation speaks (`index_sync_core::wire`): each step is JSON
- * text plus a `Float32Array` (vector numbers) and a `Uint8Array` (KV values, UTF-8), both
- * named in the JSON by span; each batch's outcomes go back the same way. Bulk data is never
- * printed, escaped or parsed as JSON, and strings cross into wasm as bytes.
+ * text plus a `Float32Array` (vector numbers) and a string (KV keys and values, the
+ * response body), both named in the JSON by span; each batch's outcomes go back with
+ * floats and UTF-8 bytes the same way. Bulk data is never printed, escaped or parsed as
+ * JSON, and strings cross into wasm as bytes.
  */
 
 const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
 
 /** Any JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-/** `[start, end)` in the step's or the batch's floats. */
+/** `[start, end)` in one of the arrays beside the JSON. */
 type Span = [number, number];
 
 /** A vector as the engine builds it. */
@@ -29,24 +29,41 @@ export type Effect =
   | { kind: "vectorizeUpsert"; vectors: EngineVector[] }
   | { kind: "vectorizeQuery"; vector: Float32Array; topK: number; filter: VectorizeVectorMetadataFilter };
 
-/** An effect as the JSON has it: KV values as spans of the step's text, vectors of its
- * floats. */
+/** An effect as the JSON has it: KV keys and values as spans of the step's text, vectors
+ * of its floats. */
 type WireEffect =
-  | Exclude<Effect, { kind: "kvPut" | "vectorizeUpsert" | "vectorizeQuery" }>
-  | { kind: "kvPut"; key: string; valueAt: Span; ttlSeconds?: number }
+  | Extract<Effect, { kind: "aiRun" }>
+  | { kind: "kvGet"; keysAt: Span[] }
+  | { kind: "kvPut"; keyAt: Span; valueAt: Span; ttlSeconds?: number }
   | { kind: "vectorizeUpsert"; vectors: { id: string; valuesAt: Span; metadata: Record<string, string> }[] }
   | { kind: "vectorizeQuery"; vectorAt: Span; topK: number; filter: VectorizeVectorMetadataFilter };
 
 /** An HTTP-shaped answer. */
 export interface IndexResponse {
   status: number;
-  body: JsonValue;
+  /** The JSON body (parsed from `json` on first read). */
+  readonly body: JsonValue;
+  /** The body as the engine wrote it: send it as is, `new Response(json, { status })`. */
+  readonly json: string;
+}
+
+/** An answer whose body is parsed only if someone reads it. */
+export function indexResponse(status: number, json: string): IndexResponse {
+  let body: JsonValue | undefined;
+  return {
+    status,
+    json,
+    get body(): JsonValue {
+      body ??= JSON.parse(json) as JsonValue;
+      return body;
+    },
+  };
 }
 
 /** What the operation wants next. */
 export type Step = { io: Effect[] } | { respond: IndexResponse } | { done: true };
 
-type WireStep = { io: WireEffect[] } | { respond: IndexResponse } | { done: true };
+type WireStep = { io: WireEffect[] } | { respond: { status: number; bodyAt: Span } } | { done: true };
 
 /** A host call that failed: `timeout`, `throttled`, `error`, ... */
 export interface HostError {
@@ -66,7 +83,7 @@ export type Outcome =
 export interface WireOperation {
   poll(): string;
   takeFloats(): Float32Array;
-  takeText(): Uint8Array;
+  takeText(): string;
   handle(outcomesJson: string, floats: Float32Array, text: Uint8Array): void;
 }
 
@@ -77,27 +94,32 @@ export function bodyBytes(body: string | Uint8Array | ArrayBuffer): Uint8Array {
   return body instanceof ArrayBuffer ? new Uint8Array(body) : body;
 }
 
-/** Polls `operation` for its next step, with KV values decoded from its text and vectors'
- * values as views of its floats. */
+/** Polls `operation` for its next step: KV keys, values and the response body sliced
+ * from its text, vectors' values as views of its floats. */
 export function pollStep(operation: WireOperation): Step {
   const step = JSON.parse(operation.poll()) as WireStep;
-  if (!("io" in step)) return step;
+  if ("done" in step) return step;
   let floats: Float32Array | undefined;
-  let text: Uint8Array | undefined;
+  let text: string | undefined;
   const view = ([start, end]: Span): Float32Array => {
     floats ??= operation.takeFloats();
     return floats.subarray(start, end);
   };
-  const decode = ([start, end]: Span): string => {
+  const slice = ([start, end]: Span): string => {
     text ??= operation.takeText();
-    return fromUtf8.decode(text.subarray(start, end));
+    return text.slice(start, end);
   };
+  if ("respond" in step) return { respond: indexResponse(step.respond.status, slice(step.respond.bodyAt)) };
   return {
     io: step.io.map((effect): Effect => {
       switch (effect.kind) {
+        case "kvGet":
+          return { kind: effect.kind, keys: effect.keysAt.map(slice) };
         case "kvPut": {
-          const { key, valueAt, ttlSeconds } = effect;
-          return { kind: effect.kind, key, value: decode(valueAt), ...(ttlSeconds === undefined ? {} : { ttlSeconds }) };
+          const { keyAt, valueAt, ttlSeconds } = effect;
+          const put: Extract<Effect, { kind: "kvPut" }> = { kind: effect.kind, key: slice(keyAt), value: slice(valueAt) };
+          if (ttlSeconds !== undefined) put.ttlSeconds = ttlSeconds;
+          return put;
         }
         case "vectorizeUpsert":
           return {

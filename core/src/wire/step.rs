@@ -1,10 +1,11 @@
-//! Steps out: JSON text, with KV values and vector numbers beside it.
+//! Steps out: JSON text, with the bulk of it beside: KV keys and values and the response
+//! body as one text, vector numbers as floats.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::Span;
-use crate::effect::{Effect, Response, Step};
+use crate::effect::{Effect, Step};
 
 /// A step as it crosses the boundary: JSON text and the arrays its spans point into.
 #[derive(Debug, Default, PartialEq)]
@@ -13,15 +14,16 @@ pub struct WireStep {
     pub json: String,
     /// Every vector's values, end to end.
     pub floats: Vec<f32>,
-    /// Every KV value written, as UTF-8, end to end.
-    pub text: Vec<u8>,
+    /// Every KV key and value and the response body, end to end. Its spans count UTF-16
+    /// code units, as a JavaScript string's indices do: a host decodes it once and slices.
+    pub text: String,
 }
 
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 enum StepForm<'a> {
     Io(Vec<EffectForm<'a>>),
-    Respond(&'a Response),
+    Respond { status: u16, body_at: Span },
     Done(bool),
 }
 
@@ -34,10 +36,10 @@ enum StepForm<'a> {
 )]
 enum EffectForm<'a> {
     KvGet {
-        keys: &'a [String],
+        keys_at: Vec<Span>,
     },
     KvPut {
-        key: &'a str,
+        key_at: Span,
         value_at: Span,
         #[serde(skip_serializing_if = "Option::is_none")]
         ttl_seconds: Option<u64>,
@@ -65,16 +67,36 @@ struct VectorForm<'a> {
 }
 
 /// Appends `items` to `array`; returns where they went.
-fn push<T: Copy>(array: &mut Vec<T>, items: &[T]) -> Span {
+fn push(array: &mut Vec<f32>, items: &[f32]) -> Span {
     let start = array.len();
     array.extend_from_slice(items);
     [start, array.len()]
 }
 
+/// The step's text, counted in UTF-16 code units as it grows.
+#[derive(Default)]
+struct Text {
+    text: String,
+    units: usize,
+}
+
+impl Text {
+    fn push(&mut self, s: &str) -> Span {
+        let start = self.units;
+        self.text.push_str(s);
+        self.units += if s.is_ascii() {
+            s.len()
+        } else {
+            s.encode_utf16().count()
+        };
+        [start, self.units]
+    }
+}
+
 /// A step in wire form, written straight from the step: no `Value` tree in between.
 pub fn step_to_wire(step: &Step) -> WireStep {
     let mut floats = Vec::new();
-    let mut text = Vec::new();
+    let mut text = Text::default();
     let form = match step {
         Step::Io(batch) => StepForm::Io(
             batch
@@ -82,28 +104,33 @@ pub fn step_to_wire(step: &Step) -> WireStep {
                 .map(|effect| effect_form(effect, &mut floats, &mut text))
                 .collect(),
         ),
-        Step::Respond(response) => StepForm::Respond(response),
+        Step::Respond(response) => StepForm::Respond {
+            status: response.status,
+            body_at: text.push(&response.body.to_string()),
+        },
         Step::Done => StepForm::Done(true),
     };
     // Serializing these types cannot fail: every map key is a string.
     let json = serde_json::to_string(&form).unwrap_or_default();
-    WireStep { json, floats, text }
+    WireStep {
+        json,
+        floats,
+        text: text.text,
+    }
 }
 
-fn effect_form<'a>(
-    effect: &'a Effect,
-    floats: &mut Vec<f32>,
-    text: &mut Vec<u8>,
-) -> EffectForm<'a> {
+fn effect_form<'a>(effect: &'a Effect, floats: &mut Vec<f32>, text: &mut Text) -> EffectForm<'a> {
     match effect {
-        Effect::KvGet { keys } => EffectForm::KvGet { keys },
+        Effect::KvGet { keys } => EffectForm::KvGet {
+            keys_at: keys.iter().map(|key| text.push(key)).collect(),
+        },
         Effect::KvPut {
             key,
             value,
             ttl_seconds,
         } => EffectForm::KvPut {
-            key,
-            value_at: push(text, value.as_bytes()),
+            key_at: text.push(key),
+            value_at: text.push(value),
             ttl_seconds: *ttl_seconds,
         },
         Effect::AiRun { model, input } => EffectForm::AiRun { model, input },
@@ -132,26 +159,44 @@ fn effect_form<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::effect::Vector;
+    use crate::effect::{Response, Vector};
     use serde_json::json;
 
     #[test]
     fn steps_have_a_stable_json_form() {
-        let step = Step::Io(vec![Effect::KvPut {
-            key: "k".into(),
-            value: "vé".into(),
-            ttl_seconds: Some(60),
-        }]);
+        let step = Step::Io(vec![
+            Effect::KvGet {
+                keys: vec!["a".into(), "😀b".into()],
+            },
+            Effect::KvPut {
+                key: "k".into(),
+                value: "vé".into(),
+                ttl_seconds: Some(60),
+            },
+        ]);
         assert_eq!(
             step_to_wire(&step),
             WireStep {
-                json: r#"{"io":[{"kind":"kvPut","key":"k","valueAt":[0,3],"ttlSeconds":60}]}"#
-                    .into(),
+                json: concat!(
+                    r#"{"io":[{"kind":"kvGet","keysAt":[[0,1],[1,4]]},"#,
+                    r#"{"kind":"kvPut","keyAt":[4,5],"valueAt":[5,7],"ttlSeconds":60}]}"#
+                )
+                .into(),
                 floats: vec![],
-                text: "vé".as_bytes().to_vec(),
-            }
+                text: "a😀bkvé".into(),
+            },
+            "spans count UTF-16 units: 😀 is two, é one"
         );
         assert_eq!(step_to_wire(&Step::Done).json, r#"{"done":true}"#);
+        let respond = step_to_wire(&Step::Respond(Response {
+            status: 400,
+            body: json!({"error": "é"}),
+        }));
+        assert_eq!(
+            respond.json,
+            r#"{"respond":{"status":400,"bodyAt":[0,13]}}"#
+        );
+        assert_eq!(respond.text, r#"{"error":"é"}"#);
     }
 
     #[test]

@@ -38,7 +38,7 @@ export default {
     }
 
     const indexer = createIndexer({ kv: env.INDEX_KV, ai: env.AI, vectorize: env.VECTORIZE, waitUntil: (p) => ctx.waitUntil(p) }); // (2)
-    const { status, body } = await indexer[route](await request.text(), userId); // (3)
-    return Response.json(body, { status });
+    const { status, json } = await indexer[route](await request.arrayBuffer(), userId); // (3)
+    return new Response(json, { status, headers: { "content-type": "application/json" } });
   },
 } satisfies ExportedHandler<Env>;
