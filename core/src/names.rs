@@ -37,9 +37,10 @@ pub fn sha256_hex(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
-/// Percent-escapes `%` and the separator in one part of a name.
+/// Percent-escapes `%` and the separator (ASCII) in one part of a name.
 fn escape(part: &str, separator: char) -> std::borrow::Cow<'_, str> {
-    if !part.contains(['%', separator]) {
+    let separator_byte = separator as u8;
+    if !part.bytes().any(|b| b == b'%' || b == separator_byte) {
         return part.into();
     }
     let mut out = String::with_capacity(part.len() + 8);
@@ -68,14 +69,61 @@ fn join(parts: &[&str], separator: char) -> String {
     out
 }
 
+/// One tenant's marker keys and vector ids, with the escaped user and project joined once
+/// for all the chunks of a request.
+#[derive(Clone, Debug)]
+pub struct TenantNames {
+    /// `chunkHash:{user}:{project}:`, escaped.
+    marker_prefix: String,
+    /// `{user}_{project}_`, escaped.
+    vector_prefix: String,
+    max_kv_key_bytes: usize,
+    max_vector_id_bytes: usize,
+}
+
+impl TenantNames {
+    /// The names of `user`'s chunks in `project`.
+    pub fn new(config: &Config, user: &str, project: &str) -> Self {
+        Self {
+            marker_prefix: format!("{MARKER_PREFIX}:{}:", join(&[user, project], ':')),
+            vector_prefix: format!("{}_", join(&[user, project], '_')),
+            max_kv_key_bytes: config.max_kv_key_bytes,
+            max_vector_id_bytes: config.max_vector_id_bytes,
+        }
+    }
+
+    /// The key of this tenant's marker for one chunk.
+    pub fn marker_key(&self, hash: &str) -> String {
+        let key = extended(&self.marker_prefix, &escape(hash, ':'));
+        if key.len() <= self.max_kv_key_bytes {
+            key
+        } else {
+            format!("{MARKER_PREFIX}:{}", sha256_hex(&key))
+        }
+    }
+
+    /// The id of this tenant's vector for one chunk.
+    pub fn vector_id(&self, hash: &str) -> String {
+        let id = extended(&self.vector_prefix, &escape(hash, '_'));
+        if id.len() <= self.max_vector_id_bytes {
+            id
+        } else {
+            sha256_hex(&id)
+        }
+    }
+}
+
+/// `prefix` then `rest`, in one allocation.
+fn extended(prefix: &str, rest: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + rest.len());
+    out.push_str(prefix);
+    out.push_str(rest);
+    out
+}
+
 /// The key of this tenant's marker for one chunk.
 pub fn marker_key(config: &Config, user: &str, project: &str, hash: &str) -> String {
-    let key = format!("{MARKER_PREFIX}:{}", join(&[user, project, hash], ':'));
-    if key.len() <= config.max_kv_key_bytes {
-        key
-    } else {
-        format!("{MARKER_PREFIX}:{}", sha256_hex(&key))
-    }
+    TenantNames::new(config, user, project).marker_key(hash)
 }
 
 /// The key of the shared cache entry for code whose SHA-256 is `content_hash`.
@@ -96,12 +144,7 @@ pub fn cache_key(config: &Config, user: &str, content_hash: &str) -> String {
 
 /// The id of this tenant's vector for one chunk.
 pub fn vector_id(config: &Config, user: &str, project: &str, hash: &str) -> String {
-    let id = join(&[user, project, hash], '_');
-    if id.len() <= config.max_vector_id_bytes {
-        id
-    } else {
-        sha256_hex(&id)
-    }
+    TenantNames::new(config, user, project).vector_id(hash)
 }
 
 #[cfg(test)]
@@ -143,6 +186,9 @@ mod tests {
         );
         assert_eq!(vector_id(&c, "a_b", "c", "h"), "a%5Fb_c_h");
         assert_eq!(marker_key(&c, "a:b", "c%", "h"), "chunkHash:a%3Ab:c%25:h");
+        let names = TenantNames::new(&c, "a:b_", "c");
+        assert_eq!(names.marker_key("h:%_"), "chunkHash:a%3Ab_:c:h%3A%25_");
+        assert_eq!(names.vector_id("h:%_"), "a:b%5F_c_h:%25%5F");
     }
 
     #[test]

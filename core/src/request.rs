@@ -267,7 +267,7 @@ fn check_hashes<'a>(
     config: &Config,
     hashes: impl Iterator<Item = &'a str>,
 ) -> Result<(), RequestError> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::with_capacity(hashes.size_hint().0);
     for hash in hashes {
         check_id("hash", hash, config)?;
         if !seen.insert(hash) {

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::config::Config;
 use crate::effect::{Effect, Outcome, Reply, Response, Step};
 use crate::marker::{marker_value, read_marker};
-use crate::names::marker_key;
+use crate::names::TenantNames;
 use crate::operation::{Budget, Procedure};
 use crate::request::CheckRequest;
 
@@ -34,7 +34,7 @@ pub(crate) struct SyncCheck {
     config: Arc<Config>,
     now: u64,
     hashes: Vec<String>,
-    keys: Vec<String>,
+    names: TenantNames,
     seen: Vec<Seen>,
     stage: Stage,
 }
@@ -42,31 +42,30 @@ pub(crate) struct SyncCheck {
 impl SyncCheck {
     pub(crate) fn new(config: Arc<Config>, request: CheckRequest, now: u64) -> Self {
         let CheckRequest { tenant, hashes } = request;
-        let keys = hashes
-            .iter()
-            .map(|h| marker_key(&config, &tenant.user, &tenant.project, h))
-            .collect();
+        let names = TenantNames::new(&config, &tenant.user, &tenant.project);
         let seen = vec![Seen::Unread; hashes.len()];
         Self {
             config,
             now,
             hashes,
-            keys,
+            names,
             seen,
             stage: Stage::Lookup,
         }
     }
 
+    /// Bulk reads of the markers that fit the budget; their keys are made here, for those
+    /// alone.
     fn lookup(&mut self, budget: &Budget) -> Vec<Effect> {
         let size = self.config.kv_bulk_get_size;
-        let readable = budget.kv().saturating_mul(size).min(self.keys.len());
+        let readable = budget.kv().saturating_mul(size).min(self.hashes.len());
         for seen in &mut self.seen[readable..] {
             *seen = Seen::Deferred;
         }
-        self.keys[..readable]
+        self.hashes[..readable]
             .chunks(size)
-            .map(|keys| Effect::KvGet {
-                keys: keys.to_vec(),
+            .map(|hashes| Effect::KvGet {
+                keys: hashes.iter().map(|h| self.names.marker_key(h)).collect(),
             })
             .collect()
     }
@@ -91,13 +90,13 @@ impl SyncCheck {
     }
 
     fn refresh(&self, budget: &Budget) -> Vec<Effect> {
-        self.keys
+        self.hashes
             .iter()
             .zip(&self.seen)
             .filter(|(_, s)| **s == Seen::Cached { due: true })
             .take(budget.kv())
-            .map(|(key, _)| Effect::KvPut {
-                key: key.clone(),
+            .map(|(hash, _)| Effect::KvPut {
+                key: self.names.marker_key(hash),
                 value: marker_value(self.now),
                 ttl_seconds: Some(self.config.marker_ttl_seconds),
             })
@@ -138,7 +137,7 @@ impl Procedure for SyncCheck {
         let size = self.config.kv_bulk_get_size;
         for (group, outcome) in outcomes.into_iter().enumerate() {
             let start = group * size;
-            let end = (start + size).min(self.keys.len());
+            let end = (start + size).min(self.hashes.len());
             let values = match outcome {
                 Ok(Reply::KvGet { values }) if values.len() == end - start => values,
                 // A failed read answers "needed": the client sends the chunk, which is

@@ -9,16 +9,19 @@ import { BatchArrays, bodyBytes, pollStep, type WireOperation } from "../ts/wire
 const utf8 = new TextDecoder();
 
 describe("outcomes", () => {
-  it("lays KV values end to end as UTF-8, growing past one byte per unit", () => {
+  it.each([
+    ["ASCII, encoded at once", ["ascii", null, '{"writtenAt":1}', "", "tail"]],
+    ["wider, one by one, growing the buffer", ["ascii", null, "é😀 wide", "", "tail"]],
+  ])("lays KV values end to end as UTF-8: %s", (_, values) => {
     const arrays = new BatchArrays();
-    const values = ["ascii", null, "é😀 wide", "", "tail"];
-    const outcome = arrays.kvValues(values);
+    const first = arrays.kvValues(values.slice(0, 2));
+    const second = arrays.kvValues(values.slice(2));
     const text = arrays.text();
-    const spans = (outcome as { texts: ([number, number] | null)[] }).texts;
+    const spans = [first, second].flatMap((o) => (o as { texts: ([number, number] | null)[] }).texts);
     expect(spans[1]).toBeNull();
     const read = spans.map((span) => (span === null ? null : utf8.decode(text.subarray(span[0], span[1]))));
     expect(read).toEqual(values);
-    expect(JSON.parse(JSON.stringify(outcome))).toEqual({ texts: spans });
+    expect(JSON.parse(JSON.stringify(first))).toEqual({ texts: spans.slice(0, 2) });
   });
 
   it("sends clean embedding rows as floats, anything else as JSON", () => {

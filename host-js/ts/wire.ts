@@ -188,7 +188,24 @@ export class BatchArrays {
   /** Every KV value collected, as UTF-8 end to end; fills in their spans. Call once,
    * before the outcomes are written as JSON. */
   text(): Uint8Array {
-    // One byte per UTF-16 unit fits ASCII; grow for anything wider.
+    // One encoding of all the values joined; when it has one byte per UTF-16 unit (all
+    // ASCII, as markers and cache entries are), string offsets are byte offsets.
+    const joined = this.texts.map(({ value }) => value).join("");
+    const bytes = utf8.encode(joined);
+    if (bytes.length === joined.length) {
+      let at = 0;
+      for (const { value, span } of this.texts) {
+        span[0] = at;
+        at += value.length;
+        span[1] = at;
+      }
+      return bytes;
+    }
+    return this.textOneByOne();
+  }
+
+  /** `text()` for values wider than ASCII: each encoded in turn, the buffer grown as needed. */
+  private textOneByOne(): Uint8Array {
     let bytes = new Uint8Array(this.textLength);
     let at = 0;
     for (const { value, span } of this.texts) {

@@ -153,6 +153,7 @@ impl Indexing {
                     vector::tenant_vector(
                         &self.config,
                         &self.tenant,
+                        &self.names,
                         &self.chunks[i],
                         content.summary.as_deref().unwrap_or_default(),
                         content.embedding.as_deref().unwrap_or_default(),

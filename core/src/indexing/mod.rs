@@ -26,7 +26,7 @@ use crate::config::Config;
 use crate::effect::{Effect, HostError, Outcome, Reply, Response, Step};
 use crate::error::ChunkError;
 use crate::marker::{marker_value, read_marker};
-use crate::names::{cache_key, marker_key};
+use crate::names::{TenantNames, cache_key};
 use crate::operation::{Budget, Procedure};
 use crate::request::{Chunk, IndexRequest, Tenant};
 use plan::fitting;
@@ -95,6 +95,7 @@ pub(crate) struct Indexing {
     config: Arc<Config>,
     identity: String,
     tenant: Tenant,
+    names: TenantNames,
     now: u64,
     chunks: Vec<Chunk>,
     markers: Vec<String>,
@@ -115,10 +116,8 @@ impl Indexing {
         skip_marked: bool,
     ) -> Self {
         let IndexRequest { tenant, chunks } = request;
-        let markers = chunks
-            .iter()
-            .map(|c| marker_key(&config, &tenant.user, &tenant.project, &c.hash))
-            .collect();
+        let names = TenantNames::new(&config, &tenant.user, &tenant.project);
+        let markers = chunks.iter().map(|c| names.marker_key(&c.hash)).collect();
         let mut contents: Vec<Content> = Vec::new();
         let mut by_hash: HashMap<&str, usize> = HashMap::new();
         let content_of = chunks
@@ -150,6 +149,7 @@ impl Indexing {
             },
             config,
             tenant,
+            names,
             now,
             chunks,
             markers,

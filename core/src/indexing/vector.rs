@@ -6,13 +6,14 @@ use serde_json::{Value, json};
 use crate::ai::truncate;
 use crate::config::Config;
 use crate::effect::Vector;
-use crate::names::vector_id;
+use crate::names::TenantNames;
 use crate::request::{Chunk, Tenant};
 
 /// The vector of `chunk` for `tenant`, carrying the tenant's own metadata.
 pub(crate) fn tenant_vector(
     config: &Config,
     tenant: &Tenant,
+    names: &TenantNames,
     chunk: &Chunk,
     summary: &str,
     embedding: &[f32],
@@ -39,7 +40,7 @@ pub(crate) fn tenant_vector(
         meta = metadata(kept);
     }
     Vector {
-        id: vector_id(config, &tenant.user, &tenant.project, &chunk.hash),
+        id: names.vector_id(&chunk.hash),
         values: embedding.to_vec(),
         metadata: meta,
     }
