@@ -30,8 +30,21 @@ pub fn read_marker(config: &Config, value: &str, now: u64) -> Option<bool> {
     if value == LEGACY_MARKER_VALUE {
         return Some(true);
     }
-    let marker: MarkerValue = serde_json::from_str(value).ok()?;
-    Some(now.saturating_sub(marker.written_at) >= config.marker_refresh_after())
+    let written_at = match our_form(value) {
+        Some(written_at) => written_at,
+        None => serde_json::from_str::<MarkerValue>(value).ok()?.written_at,
+    };
+    Some(now.saturating_sub(written_at) >= config.marker_refresh_after())
+}
+
+/// `writtenAt` of a value exactly as [`marker_value`] writes it, read without a JSON
+/// parser: phase 1 reads thousands of markers per request.
+fn our_form(value: &str) -> Option<u64> {
+    let digits = value.strip_prefix("{\"writtenAt\":")?.strip_suffix('}')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 #[cfg(test)]
@@ -53,6 +66,28 @@ mod tests {
             "the seed's markers"
         );
         assert_eq!(read_marker(&c, "{\"writtenAt\":\"soon\"}", 10_000), None);
+        assert_eq!(
+            our_form(&v),
+            Some(10_000),
+            "the engine's own form, read directly"
+        );
+        for other in [
+            "{\"writtenAt\":}",
+            "{\"writtenAt\":+1}",
+            "{\"writtenAt\":1 }",
+        ] {
+            assert_eq!(our_form(other), None, "{other}");
+        }
+        assert_eq!(
+            read_marker(&c, "{ \"writtenAt\": 10499 }", 10_499),
+            Some(false),
+            "other spellings of the same JSON still read"
+        );
+        assert_eq!(
+            read_marker(&c, "{\"writtenAt\":99999999999999999999999}", 10_000),
+            None,
+            "too large for u64"
+        );
         assert_eq!(read_marker(&c, "true", 10_000), None);
     }
 }

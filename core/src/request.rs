@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::config::Config;
@@ -74,6 +74,9 @@ pub enum SyncRequest {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct IndexBody {
+    /// Read by [`PhaseSeek`]; declared so that a second `phase` is refused.
+    #[serde(default, rename = "phase")]
+    _phase: Option<IgnoredAny>,
     user_id: Option<String>,
     project_id: String,
     chunks: Vec<ChunkBody>,
@@ -90,6 +93,9 @@ struct ChunkBody {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CheckBody {
+    /// Read by [`PhaseSeek`]; declared so that a second `phase` is refused.
+    #[serde(default, rename = "phase")]
+    _phase: Option<IgnoredAny>,
     user_id: Option<String>,
     project_id: String,
     chunks: Vec<HashBody>,
@@ -120,9 +126,19 @@ pub fn parse_init(config: &Config, user: &str, body: &[u8]) -> Result<IndexReque
     index_request(config, user, parsed)
 }
 
-/// Reads a `sync` body of either phase.
+/// Reads a `sync` body of either phase: the phase first, read without a pass over the rest
+/// when it comes first (as clients send it), then the body in the phase's shape.
 pub fn parse_sync(config: &Config, user: &str, body: &[u8]) -> Result<SyncRequest, RequestError> {
-    let PhaseBody { phase } = parse(config, user, body)?;
+    check_envelope(config, user, body)?;
+    let mut found = None;
+    // serde_json reports the object's unread rest as an error once the seek stops early;
+    // the full parse below judges the body.
+    let _ = serde_json::Deserializer::from_slice(body).deserialize_map(PhaseSeek(&mut found));
+    let phase = match found {
+        Some(phase) if matches!(phase.as_u64(), Some(1 | 2)) => phase,
+        // Anything else reads as it always did: the whole body answers first.
+        _ => parse::<PhaseBody>(config, user, body)?.phase,
+    };
     match phase.as_u64() {
         Some(1) => {
             let parsed: CheckBody = parse(config, user, body)?;
@@ -140,6 +156,28 @@ pub fn parse_sync(config: &Config, user: &str, body: &[u8]) -> Result<SyncReques
             Kind::InvalidPhase,
             format!("phase must be 1 or 2, not {phase}"),
         )),
+    }
+}
+
+/// Finds the value of `phase` in a JSON object, reading the entries before it only.
+struct PhaseSeek<'a>(&'a mut Option<Value>);
+
+impl<'de> Visitor<'de> for PhaseSeek<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "phase" {
+                *self.0 = Some(map.next_value()?);
+                return Ok(());
+            }
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(())
     }
 }
 
@@ -174,6 +212,18 @@ pub fn parse_search(
 
 /// Size, identity and JSON checks every body goes through, in that order.
 fn parse<T: DeserializeOwned>(config: &Config, user: &str, body: &[u8]) -> Result<T, RequestError> {
+    check_envelope(config, user, body)?;
+    serde_json::from_slice(body).map_err(|e| {
+        let kind = match e.classify() {
+            serde_json::error::Category::Data => Kind::InvalidBody,
+            _ => Kind::InvalidJson,
+        };
+        RequestError::new(kind, e.to_string())
+    })
+}
+
+/// The checks before the JSON: an authenticated user, and a body within its size.
+fn check_envelope(config: &Config, user: &str, body: &[u8]) -> Result<(), RequestError> {
     if user.trim().is_empty() {
         return Err(RequestError::new(
             Kind::Unauthenticated,
@@ -190,13 +240,7 @@ fn parse<T: DeserializeOwned>(config: &Config, user: &str, body: &[u8]) -> Resul
             ),
         ));
     }
-    serde_json::from_slice(body).map_err(|e| {
-        let kind = match e.classify() {
-            serde_json::error::Category::Data => Kind::InvalidBody,
-            _ => Kind::InvalidJson,
-        };
-        RequestError::new(kind, e.to_string())
-    })
+    Ok(())
 }
 
 fn index_request(
@@ -298,4 +342,42 @@ fn check_size(name: &str, value: &str, limit: usize) -> Result<(), RequestError>
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sync(body: &str) -> Result<SyncRequest, &'static str> {
+        parse_sync(&Config::default(), "u", body.as_bytes()).map_err(|e| e.code())
+    }
+
+    #[test]
+    fn the_phase_is_found_wherever_it_is_and_refused_twice() {
+        let hashes = |r: Result<SyncRequest, &str>| match r {
+            Ok(SyncRequest::Check(c)) => c.hashes,
+            other => panic!("{other:?}"),
+        };
+        let first = r#"{"phase": 1, "projectId": "p", "chunks": [{"hash": "a"}]}"#;
+        let last = r#"{"projectId": "p", "chunks": [{"hash": "a"}], "phase": 1}"#;
+        assert_eq!(hashes(sync(first)), ["a"]);
+        assert_eq!(hashes(sync(last)), ["a"]);
+        let twice = r#"{"phase": 1, "projectId": "p", "chunks": [], "phase": 2}"#;
+        assert_eq!(sync(twice).unwrap_err(), "invalid_body");
+    }
+
+    #[test]
+    fn the_whole_body_answers_before_a_bad_phase() {
+        assert_eq!(
+            sync(r#"{"phase": 3, "chunks": [}"#).unwrap_err(),
+            "invalid_json"
+        );
+        assert_eq!(sync(r#"{"phase": 3}"#).unwrap_err(), "invalid_phase");
+        assert_eq!(sync(r#"{"chunks": []}"#).unwrap_err(), "invalid_body");
+        assert_eq!(sync(r#"[1]"#).unwrap_err(), "invalid_body");
+        assert_eq!(
+            sync(r#"{"phase": 1, "projectId": "p", "chunks": []} x"#).unwrap_err(),
+            "invalid_json"
+        );
+    }
 }

@@ -64,9 +64,10 @@ impl Operation {
     }
 
     /// The outcomes of the last `io` batch as a JSON array, one per effect in order, each
-    /// `{"ok": value}`, `{"error": {"code", "message"}}`, or forms that name spans
-    /// `[start, end)` of the arrays: `{"texts": [span or null, ...]}` for a KV read (UTF-8
-    /// in `text`) and `{"embeddings": {"rows": n, "at": span}}` for an embedding call (in
+    /// `{"ok": value}`, `{"error": {"code", "message"}}`, or forms that name parts of the
+    /// arrays: `{"texts": {"at": n, "lengths": [length or null, ...]}}` for a KV read (its
+    /// values one after another in `text` from byte `n`) and
+    /// `{"embeddings": {"rows": n, "at": [start, end]}}` for an embedding call (in
     /// `floats`). Text that is not a JSON array throws an `Error` with `.code = "invalid_outcomes"`; the
     /// batch then counts as failed.
     pub fn handle(

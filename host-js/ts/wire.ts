@@ -76,7 +76,7 @@ export interface HostError {
 export type Outcome =
   | { ok: unknown }
   | { error: HostError }
-  | { texts: (Span | null)[] }
+  | { texts: { at: number; lengths: (number | null)[] } }
   | { embeddings: { rows: number; at: Span } };
 
 /** The part of the wasm `Operation` that speaks the wire form. */
@@ -144,20 +144,14 @@ export function pollStep(operation: WireOperation): Step {
 export class BatchArrays {
   private readonly rows: number[][] = [];
   private floatCount = 0;
-  private readonly texts: { value: string; span: Span }[] = [];
-  private textLength = 0;
+  /** Each KV read's values and its outcome's `texts`, filled in by `text()`. */
+  private readonly reads: { values: (string | null)[]; texts: { at: number; lengths: (number | null)[] } }[] = [];
 
-  /** The outcome of a KV read: its values as spans, filled in by `text()`. */
+  /** The outcome of a KV read: its values as lengths in the text, filled in by `text()`. */
   kvValues(values: (string | null)[]): Outcome {
-    return {
-      texts: values.map((value) => {
-        if (value === null) return null;
-        const span: Span = [0, 0];
-        this.texts.push({ value, span });
-        this.textLength += value.length;
-        return span;
-      }),
-    };
+    const texts = { at: 0, lengths: [] as (number | null)[] };
+    this.reads.push({ values, texts });
+    return { texts };
   }
 
   /** The outcome of an AI call. */
@@ -185,42 +179,26 @@ export class BatchArrays {
     return floats;
   }
 
-  /** Every KV value collected, as UTF-8 end to end; fills in their spans. Call once,
-   * before the outcomes are written as JSON. */
+  /** Every KV value read, as UTF-8 one after another; fills in the outcomes' `texts`. Call
+   * once, before the outcomes are written as JSON. */
   text(): Uint8Array {
     // One encoding of all the values joined; when it has one byte per UTF-16 unit (all
-    // ASCII, as markers and cache entries are), string offsets are byte offsets.
-    const joined = this.texts.map(({ value }) => value).join("");
+    // ASCII, as markers and cache entries are), a value's length is its length in bytes.
+    const joined = this.reads.map(({ values }) => values.join("")).join("");
     const bytes = utf8.encode(joined);
-    if (bytes.length === joined.length) {
-      let at = 0;
-      for (const { value, span } of this.texts) {
-        span[0] = at;
-        at += value.length;
-        span[1] = at;
-      }
-      return bytes;
-    }
-    return this.textOneByOne();
-  }
-
-  /** `text()` for values wider than ASCII: each encoded in turn, the buffer grown as needed. */
-  private textOneByOne(): Uint8Array {
-    let bytes = new Uint8Array(this.textLength);
+    const ascii = bytes.length === joined.length;
+    const wide = ascii ? bytes : new Uint8Array(3 * joined.length);
     let at = 0;
-    for (const { value, span } of this.texts) {
-      let { read, written } = utf8.encodeInto(value, bytes.subarray(at));
-      if (read < value.length) {
-        const wider = new Uint8Array(Math.max(2 * bytes.length, at + 3 * value.length));
-        wider.set(bytes.subarray(0, at));
-        bytes = wider;
-        ({ written } = utf8.encodeInto(value, bytes.subarray(at)));
-      }
-      span[0] = at;
-      span[1] = at + written;
-      at += written;
+    for (const { values, texts } of this.reads) {
+      texts.at = at;
+      texts.lengths = values.map((value) => {
+        if (value === null) return null;
+        const length = ascii ? value.length : utf8.encodeInto(value, wide.subarray(at)).written;
+        at += length;
+        return length;
+      });
     }
-    return bytes.subarray(0, at);
+    return wide.subarray(0, at);
   }
 }
 

@@ -359,7 +359,7 @@ fn host_outcomes_never_panic() {
             filter: json!({}),
         },
     ];
-    let seed = br#"[{"texts": [[0, 3], null]}, {"ok": null}, {"embeddings": {"rows": 2, "at": [1, 5]}}, {"error": {"code": "timeout", "message": "m"}}, {"ok": {"matches": [{"id": "i", "score": 0.5, "metadata": {}}]}}]"#;
+    let seed = br#"[{"texts": {"at": 0, "lengths": [3, null]}}, {"ok": null}, {"embeddings": {"rows": 2, "at": [1, 5]}}, {"error": {"code": "timeout", "message": "m"}}, {"ok": {"matches": [{"id": "i", "score": 0.5, "metadata": {}}]}}]"#;
     let summary = br#"[{"ok": ["x", null]}, {"ok": null}, {"ok": {"response": "s"}}]"#;
     let corpus = vec![seed.to_vec(), summary.to_vec()];
     let text = "xé\u{0}yz".as_bytes();

@@ -14,8 +14,9 @@
 //!   decode once, then slice); float spans count floats;
 //! - outcomes: an array, one per effect in order, each `{"ok": value}` or
 //!   `{"error": {"code", "message"}}`, or two forms that name the batch's arrays:
-//!   `{"texts": [span or null, ...]}` for a kvGet (one per key; byte spans of the batch's
-//!   UTF-8 text) and `{"embeddings": {"rows": n, "at": span}}` for an aiRun of the
+//!   `{"texts": {"at": n, "lengths": [length or null, ...]}}` for a kvGet (one per key:
+//!   the values follow one another in the batch's UTF-8 text from byte `n`, each of its
+//!   length in bytes) and `{"embeddings": {"rows": n, "at": span}}` for an aiRun of the
 //!   embedding model (`n` rows of equal length end to end in the batch's floats). `value`
 //!   is, by the effect's kind: kvGet, an array of string-or-null; kvPut and
 //!   vectorizeUpsert, anything; aiRun, the model's JSON output; vectorizeQuery,

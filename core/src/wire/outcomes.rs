@@ -14,8 +14,16 @@ use crate::effect::{Effect, HostError, Match, Outcome, Reply};
 enum OutcomeForm<T> {
     Ok(T),
     Error(HostError),
-    Texts(Vec<Option<Span>>),
+    Texts(TextsForm),
     Embeddings(RowsForm),
+}
+
+/// A KV read's values: from byte `at` of the batch's text, one after another, each of its
+/// length in bytes (`None`: absent).
+#[derive(Deserialize)]
+struct TextsForm {
+    at: usize,
+    lengths: Vec<Option<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -64,8 +72,8 @@ fn outcome_for(effect: &Effect, raw: &str, floats: &[f32], text: &[u8]) -> Resul
     Ok(match effect {
         Effect::KvGet { .. } => match parse::<Vec<Option<String>>>(raw)? {
             OutcomeForm::Ok(values) => Ok(Reply::KvGet { values }),
-            OutcomeForm::Texts(spans) => Ok(Reply::KvGet {
-                values: texts(&spans, text)?,
+            OutcomeForm::Texts(form) => Ok(Reply::KvGet {
+                values: texts(&form, text)?,
             }),
             other => other_form(other)?,
         },
@@ -118,18 +126,22 @@ fn slice<T>(array: &[T], [start, end]: Span) -> Result<&[T], String> {
         .ok_or_else(|| format!("span {start}..{end} is outside the {} items", array.len()))
 }
 
-/// The values a KV read's spans name in `text`.
-fn texts(spans: &[Option<Span>], text: &[u8]) -> Result<Vec<Option<String>>, String> {
-    spans
+/// The values a KV read names in `text`.
+fn texts(form: &TextsForm, text: &[u8]) -> Result<Vec<Option<String>>, String> {
+    let mut at = form.at;
+    form.lengths
         .iter()
-        .map(|span| {
-            span.map(|span| {
-                let bytes = slice(text, span)?;
-                std::str::from_utf8(bytes)
-                    .map(str::to_owned)
-                    .map_err(|e| format!("a KV value is not UTF-8: {e}"))
-            })
-            .transpose()
+        .map(|length| {
+            length
+                .map(|length| {
+                    let end = at.checked_add(length).ok_or("a KV value past the end")?;
+                    let bytes = slice(text, [at, end])?;
+                    at = end;
+                    std::str::from_utf8(bytes)
+                        .map(str::to_owned)
+                        .map_err(|e| format!("a KV value is not UTF-8: {e}"))
+                })
+                .transpose()
         })
         .collect()
 }
@@ -222,12 +234,15 @@ mod tests {
     }
 
     #[test]
-    fn kv_values_come_as_spans_of_the_text() {
-        let batch = vec![kv_get(), kv_get(), kv_get()];
+    fn kv_values_come_in_order_from_the_text() {
+        let batch = vec![kv_get(), kv_get(), kv_get(), kv_get()];
         let text = "xxvéy".as_bytes();
         let outcomes = outcomes_from_wire(
             &batch,
-            r#"[{"texts": [[2, 5], null]}, {"texts": [[0, 9]]}, {"texts": [[3, 4]]}]"#,
+            r#"[{"texts": {"at": 2, "lengths": [3, null, 1, 0]}},
+                {"texts": {"at": 0, "lengths": [9]}},
+                {"texts": {"at": 3, "lengths": [1]}},
+                {"texts": {"at": 18446744073709551615, "lengths": [2]}}]"#,
             &[],
             text,
         )
@@ -235,12 +250,19 @@ mod tests {
         assert_eq!(
             outcomes[0],
             Ok(Reply::KvGet {
-                values: vec![Some("vé".into()), None]
+                values: vec![
+                    Some("vé".into()),
+                    None,
+                    Some("y".into()),
+                    Some(String::new())
+                ]
             })
         );
-        assert!(is_protocol(&outcomes[1]), "out of range");
+        assert!(is_protocol(&outcomes[1]), "past the end");
         assert!(is_protocol(&outcomes[2]), "half a character");
-        let outcomes = outcomes_from_wire(&[kv_put()], r#"[{"texts": []}]"#, &[], &[]).unwrap();
+        assert!(is_protocol(&outcomes[3]), "overflow");
+        let texts = r#"[{"texts": {"at": 0, "lengths": []}}]"#;
+        let outcomes = outcomes_from_wire(&[kv_put()], texts, &[], &[]).unwrap();
         assert!(is_protocol(&outcomes[0]), "texts answer only a KV read");
     }
 
