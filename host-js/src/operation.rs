@@ -37,8 +37,8 @@ impl Operation {
     /// `{"done": true}`. After `respond`, `io` batches may still come (work that may outlive
     /// the response), then `done`. Vectors name their values by span (`valuesAt`,
     /// `vectorAt`: `[start, end)`) in the array `takeFloats` returns; KV keys and values
-    /// (`keysAt`, `keyAt`, `valueAt`) and the response body (`bodyAt`) are spans of the
-    /// string `takeText` returns, in UTF-16 code units (`text.slice(start, end)`).
+    /// (`keys: {at, lengths}`, `keyAt`, `valueAt`) and the response body (`bodyAt`) are
+    /// parts of the string `takeText` returns, in UTF-16 code units.
     pub fn poll(&mut self) -> String {
         let step = self.inner.poll();
         let wire = step_to_wire(&step);

@@ -60,7 +60,7 @@ describe("steps", () => {
   it("slices KV keys and values from the text, and views vectors in the floats", () => {
     const json = JSON.stringify({
       io: [
-        { kind: "kvGet", keysAt: [[0, 1], [1, 3]] },
+        { kind: "kvGet", keys: { at: 0, lengths: [1, 2] } },
         { kind: "kvPut", keyAt: [3, 4], valueAt: [4, 6], ttlSeconds: 60 },
         { kind: "kvPut", keyAt: [0, 1], valueAt: [6, 6] },
         { kind: "vectorizeUpsert", vectors: [{ id: "v", valuesAt: [1, 3], metadata: { userId: "u" } }] },

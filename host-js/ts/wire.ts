@@ -33,7 +33,7 @@ export type Effect =
  * of its floats. */
 type WireEffect =
   | Extract<Effect, { kind: "aiRun" }>
-  | { kind: "kvGet"; keysAt: Span[] }
+  | { kind: "kvGet"; keys: { at: number; lengths: number[] } }
   | { kind: "kvPut"; keyAt: Span; valueAt: Span; ttlSeconds?: number }
   | { kind: "vectorizeUpsert"; vectors: { id: string; valuesAt: Span; metadata: Record<string, string> }[] }
   | { kind: "vectorizeQuery"; vectorAt: Span; topK: number; filter: VectorizeVectorMetadataFilter };
@@ -113,8 +113,10 @@ export function pollStep(operation: WireOperation): Step {
   return {
     io: step.io.map((effect): Effect => {
       switch (effect.kind) {
-        case "kvGet":
-          return { kind: effect.kind, keys: effect.keysAt.map(slice) };
+        case "kvGet": {
+          let at = effect.keys.at;
+          return { kind: effect.kind, keys: effect.keys.lengths.map((length) => slice([at, (at += length)])) };
+        }
         case "kvPut": {
           const { keyAt, valueAt, ttlSeconds } = effect;
           const put: Extract<Effect, { kind: "kvPut" }> = { kind: effect.kind, key: slice(keyAt), value: slice(valueAt) };

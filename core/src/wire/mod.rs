@@ -8,7 +8,8 @@
 //!
 //! - a step: `{"io": [effect, ...]}`, `{"respond": {"status", "bodyAt": span}}` or
 //!   `{"done": true}`. Effects are [`Effect`]'s serde form (`{"kind": "kvGet", ...}`),
-//!   except that a kvGet has `"keysAt": [span, ...]`, a kvPut `"keyAt"` and `"valueAt"`,
+//!   except that a kvGet has `"keys": {"at": n, "lengths": [...]}` (the keys one after
+//!   another in the text from `n`), a kvPut `"keyAt"` and `"valueAt"` spans,
 //!   an upsert's vectors are `{"id", "valuesAt", "metadata"}` and a query has `"vectorAt"`.
 //!   Text spans count UTF-16 code units of the step's text (a JavaScript string's indices:
 //!   decode once, then slice); float spans count floats;

@@ -36,7 +36,7 @@ enum StepForm<'a> {
 )]
 enum EffectForm<'a> {
     KvGet {
-        keys_at: Vec<Span>,
+        keys: TextRun,
     },
     KvPut {
         key_at: Span,
@@ -56,6 +56,13 @@ enum EffectForm<'a> {
         top_k: u32,
         filter: &'a Value,
     },
+}
+
+/// Strings one after another in the step's text, from unit `at`, each of its length.
+#[derive(Serialize)]
+struct TextRun {
+    at: usize,
+    lengths: Vec<usize>,
 }
 
 #[derive(Serialize)]
@@ -91,6 +98,19 @@ impl Text {
         };
         [start, self.units]
     }
+
+    fn push_run(&mut self, strings: &[String]) -> TextRun {
+        TextRun {
+            at: self.units,
+            lengths: strings
+                .iter()
+                .map(|s| {
+                    let [start, end] = self.push(s);
+                    end - start
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A step in wire form, written straight from the step: no `Value` tree in between.
@@ -122,7 +142,7 @@ pub fn step_to_wire(step: &Step) -> WireStep {
 fn effect_form<'a>(effect: &'a Effect, floats: &mut Vec<f32>, text: &mut Text) -> EffectForm<'a> {
     match effect {
         Effect::KvGet { keys } => EffectForm::KvGet {
-            keys_at: keys.iter().map(|key| text.push(key)).collect(),
+            keys: text.push_run(keys),
         },
         Effect::KvPut {
             key,
@@ -178,7 +198,7 @@ mod tests {
             step_to_wire(&step),
             WireStep {
                 json: concat!(
-                    r#"{"io":[{"kind":"kvGet","keysAt":[[0,1],[1,4]]},"#,
+                    r#"{"io":[{"kind":"kvGet","keys":{"at":0,"lengths":[1,3]}},"#,
                     r#"{"kind":"kvPut","keyAt":[4,5],"valueAt":[5,7],"ttlSeconds":60}]}"#
                 )
                 .into(),
