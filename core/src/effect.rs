@@ -1,7 +1,7 @@
 //! What the engine asks a host to do, and what the host hands back: the WIT imports as data.
 //!
 //! The serde forms (camelCase, tagged by `kind`) are the wire format of hosts that cross a
-//! boundary as JSON, such as the TypeScript driver; see `wire.rs`.
+//! boundary as JSON, such as the TypeScript driver; see `wire/`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -110,7 +110,7 @@ pub enum Reply {
     },
     /// The output of an `AiRun` of the embedding model, read by the host straight into
     /// floats (one row per text) instead of handed over as JSON: what a host that crosses a
-    /// boundary does to spare printing and parsing every number (`wire.rs`).
+    /// boundary does to spare printing and parsing every number (`wire/`).
     AiEmbeddings {
         /// The embeddings, in the order of the texts.
         rows: Vec<Vec<f32>>,

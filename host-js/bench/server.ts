@@ -28,7 +28,8 @@ export interface EnginePkg {
 }
 
 /** The engine as `createIndexer` runs it: `start`, then the package's own `drive` loop
- * (JSON steps out of wasm, JSON outcomes back in), refreshes awaited before the answer. */
+ * (steps out of wasm and outcomes back in, JSON with the bulk beside it), refreshes
+ * awaited before the answer. */
 export function engineServer(pkg: EnginePkg, configJson: string, bindings: Bindings, now: () => number): Server {
   const indexer = new pkg.Indexer(configJson);
   return {
