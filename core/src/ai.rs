@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use crate::effect::{Effect, Reply};
+use crate::effect::{Effect, Reply, WRONG_REPLY};
 
 /// The summary call for one piece of code.
 pub fn summary_call(config: &Config, code: &str) -> Effect {
@@ -50,7 +50,7 @@ pub fn embeddings_of(config: &Config, reply: Reply, count: usize) -> Result<Vec<
     match reply {
         Reply::AiRun { output } => read_embeddings(config, &output, count),
         Reply::AiEmbeddings { rows } => check_embeddings(config, rows, count),
-        _ => Err("protocol: the host answered with a reply of another kind".into()),
+        _ => Err(WRONG_REPLY.into()),
     }
 }
 

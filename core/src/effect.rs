@@ -146,6 +146,9 @@ impl HostError {
 /// The result of one effect.
 pub type Outcome = Result<Reply, HostError>;
 
+/// Why a reply of the wrong kind for its effect counts as a failed call.
+pub(crate) const WRONG_REPLY: &str = "protocol: the host answered with a reply of another kind";
+
 /// An HTTP-shaped answer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Response {

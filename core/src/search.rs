@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::ai::{embedding_call, embeddings_of};
 use crate::config::Config;
-use crate::effect::{Effect, Match, Outcome, Reply, Response, Step};
+use crate::effect::{Effect, Match, Outcome, Reply, Response, Step, WRONG_REPLY};
 use crate::error::{RequestError, RequestErrorKind};
 use crate::operation::{Budget, Procedure};
 use crate::request::{SearchRequest, Tenant};
@@ -130,6 +130,6 @@ impl Procedure for Search {
 fn failure(outcome: Option<Outcome>) -> String {
     match outcome {
         Some(Err(e)) => format!("{}: {}", e.code, e.message),
-        _ => "protocol: the host answered with a reply of another kind".into(),
+        _ => WRONG_REPLY.into(),
     }
 }

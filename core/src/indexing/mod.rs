@@ -23,7 +23,7 @@ use serde_json::json;
 use crate::ai::{embedding_call, embedding_text, embeddings_of, read_summary, summary_call};
 use crate::cache_entry::CacheEntry;
 use crate::config::Config;
-use crate::effect::{Effect, HostError, Outcome, Reply, Response, Step};
+use crate::effect::{Effect, HostError, Outcome, Reply, Response, Step, WRONG_REPLY};
 use crate::error::ChunkError;
 use crate::marker::{marker_value, read_marker};
 use crate::names::{TenantNames, cache_key};

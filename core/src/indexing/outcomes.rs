@@ -115,6 +115,6 @@ fn ai_output(outcome: Outcome) -> Result<serde_json::Value, String> {
 fn failure(outcome: Outcome) -> String {
     match outcome {
         Err(e) => format!("{}: {}", e.code, e.message),
-        Ok(_) => "protocol: the host answered with a reply of another kind".into(),
+        Ok(_) => WRONG_REPLY.into(),
     }
 }
