@@ -14,7 +14,8 @@
 use serde_json::Value;
 
 use crate::{
-    Config, Effect, Engine, HostError, Match, Outcome, Reply, RequestKind, Response, Vector,
+    Config, Effect, Engine, HostError, ListedKey, Match, Outcome, Reply, RequestKind, Response,
+    Vector,
 };
 
 wit_bindgen::generate!({
@@ -76,6 +77,15 @@ impl operations::GuestIndexer for Indexer {
     ) -> Result<operations::Response, operations::Response> {
         self.serve(RequestKind::Search, &user, &body, now)
     }
+
+    fn remove(
+        &self,
+        user: String,
+        body: Vec<u8>,
+        now: u64,
+    ) -> Result<operations::Response, operations::Response> {
+        self.serve(RequestKind::Remove, &user, &body, now)
+    }
 }
 
 /// Statuses from here up are refusals, returned as the `err` case.
@@ -115,9 +125,41 @@ fn perform(effect: Effect) -> Outcome {
             key,
             value,
             ttl_seconds,
-        } => kv::put(&key, &value, ttl_seconds)
-            .map(|()| Reply::KvPut)
-            .map_err(from_wit),
+            metadata,
+        } => kv::put(
+            &key,
+            &value,
+            ttl_seconds,
+            metadata.map(|m| m.to_string()).as_deref(),
+        )
+        .map(|()| Reply::KvPut)
+        .map_err(from_wit),
+        Effect::KvDelete { key } => kv::delete(&key).map(|()| Reply::KvDelete).map_err(from_wit),
+        Effect::KvList {
+            prefix,
+            cursor,
+            limit,
+        } => {
+            let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+            let page = kv::list(&prefix, cursor.as_deref(), limit).map_err(from_wit)?;
+            let keys = page
+                .keys
+                .into_iter()
+                .map(|k| {
+                    Ok(ListedKey {
+                        name: k.name,
+                        metadata: k
+                            .metadata
+                            .map(|m| parse("kv.list metadata", &m))
+                            .transpose()?,
+                    })
+                })
+                .collect::<Result<_, HostError>>()?;
+            Ok(Reply::KvList {
+                keys,
+                cursor: page.cursor,
+            })
+        }
         Effect::AiRun { model, input } => {
             let output = ai::run(&model, &input.to_string()).map_err(from_wit)?;
             parse("ai.run output", &output).map(|output| Reply::AiRun { output })
@@ -141,6 +183,9 @@ fn perform(effect: Effect) -> Outcome {
                 .collect::<Result<_, _>>()?;
             Ok(Reply::VectorizeQuery { matches })
         }
+        Effect::VectorizeDeleteByIds { ids } => vectorize::delete_by_ids(&ids)
+            .map(|()| Reply::VectorizeDeleteByIds)
+            .map_err(from_wit),
     }
 }
 

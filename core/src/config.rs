@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::ConfigError;
+use crate::names::MIN_KV_KEY_BYTES;
 
 /// Everything the engine can be told. `Config::default()` is a working Cloudflare setup.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -15,6 +16,10 @@ use crate::error::ConfigError;
 pub struct Config {
     /// Lifetime of a per-tenant chunk marker. A chunk unseen for this long is "needed"
     /// again. Thirty days: long enough that an active project never re-sends its code.
+    ///
+    /// The engine judges it from the marker's own `writtenAt`: the KV entry itself does not
+    /// expire, because a marker is also the record through which a complete sync or a
+    /// `remove` finds the chunk's vector (a vector must never outlive every record of it).
     pub marker_ttl_seconds: u64,
     /// Age after which a marker seen as cached is rewritten to extend its lifetime. Absent:
     /// half the TTL, so a marker read at least once per half-TTL never expires and a hot
@@ -50,10 +55,18 @@ pub struct Config {
     /// Keys per KV bulk read: `get(keys[])` takes at most 100 (kv/api/read-key-value-pairs,
     /// changelog 2025-04-10).
     pub kv_bulk_get_size: usize,
+    /// Keys per KV list page: `list({prefix, limit, cursor})` returns at most 1,000
+    /// (kv/api/list-keys).
+    pub kv_list_page_size: usize,
     /// Longest KV key in bytes (kv/platform/limits).
     pub max_kv_key_bytes: usize,
+    /// Largest metadata of one KV key, as JSON, in bytes (kv/platform/limits).
+    pub max_kv_metadata_bytes: usize,
     /// Vectors per upsert from a Worker binding (vectorize/platform/limits).
     pub upsert_batch_size: usize,
+    /// Ids per `deleteByIds` call from a Worker: beyond 100 Vectorize answers
+    /// `VECTOR_DELETE_ERROR code 40007` (reported by users; the docs give no number).
+    pub delete_batch_size: usize,
     /// Longest vector id in bytes (vectorize/platform/limits).
     pub max_vector_id_bytes: usize,
     /// Largest metadata of one vector in bytes (vectorize/platform/limits).
@@ -87,6 +100,9 @@ pub struct Config {
     pub max_summary_bytes: usize,
     /// Longest search query in bytes.
     pub max_query_bytes: usize,
+    /// Most hash prefixes one part of a complete listing may name (`hashPrefixes`): each
+    /// costs at least one KV list.
+    pub max_hash_prefixes: usize,
 }
 
 /// Which tenants one embedding-cache entry is shared between.
@@ -101,10 +117,16 @@ pub enum CacheScope {
 }
 
 /// Calls to index one new chunk in `init`: marker read, cache read, summary, embedding,
-/// cache write, upsert, marker write. A smaller budget could never index anything.
-pub const MIN_OPERATION_BUDGET: usize = 7;
-/// KV operations among them: marker read, cache read, cache write, marker write.
-pub const MIN_KV_OPERATION_BUDGET: usize = 4;
+/// cache write, journal write, upsert, marker write, journal delete. A smaller budget
+/// could never index anything.
+pub const MIN_OPERATION_BUDGET: usize = 9;
+/// KV operations among them: marker read, cache read, cache write, journal write, marker
+/// write, journal delete.
+pub const MIN_KV_OPERATION_BUDGET: usize = 6;
+
+/// Bytes of a marker's metadata besides the chunk's hash (hex-encoded when the key cannot
+/// spell it): field names, write time, paths digest.
+pub(crate) const MARKER_METADATA_FRAMING_BYTES: usize = 128;
 
 /// Bytes of JSON framing per vector metadata object beyond its field values: field names,
 /// quotes, braces and the escapes a value may need. Kept generous on purpose.
@@ -129,8 +151,11 @@ impl Default for Config {
             embedding_dimensions: 768,
             embedding_batch_size: 100,
             kv_bulk_get_size: 100,
+            kv_list_page_size: 1_000,
             max_kv_key_bytes: 512,
+            max_kv_metadata_bytes: 1024,
             upsert_batch_size: 1_000,
+            delete_batch_size: 100,
             max_vector_id_bytes: 64,
             max_metadata_bytes: 10 * 1024,
             max_top_k: 20,
@@ -144,6 +169,7 @@ impl Default for Config {
             max_file_path_bytes: 1024,
             max_summary_bytes: 4 * 1024,
             max_query_bytes: 4 * 1024,
+            max_hash_prefixes: 256,
         }
     }
 }
@@ -189,7 +215,9 @@ impl Config {
             ("embeddingBatchSize", self.embedding_batch_size),
             ("embeddingDimensions", self.embedding_dimensions),
             ("kvBulkGetSize", self.kv_bulk_get_size),
+            ("kvListPageSize", self.kv_list_page_size),
             ("upsertBatchSize", self.upsert_batch_size),
+            ("deleteBatchSize", self.delete_batch_size),
             ("operationBudget", self.operation_budget),
             ("maxChunksPerRequest", self.max_chunks_per_request),
             ("maxIdBytes", self.max_id_bytes),
@@ -211,21 +239,29 @@ impl Config {
                 "defaultTopK must be between 1 and maxTopK".into(),
             ));
         }
-        // A vector id in hashed form is 64 hex digits; a key in hashed form is a prefix and
-        // 64 hex digits. Below that no form fits.
-        if self.max_vector_id_bytes < 64 || self.max_kv_key_bytes < 128 {
-            return Err(ConfigError::new(
-                "maxVectorIdBytes must be at least 64 and maxKvKeyBytes at least 128".into(),
-            ));
+        // A vector id in hashed form is 64 hex digits; a marker key in its longest fixed
+        // form is a hashed root, a hash prefix and a digest (names/tenant.rs).
+        if self.max_vector_id_bytes < 64 || self.max_kv_key_bytes < MIN_KV_KEY_BYTES {
+            return Err(ConfigError::new(format!(
+                "maxVectorIdBytes must be at least 64 and maxKvKeyBytes at least \
+                 {MIN_KV_KEY_BYTES}"
+            )));
+        }
+        // A marker whose key cannot spell its hash carries it, hex-encoded, in its metadata.
+        if 2 * self.max_id_bytes + MARKER_METADATA_FRAMING_BYTES > self.max_kv_metadata_bytes {
+            return Err(ConfigError::new(format!(
+                "maxIdBytes {} does not leave a marker's metadata within maxKvMetadataBytes {}",
+                self.max_id_bytes, self.max_kv_metadata_bytes
+            )));
         }
         let worst_metadata = 2 * self.max_id_bytes // userId, projectId
             + self.max_id_bytes // hash
-            + self.max_file_path_bytes
+            + 2 * self.max_file_path_bytes // filePath, and filePaths holding it
             + self.max_summary_bytes
             + 64 // contentHash
             + METADATA_FRAMING_BYTES;
-        // Escapes can still push one vector's metadata over; the summary is then cut further
-        // when the vector is built (see `vector.rs`).
+        // Escapes, or code held by many files, can still push one vector's metadata over;
+        // the summary is then cut, and then the list of paths (see `vector.rs`).
         if worst_metadata > self.max_metadata_bytes {
             return Err(ConfigError::new(format!(
                 "ids, file path and summary may need {worst_metadata} bytes of metadata; \

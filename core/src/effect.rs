@@ -19,7 +19,8 @@ pub enum Effect {
         /// Keys to read.
         keys: Vec<String>,
     },
-    /// KV write, with `expirationTtl` when `ttl_seconds` is set.
+    /// KV write, with `expirationTtl` when `ttl_seconds` is set and the key's `metadata`
+    /// (at most `maxKvMetadataBytes` of JSON, returned by `KvList` without a read).
     KvPut {
         /// Key to write.
         key: String,
@@ -28,6 +29,26 @@ pub enum Effect {
         /// Lifetime in seconds; absent: the entry does not expire.
         #[serde(skip_serializing_if = "Option::is_none", default)]
         ttl_seconds: Option<u64>,
+        /// The key's metadata; absent: none.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        metadata: Option<Value>,
+    },
+    /// KV delete of one key (the Worker binding has no bulk delete); deleting a missing key
+    /// succeeds.
+    KvDelete {
+        /// Key to delete.
+        key: String,
+    },
+    /// One page of the keys under `prefix`, at most `limit` (`kvListPageSize`), in key
+    /// order, each with its metadata; `cursor` continues an earlier page.
+    KvList {
+        /// Only keys that start with this.
+        prefix: String,
+        /// Where the previous page ended; absent: from the first key.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        cursor: Option<String>,
+        /// Most keys in the page.
+        limit: usize,
     },
     /// `env.AI.run(model, input)`.
     AiRun {
@@ -50,6 +71,12 @@ pub enum Effect {
         /// Metadata filter: every key must equal its value.
         filter: Value,
     },
+    /// `env.VECTORIZE.deleteByIds(ids)`, at most `deleteBatchSize` ids; a missing id is no
+    /// error.
+    VectorizeDeleteByIds {
+        /// The ids to delete.
+        ids: Vec<String>,
+    },
 }
 
 impl Effect {
@@ -58,11 +85,36 @@ impl Effect {
         match self {
             Effect::KvGet { .. } => "kv.get",
             Effect::KvPut { .. } => "kv.put",
+            Effect::KvDelete { .. } => "kv.delete",
+            Effect::KvList { .. } => "kv.list",
             Effect::AiRun { .. } => "ai.run",
             Effect::VectorizeUpsert { .. } => "vectorize.upsert",
             Effect::VectorizeQuery { .. } => "vectorize.query",
+            Effect::VectorizeDeleteByIds { .. } => "vectorize.deleteByIds",
         }
     }
+
+    /// Whether the call is a KV operation (KV limits them per invocation apart from all
+    /// calls).
+    pub fn is_kv(&self) -> bool {
+        matches!(
+            self,
+            Effect::KvGet { .. }
+                | Effect::KvPut { .. }
+                | Effect::KvDelete { .. }
+                | Effect::KvList { .. }
+        )
+    }
+}
+
+/// One key of a [`Reply::KvList`] page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ListedKey {
+    /// The key.
+    pub name: String,
+    /// Its metadata, if it has any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
 }
 
 /// A vector as Vectorize stores it.
@@ -72,7 +124,7 @@ pub struct Vector {
     pub id: String,
     /// The embedding.
     pub values: Vec<f32>,
-    /// `{userId, projectId, hash, filePath, summary, contentHash}`.
+    /// `{userId, projectId, hash, filePath, filePaths, summary, contentHash}`.
     pub metadata: Value,
 }
 
@@ -103,6 +155,16 @@ pub enum Reply {
     },
     /// A `KvPut` was written.
     KvPut,
+    /// A `KvDelete` was carried out.
+    KvDelete,
+    /// One page of a `KvList`.
+    KvList {
+        /// The keys, in key order.
+        keys: Vec<ListedKey>,
+        /// Where the next page starts; absent: this was the last page.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cursor: Option<String>,
+    },
     /// The model's output of an `AiRun`, as JSON.
     AiRun {
         /// The output.
@@ -122,6 +184,8 @@ pub enum Reply {
         /// The matches.
         matches: Vec<Match>,
     },
+    /// A `VectorizeDeleteByIds` was accepted.
+    VectorizeDeleteByIds,
 }
 
 /// A host call that failed: an error, a throttle or a time-out. Nothing is assumed written.

@@ -25,8 +25,11 @@ pub enum RequestErrorKind {
     InvalidPhase,
     /// An id (user, project, hash) is empty or only white space.
     InvalidId,
-    /// The same chunk hash twice in one request.
+    /// The same chunk hash twice in one request with different code.
     DuplicateHash,
+    /// A complete listing's scope is wrong: `hashPrefixes` without `complete`, prefixes
+    /// that overlap, or a hash outside them.
+    InvalidScope,
     /// `topK` out of range, or an empty query.
     InvalidQuery,
     /// The body `userId` is not the authenticated user.
@@ -60,6 +63,7 @@ impl RequestErrorKind {
             InvalidPhase => "invalid_phase",
             InvalidId => "invalid_id",
             DuplicateHash => "duplicate_hash",
+            InvalidScope => "invalid_scope",
             InvalidQuery => "invalid_query",
             UserMismatch => "user_mismatch",
             BodyTooLarge => "body_too_large",
@@ -82,9 +86,8 @@ impl RequestErrorKind {
             BodyTooLarge | TooManyChunks | FieldTooLarge => 413,
             AiUnavailable | VectorizeUnavailable | BudgetSpent => 503,
             InvalidConfig | NoResponse => 500,
-            InvalidJson | InvalidBody | InvalidPhase | InvalidId | DuplicateHash | InvalidQuery => {
-                400
-            }
+            InvalidJson | InvalidBody | InvalidPhase | InvalidId | DuplicateHash | InvalidScope
+            | InvalidQuery => 400,
         }
     }
 }
@@ -151,6 +154,11 @@ impl ChunkError {
     pub const AI: &'static str = "ai_failed";
     /// The vector upsert failed.
     pub const VECTORIZE: &'static str = "vectorize_upsert_failed";
+    /// Deleting the tenant's marker failed: the chunk is still indexed, whole.
+    pub const KV_DELETE: &'static str = "kv_delete_failed";
+    /// Deleting the vector failed: its marker is gone, a journal still names it, and a
+    /// later complete sync or `remove` deletes it.
+    pub const VECTORIZE_DELETE: &'static str = "vectorize_delete_failed";
 
     pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self {

@@ -6,8 +6,9 @@
 //! project, chunk) with a per-tenant marker for two-phase sync.
 //!
 //! The engine performs no I/O and reads no clock: a request becomes an [`Operation`] that
-//! yields batches of [`Effect`]s (KV bulk get, KV put with TTL, AI run, Vectorize upsert and
-//! query) and takes back their [`Outcome`]s until it yields the [`Response`].
+//! yields batches of [`Effect`]s (KV bulk get, put with TTL, delete and list; AI run;
+//! Vectorize upsert, query and delete by ids) and takes back their [`Outcome`]s until it
+//! yields the [`Response`].
 //!
 //! ```
 //! use index_sync_core::{Config, Engine, RequestKind, Step};
@@ -22,13 +23,18 @@
 
 pub mod ai;
 pub mod cache_entry;
+mod complete_sync;
 pub mod config;
 mod effect;
 pub mod error;
 mod indexing;
+mod journal;
+mod listing;
 pub mod marker;
 pub mod names;
 mod operation;
+mod removal;
+mod remove;
 mod request;
 mod search;
 mod sync_check;
@@ -39,6 +45,6 @@ mod component;
 
 pub use cache_entry::CacheEntry;
 pub use config::{CacheScope, Config};
-pub use effect::{Effect, HostError, Match, Outcome, Reply, Response, Step, Vector};
+pub use effect::{Effect, HostError, ListedKey, Match, Outcome, Reply, Response, Step, Vector};
 pub use error::{ChunkError, ConfigError, RequestError, RequestErrorKind};
 pub use operation::{Engine, Operation, RequestKind};

@@ -1,93 +1,262 @@
 //! The value of a per-tenant marker: when it was written, so that a cached marker is
-//! rewritten (its TTL extended) only when due, not on every read.
+//! rewritten (its lifetime extended) only when due, and a digest of the file paths its
+//! vector names, so that moved or copied code is "needed" again. The same JSON is the KV
+//! key's metadata, which a KV list returns without a read.
+//!
+//! A marker's lifetime (`markerTtlSeconds`) is judged from `writtenAt`, not by KV: the key
+//! stays until the chunk is removed, because it is also the record that keeps the chunk's
+//! vector reachable for removal.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use crate::config::Config;
+use crate::names::{hex, unhex};
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct MarkerValue {
     written_at: u64,
-}
-
-/// The value to store for a marker written at `now`.
-pub fn marker_value(now: u64) -> String {
-    serde_json::to_string(&MarkerValue { written_at: now }).unwrap_or_default()
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    paths: Option<String>,
+    /// The hash, as hex of its UTF-8, when the key cannot spell it (names/tenant.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hash_hex: Option<String>,
 }
 
 /// The seed's marker value, still found in older data.
 pub const LEGACY_MARKER_VALUE: &str = "1";
 
-/// Reads a marker value at `now`: `Some(due)` for a marker, where `due` says it must be
-/// rewritten to stay alive; `None` for a value that is no marker.
+/// Bytes of a paths digest's SHA-256 that are kept (as hex: 32 digits).
+const PATHS_DIGEST_BYTES: usize = 16;
+
+/// A marker to write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewMarker<'a> {
+    /// When.
+    pub now: u64,
+    /// The digest of the paths its vector names; `None` when unknown (an older marker
+    /// refreshed).
+    pub paths: Option<&'a str>,
+    /// The chunk's hash, when its key cannot spell it.
+    pub hash: Option<&'a str>,
+}
+
+impl NewMarker<'_> {
+    /// The KV value and the key's metadata (the same JSON; the value in the field order
+    /// [`read_marker`] reads without a parser).
+    pub fn encode(&self) -> (String, Value) {
+        let value = MarkerValue {
+            written_at: self.now,
+            paths: self.paths.map(str::to_owned),
+            hash_hex: self.hash.map(|h| hex(h.as_bytes())),
+        };
+        let metadata = serde_json::to_value(&value).unwrap_or_default();
+        (serde_json::to_string(&value).unwrap_or_default(), metadata)
+    }
+}
+
+/// What a marker says, read at some `now`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarkerRead {
+    /// It must be rewritten to stay alive.
+    pub due: bool,
+    /// The digest of its vector's paths; `None`: unknown (the seed's or an older form).
+    pub paths: Option<String>,
+    /// The hash it carries (form-3 keys only).
+    pub hash: Option<String>,
+}
+
+impl MarkerRead {
+    /// Whether it stands for a vector at exactly these paths: any paths when the client
+    /// named none, else the same digest.
+    pub fn holds(&self, wanted: Option<&str>) -> bool {
+        wanted.is_none_or(|w| self.paths.as_deref() == Some(w))
+    }
+}
+
+/// Reads a marker value at `now`: `None` for a value that is no marker, or one older than
+/// `markerTtlSeconds`.
 ///
 /// The seed's plain `"1"` counts as present and due, so it is rewritten in today's form.
 /// Any other value is not trusted as a marker: the chunk is "needed" again and indexing it
 /// (cheap, from the shared cache) rewrites the marker, so a stray value can never stand for
 /// a vector that does not exist (invariant 4).
-pub fn read_marker(config: &Config, value: &str, now: u64) -> Option<bool> {
+pub fn read_marker(config: &Config, value: &str, now: u64) -> Option<MarkerRead> {
     if value == LEGACY_MARKER_VALUE {
-        return Some(true);
+        return Some(MarkerRead {
+            due: true,
+            paths: None,
+            hash: None,
+        });
     }
-    let written_at = match our_form(value) {
-        Some(written_at) => written_at,
-        None => serde_json::from_str::<MarkerValue>(value).ok()?.written_at,
+    let parsed = match our_form(value) {
+        Some(parsed) => parsed,
+        None => serde_json::from_str::<MarkerValue>(value).ok()?,
     };
-    Some(now.saturating_sub(written_at) >= config.marker_refresh_after())
+    judge(config, parsed, now)
 }
 
-/// `writtenAt` of a value exactly as [`marker_value`] writes it, read without a JSON
+/// Reads a marker from the metadata a KV list returned for its key.
+pub fn read_marker_metadata(config: &Config, metadata: &Value, now: u64) -> Option<MarkerRead> {
+    judge(config, MarkerValue::deserialize(metadata).ok()?, now)
+}
+
+/// The hash a marker's metadata carries (form-3 keys), whatever the marker's age.
+pub fn metadata_hash(metadata: &Value) -> Option<String> {
+    let hex = metadata.get("hashHex")?.as_str()?;
+    String::from_utf8(unhex(hex)?).ok()
+}
+
+fn judge(config: &Config, marker: MarkerValue, now: u64) -> Option<MarkerRead> {
+    let age = now.saturating_sub(marker.written_at);
+    if age >= config.marker_ttl_seconds {
+        return None;
+    }
+    let hash = match marker.hash_hex {
+        Some(h) => Some(String::from_utf8(unhex(&h)?).ok()?),
+        None => None,
+    };
+    Some(MarkerRead {
+        due: age >= config.marker_refresh_after(),
+        paths: marker.paths,
+        hash,
+    })
+}
+
+/// A value exactly as [`NewMarker::encode`] writes it without a hash, read without a JSON
 /// parser: phase 1 reads thousands of markers per request.
-fn our_form(value: &str) -> Option<u64> {
-    let digits = value.strip_prefix("{\"writtenAt\":")?.strip_suffix('}')?;
+fn our_form(value: &str) -> Option<MarkerValue> {
+    let body = value.strip_prefix("{\"writtenAt\":")?.strip_suffix('}')?;
+    let (digits, paths) = match body.split_once(",\"paths\":\"") {
+        Some((digits, rest)) => (digits, Some(rest.strip_suffix('"')?)),
+        None => (body, None),
+    };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits.parse().ok()
+    if let Some(paths) = paths
+        && (paths.len() != 2 * PATHS_DIGEST_BYTES || !paths.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return None;
+    }
+    Some(MarkerValue {
+        written_at: digits.parse().ok()?,
+        paths: paths.map(str::to_owned),
+        hash_hex: None,
+    })
+}
+
+/// The digest of a set of file paths, whatever their order (each counted once).
+pub fn paths_digest<S: AsRef<str>>(paths: &[S]) -> String {
+    let mut sorted: Vec<&str> = paths.iter().map(AsRef::as_ref).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut hasher = Sha256::new();
+    for path in sorted {
+        hasher.update((path.len() as u64).to_le_bytes());
+        hasher.update(path.as_bytes());
+    }
+    hex(&hasher.finalize()[..PATHS_DIGEST_BYTES])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn fresh_markers_are_not_due_and_old_ones_are() {
-        let c = Config {
+    fn config() -> Config {
+        Config {
             marker_ttl_seconds: 1000,
             ..Config::default()
-        };
-        let v = marker_value(10_000);
-        assert_eq!(read_marker(&c, &v, 10_499), Some(false));
-        assert_eq!(read_marker(&c, &v, 10_500), Some(true));
-        assert_eq!(
-            read_marker(&c, "1", 10_000),
-            Some(true),
-            "the seed's markers"
-        );
-        assert_eq!(read_marker(&c, "{\"writtenAt\":\"soon\"}", 10_000), None);
-        assert_eq!(
-            our_form(&v),
-            Some(10_000),
-            "the engine's own form, read directly"
-        );
-        for other in [
-            "{\"writtenAt\":}",
-            "{\"writtenAt\":+1}",
-            "{\"writtenAt\":1 }",
-        ] {
-            assert_eq!(our_form(other), None, "{other}");
         }
-        assert_eq!(
-            read_marker(&c, "{ \"writtenAt\": 10499 }", 10_499),
-            Some(false),
-            "other spellings of the same JSON still read"
-        );
+    }
+
+    fn value(now: u64, paths: Option<&str>) -> String {
+        NewMarker {
+            now,
+            paths,
+            hash: None,
+        }
+        .encode()
+        .0
+    }
+
+    #[test]
+    fn fresh_markers_are_not_due_old_ones_are_and_expired_ones_are_none() {
+        let c = config();
+        let v = value(10_000, None);
+        assert_eq!(read_marker(&c, &v, 10_499).map(|m| m.due), Some(false));
+        assert_eq!(read_marker(&c, &v, 10_500).map(|m| m.due), Some(true));
+        assert_eq!(read_marker(&c, &v, 10_999).map(|m| m.due), Some(true));
+        assert_eq!(read_marker(&c, &v, 11_000), None, "past markerTtlSeconds");
+        let legacy = read_marker(&c, "1", 10_000).unwrap();
+        assert!(legacy.due && legacy.paths.is_none(), "the seed's markers");
+        assert_eq!(read_marker(&c, "{\"writtenAt\":\"soon\"}", 10_000), None);
+        assert_eq!(read_marker(&c, "true", 10_000), None);
         assert_eq!(
             read_marker(&c, "{\"writtenAt\":99999999999999999999999}", 10_000),
             None,
             "too large for u64"
         );
-        assert_eq!(read_marker(&c, "true", 10_000), None);
+    }
+
+    #[test]
+    fn the_engines_own_forms_read_directly_and_other_spellings_still_read() {
+        let c = config();
+        let digest = paths_digest(&["src/a.rs"]);
+        let v = value(10_000, Some(&digest));
+        assert_eq!(v, format!("{{\"writtenAt\":10000,\"paths\":\"{digest}\"}}"));
+        let direct = our_form(&v).unwrap();
+        assert_eq!(
+            (direct.written_at, direct.paths),
+            (10_000, Some(digest.clone()))
+        );
+        assert_eq!(our_form("{\"writtenAt\":10000}").unwrap().paths, None);
+        for other in [
+            "{\"writtenAt\":}",
+            "{\"writtenAt\":+1}",
+            "{\"writtenAt\":1 }",
+            "{\"writtenAt\":1,\"paths\":\"short\"}",
+        ] {
+            assert!(our_form(other).is_none(), "{other}");
+        }
+        let spaced = format!("{{ \"writtenAt\": 10499, \"paths\": \"{digest}\" }}");
+        assert_eq!(
+            read_marker(&c, &spaced, 10_499).unwrap().paths.as_deref(),
+            Some(digest.as_str())
+        );
+    }
+
+    #[test]
+    fn a_marker_holds_the_paths_it_was_written_for() {
+        let c = config();
+        let here = paths_digest(&["a", "b"]);
+        assert_eq!(
+            here,
+            paths_digest(&["b", "a", "a"]),
+            "a set: order and repeats aside"
+        );
+        let read = read_marker(&c, &value(0, Some(&here)), 1).unwrap();
+        assert!(read.holds(Some(&here)) && read.holds(None));
+        assert!(!read.holds(Some(&paths_digest(&["a"]))));
+        let unknown = read_marker(&c, &value(0, None), 1).unwrap();
+        assert!(unknown.holds(None) && !unknown.holds(Some(&here)));
+    }
+
+    #[test]
+    fn a_cut_key_carries_its_hash_in_the_metadata() {
+        let c = config();
+        let (text, metadata) = NewMarker {
+            now: 5,
+            paths: None,
+            hash: Some("h:ü"),
+        }
+        .encode();
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), metadata);
+        let read = read_marker_metadata(&c, &metadata, 6).unwrap();
+        assert_eq!(read.hash.as_deref(), Some("h:ü"));
+        let bad = serde_json::json!({"writtenAt": 5, "hashHex": "zz"});
+        assert_eq!(read_marker_metadata(&c, &bad, 6), None);
     }
 }

@@ -4,15 +4,17 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
+use crate::complete_sync::CompleteSync;
 use crate::config::Config;
 use crate::effect::{Effect, HostError, Outcome, Response, Step};
 use crate::error::{ConfigError, RequestError};
 use crate::indexing::Indexing;
-use crate::request::{SyncRequest, parse_init, parse_search, parse_sync};
+use crate::remove::Remove;
+use crate::request::{SyncRequest, parse_init, parse_remove, parse_search, parse_sync};
 use crate::search::Search;
 use crate::sync_check::SyncCheck;
 
-/// The three requests of the HTTP API.
+/// The four requests of the HTTP API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RequestKind {
     /// `POST /v1/index/init`.
@@ -21,6 +23,8 @@ pub enum RequestKind {
     Sync,
     /// `POST /v1/index/search`.
     Search,
+    /// `POST /v1/index/remove`.
+    Remove,
 }
 
 impl FromStr for RequestKind {
@@ -31,7 +35,10 @@ impl FromStr for RequestKind {
             "init" => Ok(Self::Init),
             "sync" => Ok(Self::Sync),
             "search" => Ok(Self::Search),
-            other => Err(format!("unknown request {other:?}: init, sync or search")),
+            "remove" => Ok(Self::Remove),
+            other => Err(format!(
+                "unknown request {other:?}: init, sync, search or remove"
+            )),
         }
     }
 }
@@ -65,13 +72,20 @@ impl Engine {
             RequestKind::Init => parse_init(&config, user, body)
                 .map(|r| Machine::Index(Indexing::new(config.clone(), r, now, true))),
             RequestKind::Sync => parse_sync(&config, user, body).map(|r| match r {
-                SyncRequest::Check(r) => Machine::Check(SyncCheck::new(config.clone(), r, now)),
+                SyncRequest::Check(r) => match r.complete.clone() {
+                    Some(scope) => {
+                        Machine::Complete(CompleteSync::new(config.clone(), r, scope, now))
+                    }
+                    None => Machine::Check(SyncCheck::new(config.clone(), r, now)),
+                },
                 SyncRequest::Upload(r) => {
                     Machine::Index(Indexing::new(config.clone(), r, now, false))
                 }
             }),
             RequestKind::Search => parse_search(&config, user, body)
                 .map(|r| Machine::Search(Search::new(config.clone(), r))),
+            RequestKind::Remove => parse_remove(&config, user, body)
+                .map(|r| Machine::Remove(Remove::new(config.clone(), r, now))),
         };
         Operation {
             machine: machine.unwrap_or_else(|e| Machine::Refused(Some(e))),
@@ -112,10 +126,7 @@ impl Budget {
     }
 
     fn spend(&mut self, batch: &[Effect]) {
-        let kv = batch
-            .iter()
-            .filter(|e| matches!(e, Effect::KvGet { .. } | Effect::KvPut { .. }))
-            .count();
+        let kv = batch.iter().filter(|e| e.is_kv()).count();
         debug_assert!(
             batch.len() <= self.calls_left && kv <= self.kv_left,
             "over budget"
@@ -136,8 +147,10 @@ pub(crate) trait Procedure {
 enum Machine {
     Refused(Option<RequestError>),
     Check(SyncCheck),
+    Complete(CompleteSync),
     Index(Indexing),
     Search(Search),
+    Remove(Remove),
 }
 
 /// One request in progress. Drive it: `poll`, perform any `Io` batch, `handle` its
@@ -166,8 +179,10 @@ impl Operation {
                 None => Step::Done,
             },
             Machine::Check(p) => p.poll(&self.budget),
+            Machine::Complete(p) => p.poll(&self.budget),
             Machine::Index(p) => p.poll(&self.budget),
             Machine::Search(p) => p.poll(&self.budget),
+            Machine::Remove(p) => p.poll(&self.budget),
         };
         if let Step::Io(batch) = &step {
             debug_assert!(!batch.is_empty(), "an empty batch");
@@ -218,8 +233,10 @@ impl Operation {
         match &mut self.machine {
             Machine::Refused(_) => {}
             Machine::Check(p) => p.handle(outcomes),
+            Machine::Complete(p) => p.handle(outcomes),
             Machine::Index(p) => p.handle(outcomes),
             Machine::Search(p) => p.handle(outcomes),
+            Machine::Remove(p) => p.handle(outcomes),
         }
     }
 }

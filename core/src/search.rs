@@ -1,5 +1,6 @@
 //! `search`: embed the query, ask Vectorize for the caller's own vectors only, and answer
-//! with file paths, summaries and scores, best first.
+//! with file paths, summaries and scores, best first. A result names every file holding
+//! its code (`filePaths`) and the first of them (`filePath`, the seed's field).
 
 use std::sync::Arc;
 
@@ -49,8 +50,17 @@ impl Search {
                 let field = |name: &str| meta.get(name).and_then(Value::as_str).map(str::to_owned);
                 (field("userId")?.as_str() == user && field("projectId")?.as_str() == project).then(
                     || {
+                        let file_path = field("filePath").unwrap_or_default();
+                        let file_paths: Vec<&str> = match meta.get("filePaths") {
+                            Some(Value::Array(paths)) => {
+                                paths.iter().filter_map(Value::as_str).collect()
+                            }
+                            // A vector written before files were listed (or by the seed).
+                            _ => vec![file_path.as_str()],
+                        };
                         json!({
-                            "filePath": field("filePath").unwrap_or_default(),
+                            "filePath": file_path,
+                            "filePaths": file_paths,
                             "hash": field("hash").unwrap_or_default(),
                             "summary": field("summary").unwrap_or_default(),
                             "score": m.score,

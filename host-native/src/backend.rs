@@ -2,7 +2,7 @@
 //! conformance scenarios and the SQLite store of the command-line tool both implement it, so
 //! the component host (and the engine driver) serve either without knowing which.
 
-use index_sync_core::{Effect, HostError, Match, Outcome, Reply, Vector};
+use index_sync_core::{Effect, HostError, ListedKey, Match, Outcome, Reply, Vector};
 use serde_json::Value;
 
 use crate::fakes::World;
@@ -12,8 +12,23 @@ use crate::fakes::World;
 pub trait Backend: 'static {
     /// KV bulk read: one value or `None` per key, in order.
     fn kv_get(&mut self, keys: &[String]) -> Result<Vec<Option<String>>, HostError>;
-    /// KV write, expiring `ttl` seconds later when given.
-    fn kv_put(&mut self, key: &str, value: &str, ttl: Option<u64>) -> Result<(), HostError>;
+    /// KV write, expiring `ttl` seconds later when given, with the key's metadata.
+    fn kv_put(
+        &mut self,
+        key: &str,
+        value: &str,
+        ttl: Option<u64>,
+        metadata: Option<&Value>,
+    ) -> Result<(), HostError>;
+    /// KV delete of one key; a missing key is no error.
+    fn kv_delete(&mut self, key: &str) -> Result<(), HostError>;
+    /// One page of the keys under `prefix`, after `cursor`, at most `limit`.
+    fn kv_list(
+        &mut self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<ListedKey>, Option<String>), HostError>;
     /// Runs an AI model on a JSON input.
     fn ai_run(&mut self, model: &str, input: &Value) -> Result<Value, HostError>;
     /// Stores vectors, replacing any of the same id.
@@ -25,6 +40,8 @@ pub trait Backend: 'static {
         top_k: u32,
         filter: &Value,
     ) -> Result<Vec<Match>, HostError>;
+    /// Deletes vectors by id; missing ids are no error.
+    fn vectorize_delete_by_ids(&mut self, ids: &[String]) -> Result<(), HostError>;
 
     /// Performs one engine effect through the methods above.
     fn perform(&mut self, effect: Effect) -> Outcome {
@@ -34,9 +51,18 @@ pub trait Backend: 'static {
                 key,
                 value,
                 ttl_seconds,
+                metadata,
             } => self
-                .kv_put(&key, &value, ttl_seconds)
+                .kv_put(&key, &value, ttl_seconds, metadata.as_ref())
                 .map(|()| Reply::KvPut),
+            Effect::KvDelete { key } => self.kv_delete(&key).map(|()| Reply::KvDelete),
+            Effect::KvList {
+                prefix,
+                cursor,
+                limit,
+            } => self
+                .kv_list(&prefix, cursor.as_deref(), limit)
+                .map(|(keys, cursor)| Reply::KvList { keys, cursor }),
             Effect::AiRun { model, input } => self
                 .ai_run(&model, &input)
                 .map(|output| Reply::AiRun { output }),
@@ -50,6 +76,9 @@ pub trait Backend: 'static {
             } => self
                 .vectorize_query(&vector, top_k, &filter)
                 .map(|matches| Reply::VectorizeQuery { matches }),
+            Effect::VectorizeDeleteByIds { ids } => self
+                .vectorize_delete_by_ids(&ids)
+                .map(|()| Reply::VectorizeDeleteByIds),
         }
     }
 }
@@ -59,8 +88,27 @@ impl Backend for World {
         World::kv_get(self, keys)
     }
 
-    fn kv_put(&mut self, key: &str, value: &str, ttl: Option<u64>) -> Result<(), HostError> {
-        World::kv_put(self, key, value, ttl)
+    fn kv_put(
+        &mut self,
+        key: &str,
+        value: &str,
+        ttl: Option<u64>,
+        metadata: Option<&Value>,
+    ) -> Result<(), HostError> {
+        World::kv_put(self, key, value, ttl, metadata)
+    }
+
+    fn kv_delete(&mut self, key: &str) -> Result<(), HostError> {
+        World::kv_delete(self, key)
+    }
+
+    fn kv_list(
+        &mut self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<ListedKey>, Option<String>), HostError> {
+        World::kv_list(self, prefix, cursor, limit)
     }
 
     fn ai_run(&mut self, model: &str, input: &Value) -> Result<Value, HostError> {
@@ -78,5 +126,9 @@ impl Backend for World {
         filter: &Value,
     ) -> Result<Vec<Match>, HostError> {
         World::vectorize_query(self, vector, top_k, filter)
+    }
+
+    fn vectorize_delete_by_ids(&mut self, ids: &[String]) -> Result<(), HostError> {
+        World::vectorize_delete_by_ids(self, ids)
     }
 }

@@ -103,7 +103,12 @@ pub fn run(scenario: &Scenario, factory: &HostFactory<'_>) -> Verdict {
     for (n, step) in scenario.steps.iter().enumerate() {
         match step {
             ScenarioStep::Advance(seconds) => world.advance(*seconds),
-            ScenarioStep::FailNext { call, times, mode } => world.fail_next(call, *times, *mode),
+            ScenarioStep::FailNext {
+                call,
+                times,
+                skip,
+                mode,
+            } => world.fail_next(call, *times, *skip, *mode),
             ScenarioStep::KvPut {
                 key,
                 value,

@@ -51,6 +51,8 @@ pub enum ScenarioStep {
         call: String,
         /// How many.
         times: usize,
+        /// Calls of that name to let through first (this host's addition).
+        skip: usize,
         /// How they fail (`"mode": "timeout"` is this host's addition).
         mode: FaultMode,
     },
@@ -141,6 +143,8 @@ struct FailNextBody {
     call: String,
     times: usize,
     #[serde(default)]
+    skip: usize,
+    #[serde(default)]
     mode: Option<String>,
 }
 
@@ -179,6 +183,7 @@ impl<'de> Deserialize<'de> for ScenarioStep {
             return Ok(ScenarioStep::FailNext {
                 call: f.call,
                 times: f.times,
+                skip: f.skip,
                 mode,
             });
         }

@@ -14,9 +14,10 @@ use index_sync_native::runner::{EngineHost, Host};
 use serde_json::{Value, json};
 
 const CONFIG: &str = r#"{"kvBulkGetSize": 4, "embeddingBatchSize": 3, "upsertBatchSize": 5, "summaryConcurrency": 2}"#;
-const CLASSES: [&str; 5] = [
+const CLASSES: [&str; 6] = [
     "kv.get",
     "kv.put",
+    "kv.delete",
     "ai.run:summary",
     "ai.run:embedding",
     "vectorize.upsert",
@@ -178,13 +179,14 @@ fn baseline(factory: Factory) -> Vec<(&'static str, u64)> {
 
 fn matrix(factory: Factory) -> usize {
     let counts = baseline(factory);
-    // 3 marker reads + 3 cache reads; 6 cache writes + 10 markers; 6 summaries; 2 embedding
-    // batches; 2 upserts.
+    // 3 marker reads + 3 cache reads; 6 cache writes + a journal + 10 markers; the journal's
+    // delete; 6 summaries; 2 embedding batches; 2 upserts.
     assert_eq!(
         counts,
         [
             ("kv.get", 6),
-            ("kv.put", 16),
+            ("kv.put", 17),
+            ("kv.delete", 1),
             ("ai.run:summary", 6),
             ("ai.run:embedding", 2),
             ("vectorize.upsert", 2)

@@ -347,6 +347,7 @@ fn host_outcomes_never_panic() {
             key: "a".into(),
             value: "v".into(),
             ttl_seconds: None,
+            metadata: None,
         },
         Effect::AiRun {
             model: "m".into(),
@@ -358,8 +359,15 @@ fn host_outcomes_never_panic() {
             top_k: 1,
             filter: json!({}),
         },
+        Effect::KvList {
+            prefix: "p".into(),
+            cursor: None,
+            limit: 10,
+        },
+        Effect::KvDelete { key: "a".into() },
+        Effect::VectorizeDeleteByIds { ids: vec![] },
     ];
-    let seed = br#"[{"texts": {"at": 0, "lengths": [3, null]}}, {"ok": null}, {"embeddings": {"rows": 2, "at": [1, 5]}}, {"error": {"code": "timeout", "message": "m"}}, {"ok": {"matches": [{"id": "i", "score": 0.5, "metadata": {}}]}}]"#;
+    let seed = br#"[{"texts": {"at": 0, "lengths": [3, null]}}, {"ok": null}, {"embeddings": {"rows": 2, "at": [1, 5]}}, {"error": {"code": "timeout", "message": "m"}}, {"ok": {"matches": [{"id": "i", "score": 0.5, "metadata": {}}]}}, {"ok": {"keys": [{"name": "pa", "metadata": {"writtenAt": 1}}], "cursor": "pa"}}, {"ok": null}, {"ok": null}]"#;
     let summary = br#"[{"ok": ["x", null]}, {"ok": null}, {"ok": {"response": "s"}}]"#;
     let corpus = vec![seed.to_vec(), summary.to_vec()];
     let text = "xé\u{0}yz".as_bytes();

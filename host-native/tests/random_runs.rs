@@ -117,7 +117,7 @@ fn config() -> impl Strategy<Value = Value> {
         1..5usize,
         1..4usize,
         1..4usize,
-        7..60usize,
+        9..60usize,
         prop_oneof![Just("global"), Just("user")],
     )
         .prop_map(|(bulk, embed, upsert, budget, scope)| {

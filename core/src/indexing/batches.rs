@@ -24,8 +24,10 @@ impl Indexing {
     pub(super) fn read_cache(&mut self, budget: &Budget) -> Vec<Effect> {
         let open: Vec<usize> = self.open().collect();
         let mut looked_up = vec![false; self.contents.len()];
+        let has_key = &self.has_key;
         let fits = fitting(&self.config, budget, &open, |cost, &i| {
             cost.chunks += 1;
+            cost.journaled += usize::from(!has_key[i]);
             let c = self.content_of[i];
             if !looked_up[c] {
                 looked_up[c] = true;
@@ -60,8 +62,10 @@ impl Indexing {
         let open: Vec<usize> = self.open().collect();
         let mut counted = vec![false; self.contents.len()];
         let contents = &self.contents;
+        let has_key = &self.has_key;
         let fits = fitting(&self.config, budget, &open, |cost, &i| {
             cost.chunks += 1;
+            cost.journaled += usize::from(!has_key[i]);
             let c = self.content_of[i];
             if contents[c].embedding.is_none() && !counted[c] {
                 counted[c] = true;
@@ -120,8 +124,10 @@ impl Indexing {
         batch
     }
 
-    /// Step 5: new cache entries, and the tenant's vectors in batches.
-    pub(super) fn store(&mut self) -> Vec<Effect> {
+    /// Step 5: new cache entries, and the journal of the chunks about to be upserted that
+    /// have no marker key (cache writes first: a fault aimed at "the next KV write" meets
+    /// the shared cache, as it did before journals).
+    pub(super) fn write_entries_and_journal(&mut self) -> Vec<Effect> {
         self.fail_chunks_of_failed_contents();
         let mut batch = Vec::new();
         for content in &self.contents {
@@ -138,10 +144,30 @@ impl Indexing {
                     key: content.key.clone(),
                     value: entry.encode(),
                     ttl_seconds: self.config.cache_ttl_seconds,
+                    metadata: None,
                 });
                 self.awaiting.push(Purpose::CacheWrite);
             }
         }
+        let hashes: Vec<String> = (0..self.chunks.len())
+            .filter(|&i| self.status[i] == Status::Planned && !self.has_key[i])
+            .map(|i| {
+                self.journaled[i] = true;
+                self.chunks[i].hash.clone()
+            })
+            .collect();
+        if !hashes.is_empty() {
+            let journal = Journal::new(&self.names, "index", self.now, hashes);
+            batch.push(journal.put());
+            self.journal = Some(journal);
+            self.awaiting.push(Purpose::Journal);
+        }
+        batch
+    }
+
+    /// Step 6: the tenant's vectors, in batches.
+    pub(super) fn upsert(&mut self) -> Vec<Effect> {
+        let mut batch = Vec::new();
         let planned: Vec<usize> = (0..self.chunks.len())
             .filter(|&i| self.status[i] == Status::Planned)
             .collect();
@@ -166,41 +192,63 @@ impl Indexing {
         batch
     }
 
-    /// Step 6: a marker for each upserted vector.
+    /// Step 7: a marker for each upserted vector, naming its files.
     pub(super) fn write_markers(&mut self) -> Vec<Effect> {
-        self.marker_puts(|s| *s == Status::Upserted, usize::MAX, Purpose::MarkerWrite)
-    }
-
-    /// Step 7b: rewrite due markers of chunks the tenant already had, with the budget left.
-    pub(super) fn refresh_markers(&mut self, budget: &Budget) -> Vec<Effect> {
-        self.marker_puts(
-            |s| *s == Status::Cached { due: true },
-            budget.kv(),
-            |_| Purpose::Refresh,
-        )
-    }
-
-    pub(super) fn marker_puts(
-        &mut self,
-        which: impl Fn(&Status) -> bool,
-        limit: usize,
-        purpose: impl Fn(usize) -> Purpose,
-    ) -> Vec<Effect> {
-        let chosen: Vec<usize> = (0..self.chunks.len())
-            .filter(|&i| which(&self.status[i]))
-            .take(limit)
+        let upserted: Vec<usize> = (0..self.chunks.len())
+            .filter(|&i| self.status[i] == Status::Upserted)
             .collect();
-        chosen
+        upserted
             .into_iter()
             .map(|i| {
-                self.awaiting.push(purpose(i));
+                self.awaiting.push(Purpose::MarkerWrite(i));
+                let chunk = &self.chunks[i];
+                let key = &self.markers[i];
+                let (value, metadata) = NewMarker {
+                    now: self.now,
+                    paths: Some(&chunk.paths_digest),
+                    hash: self.names.key_is_cut(key).then_some(chunk.hash.as_str()),
+                }
+                .encode();
                 Effect::KvPut {
-                    key: self.markers[i].clone(),
-                    value: marker_value(self.now),
-                    ttl_seconds: Some(self.config.marker_ttl_seconds),
+                    key: key.clone(),
+                    value,
+                    ttl_seconds: None,
+                    metadata: Some(metadata),
                 }
             })
             .collect()
+    }
+
+    /// Step 8, after the response: rewrite due markers of chunks the tenant already had,
+    /// with the budget left; delete the journal once every chunk it names is indexed.
+    pub(super) fn finish(&mut self, budget: &Budget) -> Vec<Effect> {
+        let mut batch = Vec::new();
+        let settled = (0..self.chunks.len())
+            .filter(|&i| self.journaled[i])
+            .all(|i| self.status[i] == Status::Indexed);
+        if let Some(journal) = &self.journal
+            && settled
+            && budget.kv() > 0
+        {
+            batch.push(journal.delete());
+            self.awaiting.push(Purpose::Refresh);
+        }
+        let due: Vec<usize> = (0..self.chunks.len())
+            .filter(|&i| matches!(&self.status[i], Status::Cached(read) if read.due))
+            .take(budget.kv().saturating_sub(batch.len()))
+            .collect();
+        for i in due {
+            if let Status::Cached(read) = &self.status[i] {
+                batch.push(refresh_marker(
+                    &self.names,
+                    &self.chunks[i].hash,
+                    read,
+                    self.now,
+                ));
+                self.awaiting.push(Purpose::Refresh);
+            }
+        }
+        batch
     }
 
     pub(super) fn fail_chunks_of_failed_contents(&mut self) {

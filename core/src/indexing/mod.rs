@@ -1,12 +1,16 @@
 //! Indexing chunks for one tenant, shared by `init` and `sync` phase 2:
 //!
-//! 1. (init only) read the tenant's markers; marked chunks are "cached" and skipped;
+//! 1. (init only) read the tenant's markers; chunks marked at the same files are "cached"
+//!    and skipped;
 //! 2. read the shared cache, keyed by the SHA-256 of each distinct piece of code;
 //! 3. plan what fits the budget; the rest is deferred;
 //! 4. summaries for cache misses, a few at a time; then their embeddings, in batches;
-//! 5. write the new cache entries and upsert the tenant's vectors, in batches;
-//! 6. write a marker for each vector that was upserted (invariant 4);
-//! 7. respond; then rewrite the due markers of skipped chunks with the budget left.
+//! 5. write the new cache entries, and a journal naming the chunks that have no marker key
+//!    yet (so a vector written now is reachable whatever fails next: invariant 8);
+//! 6. upsert the tenant's vectors, in batches;
+//! 7. write a marker for each vector that was upserted (invariant 4);
+//! 8. respond; then rewrite the due markers of skipped chunks with the budget left, and
+//!    delete the journal if every chunk it names now has its marker.
 //!
 //! Any failure marks only the chunks it touches as failed, with a retryable code.
 
@@ -25,10 +29,12 @@ use crate::cache_entry::CacheEntry;
 use crate::config::Config;
 use crate::effect::{Effect, HostError, Outcome, Reply, Response, Step, WRONG_REPLY};
 use crate::error::ChunkError;
-use crate::marker::{marker_value, read_marker};
+use crate::journal::Journal;
+use crate::marker::{MarkerRead, NewMarker, read_marker};
 use crate::names::{TenantNames, cache_key};
 use crate::operation::{Budget, Procedure};
 use crate::request::{Chunk, IndexRequest, Tenant};
+use crate::sync_check::refresh_marker;
 use plan::fitting;
 
 /// Where one chunk stands.
@@ -36,10 +42,8 @@ use plan::fitting;
 enum Status {
     /// Not decided yet.
     Open,
-    /// The tenant already has it (init only).
-    Cached {
-        due: bool,
-    },
+    /// The tenant already has it at the same files (init only).
+    Cached(MarkerRead),
     /// In the plan: will be upserted.
     Planned,
     /// Its vector is upserted; its marker is being written.
@@ -71,6 +75,7 @@ enum Purpose {
     Summary(usize),
     Embedding(Vec<usize>),
     CacheWrite,
+    Journal,
     Upsert(Vec<usize>),
     MarkerWrite(usize),
     Refresh,
@@ -83,6 +88,7 @@ enum Stage {
     Plan,
     Summaries,
     Embeddings,
+    Journal,
     Store,
     MarkerWrites,
     Respond,
@@ -99,7 +105,14 @@ pub(crate) struct Indexing {
     now: u64,
     chunks: Vec<Chunk>,
     markers: Vec<String>,
+    /// Whether the chunk's marker key holds anything (init reads it): a vector written
+    /// for it is then reachable without a journal.
+    has_key: Vec<bool>,
     status: Vec<Status>,
+    /// The journal of this request's chunks without a marker key, once written.
+    journal: Option<Journal>,
+    /// Chunks named by the journal.
+    journaled: Vec<bool>,
     contents: Vec<Content>,
     content_of: Vec<usize>,
     stage: Stage,
@@ -142,6 +155,9 @@ impl Indexing {
         Self {
             identity: config.cache_identity(),
             status: vec![Status::Open; chunks.len()],
+            has_key: vec![false; chunks.len()],
+            journaled: vec![false; chunks.len()],
+            journal: None,
             stage: if skip_marked {
                 Stage::Markers
             } else {
@@ -196,7 +212,7 @@ impl Indexing {
             status: 200,
             body: json!({
                 "indexed": hashes(|s| *s == Status::Indexed),
-                "cached": hashes(|s| matches!(s, Status::Cached { .. })),
+                "cached": hashes(|s| matches!(s, Status::Cached(_))),
                 "failed": failed,
                 // Anything not finished and not failed is safe to resend as is.
                 "deferred": hashes(|s| matches!(s, Status::Deferred | Status::Open | Status::Planned | Status::Upserted)),
@@ -230,12 +246,16 @@ impl Procedure for Indexing {
                     batch
                 }
                 Stage::Embeddings => {
-                    self.stage = Stage::Store;
+                    self.stage = Stage::Journal;
                     self.ask_embeddings()
+                }
+                Stage::Journal => {
+                    self.stage = Stage::Store;
+                    self.write_entries_and_journal()
                 }
                 Stage::Store => {
                     self.stage = Stage::MarkerWrites;
-                    self.store()
+                    self.upsert()
                 }
                 Stage::MarkerWrites => {
                     self.stage = Stage::Respond;
@@ -247,7 +267,7 @@ impl Procedure for Indexing {
                 }
                 Stage::Refresh => {
                     self.stage = Stage::Done;
-                    self.refresh_markers(budget)
+                    self.finish(budget)
                 }
                 Stage::Done => return Step::Done,
             };

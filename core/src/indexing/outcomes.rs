@@ -12,10 +12,13 @@ impl Indexing {
             Purpose::MarkerRead(range) => match kv_values(outcome, range.len()) {
                 Ok(values) => {
                     for (i, value) in range.zip(values) {
-                        if let Some(due) =
-                            value.and_then(|v| read_marker(&self.config, &v, self.now))
-                        {
-                            self.status[i] = Status::Cached { due };
+                        self.has_key[i] = value.is_some();
+                        let wanted = Some(self.chunks[i].paths_digest.as_str());
+                        match value.and_then(|v| read_marker(&self.config, &v, self.now)) {
+                            Some(read) if read.holds(wanted) => {
+                                self.status[i] = Status::Cached(read);
+                            }
+                            _ => {}
                         }
                     }
                 }
@@ -71,8 +74,25 @@ impl Indexing {
                 }
             }
             // A lost cache write costs a later AI call, not a chunk: the vector is still
-            // upserted with the embedding in hand.
+            // upserted with the embedding in hand. A journal left behind costs a read at a
+            // later listing.
             Purpose::CacheWrite | Purpose::Refresh => {}
+            Purpose::Journal => {
+                if !matches!(outcome, Ok(Reply::KvPut)) {
+                    let error = ChunkError::new(
+                        ChunkError::KV_WRITE,
+                        format!("journal: {}", failure(outcome)),
+                    );
+                    for i in 0..self.chunks.len() {
+                        if self.journaled[i] {
+                            self.status[i] = Status::Failed(error.clone());
+                        }
+                    }
+                    // Nothing it names was written: nothing is left to settle.
+                    self.journaled.fill(false);
+                    self.journal = None;
+                }
+            }
             Purpose::Upsert(group) => {
                 let next = match outcome {
                     Ok(Reply::VectorizeUpsert) => Status::Upserted,

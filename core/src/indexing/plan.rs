@@ -14,23 +14,33 @@ pub(crate) struct Cost {
     pub new_contents: usize,
     /// Distinct pieces of code to read from the shared cache.
     pub lookups: usize,
+    /// Chunks without a marker key, which a journal names: its write and delete.
+    pub journaled: usize,
 }
 
 impl Cost {
     /// Operations: cache reads in bulk; per new content a summary call and a cache write,
     /// plus the embedding calls in batches; per chunk a marker write, plus the upserts in
-    /// batches.
+    /// batches; the journal's write and delete.
     pub(crate) fn operations(&self, config: &Config) -> usize {
         self.lookups.div_ceil(config.kv_bulk_get_size)
             + 2 * self.new_contents
             + self.new_contents.div_ceil(config.embedding_batch_size)
             + self.chunks
             + self.chunks.div_ceil(config.upsert_batch_size)
+            + self.journal_operations()
     }
 
-    /// The KV operations among them: cache reads, cache writes, marker writes.
+    /// The KV operations among them: cache reads, cache writes, marker writes, journal.
     pub(crate) fn kv_operations(&self, config: &Config) -> usize {
-        self.lookups.div_ceil(config.kv_bulk_get_size) + self.new_contents + self.chunks
+        self.lookups.div_ceil(config.kv_bulk_get_size)
+            + self.new_contents
+            + self.chunks
+            + self.journal_operations()
+    }
+
+    fn journal_operations(&self) -> usize {
+        if self.journaled > 0 { 2 } else { 0 }
     }
 
     fn fits(&self, config: &Config, budget: &Budget) -> bool {
@@ -71,21 +81,23 @@ mod tests {
             chunks: 1000,
             new_contents: 1000,
             lookups: 1000,
+            journaled: 1000,
         };
         // 10 reads + 1,000 summaries + 10 embedding batches + 1,000 cache writes
-        // + 1 upsert + 1,000 markers.
-        assert_eq!(cost.operations(&c), 3021);
+        // + 1 upsert + 1,000 markers + a journal written and deleted.
+        assert_eq!(cost.operations(&c), 3023);
     }
 
     #[test]
     fn fitting_stops_at_the_first_item_over_budget() {
         let c = Config::default();
-        let n = fitting(&c, &Budget::new(7, 7), 0..10, |cost, _| {
+        let n = fitting(&c, &Budget::new(9, 9), 0..10, |cost, _| {
             cost.chunks += 1;
             cost.new_contents += 1;
             cost.lookups += 1;
+            cost.journaled += 1;
         });
-        // One chunk: 1 read + 2 + 1 + 1 + 1 = 6; two: 1 + 4 + 1 + 2 + 1 = 9.
+        // One chunk: 1 read + 2 + 1 + 1 + 1 + 2 = 8; two: 1 + 4 + 1 + 2 + 1 + 2 = 11.
         assert_eq!(n, 1);
     }
 }

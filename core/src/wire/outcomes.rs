@@ -7,7 +7,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::Span;
-use crate::effect::{Effect, HostError, Match, Outcome, Reply};
+use crate::effect::{Effect, HostError, ListedKey, Match, Outcome, Reply};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -35,6 +35,13 @@ struct RowsForm {
 #[derive(Deserialize)]
 struct WireMatches {
     matches: Vec<Match>,
+}
+
+#[derive(Deserialize)]
+struct WirePage {
+    keys: Vec<ListedKey>,
+    #[serde(default)]
+    cursor: Option<String>,
 }
 
 /// Reads the outcomes of `batch` from JSON text and the batch's arrays: `floats` for
@@ -78,6 +85,14 @@ fn outcome_for(effect: &Effect, raw: &str, floats: &[f32], text: &[u8]) -> Resul
             other => other_form(other)?,
         },
         Effect::KvPut { .. } => parse::<IgnoredAny>(raw)?.or_form(Reply::KvPut)?,
+        Effect::KvDelete { .. } => parse::<IgnoredAny>(raw)?.or_form(Reply::KvDelete)?,
+        Effect::KvList { .. } => match parse::<WirePage>(raw)? {
+            OutcomeForm::Ok(page) => Ok(Reply::KvList {
+                keys: page.keys,
+                cursor: page.cursor,
+            }),
+            other => other_form(other)?,
+        },
         Effect::AiRun { .. } => match parse::<Value>(raw)? {
             OutcomeForm::Ok(output) => Ok(Reply::AiRun { output }),
             OutcomeForm::Embeddings(rows) => Ok(Reply::AiEmbeddings {
@@ -92,6 +107,9 @@ fn outcome_for(effect: &Effect, raw: &str, floats: &[f32], text: &[u8]) -> Resul
             OutcomeForm::Ok(m) => Ok(Reply::VectorizeQuery { matches: m.matches }),
             other => other_form(other)?,
         },
+        Effect::VectorizeDeleteByIds { .. } => {
+            parse::<IgnoredAny>(raw)?.or_form(Reply::VectorizeDeleteByIds)?
+        }
     })
 }
 
@@ -195,7 +213,53 @@ mod tests {
             key: "a".into(),
             value: "1".into(),
             ttl_seconds: Some(60),
+            metadata: None,
         }
+    }
+
+    #[test]
+    fn list_pages_and_deletes_read_back() {
+        let batch = vec![
+            Effect::KvList {
+                prefix: "p".into(),
+                cursor: None,
+                limit: 2,
+            },
+            Effect::KvDelete { key: "a".into() },
+            Effect::VectorizeDeleteByIds { ids: vec![] },
+            Effect::KvList {
+                prefix: "p".into(),
+                cursor: None,
+                limit: 2,
+            },
+        ];
+        let outcomes = outcomes_from_wire(
+            &batch,
+            r#"[{"ok": {"keys": [{"name": "pa", "metadata": {"w": 1}}, {"name": "pb"}], "cursor": "pb"}},
+                {"ok": null}, {"ok": null}, {"ok": {"keys": 1}}]"#,
+            &[],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            outcomes[0],
+            Ok(Reply::KvList {
+                keys: vec![
+                    ListedKey {
+                        name: "pa".into(),
+                        metadata: Some(json!({"w": 1}))
+                    },
+                    ListedKey {
+                        name: "pb".into(),
+                        metadata: None
+                    }
+                ],
+                cursor: Some("pb".into())
+            })
+        );
+        assert_eq!(outcomes[1], Ok(Reply::KvDelete));
+        assert_eq!(outcomes[2], Ok(Reply::VectorizeDeleteByIds));
+        assert!(is_protocol(&outcomes[3]), "a page of the wrong shape");
     }
 
     fn is_protocol(outcome: &Outcome) -> bool {

@@ -43,6 +43,17 @@ enum EffectForm<'a> {
         value_at: Span,
         #[serde(skip_serializing_if = "Option::is_none")]
         ttl_seconds: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        metadata: Option<&'a Value>,
+    },
+    KvDelete {
+        key_at: Span,
+    },
+    KvList {
+        prefix: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cursor: Option<&'a str>,
+        limit: usize,
     },
     AiRun {
         model: &'a str,
@@ -55,6 +66,9 @@ enum EffectForm<'a> {
         vector_at: Span,
         top_k: u32,
         filter: &'a Value,
+    },
+    VectorizeDeleteByIds {
+        ids: &'a [String],
     },
 }
 
@@ -148,10 +162,24 @@ fn effect_form<'a>(effect: &'a Effect, floats: &mut Vec<f32>, text: &mut Text) -
             key,
             value,
             ttl_seconds,
+            metadata,
         } => EffectForm::KvPut {
             key_at: text.push(key),
             value_at: text.push(value),
             ttl_seconds: *ttl_seconds,
+            metadata: metadata.as_ref(),
+        },
+        Effect::KvDelete { key } => EffectForm::KvDelete {
+            key_at: text.push(key),
+        },
+        Effect::KvList {
+            prefix,
+            cursor,
+            limit,
+        } => EffectForm::KvList {
+            prefix,
+            cursor: cursor.as_deref(),
+            limit: *limit,
         },
         Effect::AiRun { model, input } => EffectForm::AiRun { model, input },
         Effect::VectorizeUpsert { vectors } => EffectForm::VectorizeUpsert {
@@ -173,6 +201,7 @@ fn effect_form<'a>(effect: &'a Effect, floats: &mut Vec<f32>, text: &mut Text) -
             top_k: *top_k,
             filter,
         },
+        Effect::VectorizeDeleteByIds { ids } => EffectForm::VectorizeDeleteByIds { ids },
     }
 }
 
@@ -192,6 +221,7 @@ mod tests {
                 key: "k".into(),
                 value: "vé".into(),
                 ttl_seconds: Some(60),
+                metadata: None,
             },
         ]);
         assert_eq!(
@@ -217,6 +247,38 @@ mod tests {
             r#"{"respond":{"status":400,"bodyAt":[0,13]}}"#
         );
         assert_eq!(respond.text, r#"{"error":"é"}"#);
+    }
+
+    #[test]
+    fn removal_and_listing_effects_have_a_stable_json_form() {
+        let step = Step::Io(vec![
+            Effect::KvPut {
+                key: "k".into(),
+                value: "v".into(),
+                ttl_seconds: None,
+                metadata: Some(json!({"writtenAt": 1})),
+            },
+            Effect::KvDelete { key: "gone".into() },
+            Effect::KvList {
+                prefix: "chunkHash:u:p:".into(),
+                cursor: Some("c".into()),
+                limit: 1000,
+            },
+            Effect::VectorizeDeleteByIds {
+                ids: vec!["a".into(), "b".into()],
+            },
+        ]);
+        let wire = step_to_wire(&step);
+        assert_eq!(
+            wire.json,
+            concat!(
+                r#"{"io":[{"kind":"kvPut","keyAt":[0,1],"valueAt":[1,2],"metadata":{"writtenAt":1}},"#,
+                r#"{"kind":"kvDelete","keyAt":[2,6]},"#,
+                r#"{"kind":"kvList","prefix":"chunkHash:u:p:","cursor":"c","limit":1000},"#,
+                r#"{"kind":"vectorizeDeleteByIds","ids":["a","b"]}]}"#
+            )
+        );
+        assert_eq!(wire.text, "kvgone");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use index_sync_core::{Config, Engine, HostError, Match, RequestKind, Response, Vector};
+use index_sync_core::{Config, Engine, HostError, ListedKey, Match, RequestKind, Response, Vector};
 use index_sync_native::backend::Backend;
 use index_sync_native::component::ComponentIndexer;
 use index_sync_native::fakes::World;
@@ -78,8 +78,25 @@ impl Backend for Timed {
     fn kv_get(&mut self, keys: &[String]) -> Result<Vec<Option<String>>, HostError> {
         self.time(|w| w.kv_get(keys))
     }
-    fn kv_put(&mut self, key: &str, value: &str, ttl: Option<u64>) -> Result<(), HostError> {
-        self.time(|w| w.kv_put(key, value, ttl))
+    fn kv_put(
+        &mut self,
+        key: &str,
+        value: &str,
+        ttl: Option<u64>,
+        metadata: Option<&Value>,
+    ) -> Result<(), HostError> {
+        self.time(|w| w.kv_put(key, value, ttl, metadata))
+    }
+    fn kv_delete(&mut self, key: &str) -> Result<(), HostError> {
+        self.time(|w| w.kv_delete(key))
+    }
+    fn kv_list(
+        &mut self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<ListedKey>, Option<String>), HostError> {
+        self.time(|w| w.kv_list(prefix, cursor, limit))
     }
     fn ai_run(&mut self, model: &str, input: &Value) -> Result<Value, HostError> {
         self.time(|w| w.ai_run(model, input))
@@ -89,6 +106,9 @@ impl Backend for Timed {
     }
     fn vectorize_query(&mut self, v: &[f32], k: u32, f: &Value) -> Result<Vec<Match>, HostError> {
         self.time(|w| w.vectorize_query(v, k, f))
+    }
+    fn vectorize_delete_by_ids(&mut self, ids: &[String]) -> Result<(), HostError> {
+        self.time(|w| w.vectorize_delete_by_ids(ids))
     }
 }
 

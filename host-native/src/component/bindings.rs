@@ -38,8 +38,38 @@ impl<B: Backend> kv::Host for Imports<B> {
         key: String,
         value: String,
         ttl_seconds: Option<u64>,
+        metadata: Option<String>,
     ) -> Result<(), types::HostError> {
-        self.0.kv_put(&key, &value, ttl_seconds).map_err(to_wit)
+        let metadata = metadata.map(|m| parse("kv.put metadata", &m)).transpose()?;
+        self.0
+            .kv_put(&key, &value, ttl_seconds, metadata.as_ref())
+            .map_err(to_wit)
+    }
+
+    fn delete(&mut self, key: String) -> Result<(), types::HostError> {
+        self.0.kv_delete(&key).map_err(to_wit)
+    }
+
+    fn list(
+        &mut self,
+        prefix: String,
+        cursor: Option<String>,
+        limit: u32,
+    ) -> Result<kv::KeyPage, types::HostError> {
+        let (keys, cursor) = self
+            .0
+            .kv_list(&prefix, cursor.as_deref(), limit as usize)
+            .map_err(to_wit)?;
+        Ok(kv::KeyPage {
+            keys: keys
+                .into_iter()
+                .map(|k| kv::ListedKey {
+                    name: k.name,
+                    metadata: k.metadata.map(|m| m.to_string()),
+                })
+                .collect(),
+            cursor,
+        })
     }
 }
 
@@ -87,5 +117,9 @@ impl<B: Backend> vectorize::Host for Imports<B> {
                 metadata: m.metadata.map(|v| v.to_string()),
             })
             .collect())
+    }
+
+    fn delete_by_ids(&mut self, ids: Vec<String>) -> Result<(), types::HostError> {
+        self.0.vectorize_delete_by_ids(&ids).map_err(to_wit)
     }
 }

@@ -125,6 +125,7 @@ impl<B: Backend> ComponentIndexer<B> {
             RequestKind::Init => indexer.call_init(&mut *store, resource, user, body, now)?,
             RequestKind::Sync => indexer.call_sync(&mut *store, resource, user, body, now)?,
             RequestKind::Search => indexer.call_search(&mut *store, resource, user, body, now)?,
+            RequestKind::Remove => indexer.call_remove(&mut *store, resource, user, body, now)?,
         };
         resource.resource_drop(&mut *store)?;
         Ok(from_wit(answer.unwrap_or_else(|refusal| refusal)))

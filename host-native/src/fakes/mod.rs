@@ -88,10 +88,10 @@ impl World {
         self.kv.expire(self.now);
     }
 
-    /// The next `times` calls named `call` fail in `mode`.
-    pub fn fail_next(&mut self, call: &str, times: usize, mode: FaultMode) {
+    /// The `times` calls named `call` after the next `skip` fail in `mode`.
+    pub fn fail_next(&mut self, call: &str, times: usize, skip: usize, mode: FaultMode) {
         for _ in 0..times {
-            self.fail_after(call, 0, mode);
+            self.fail_after(call, skip, mode);
         }
     }
 
@@ -165,9 +165,35 @@ impl World {
         self.call("kv.get", |w| w.kv.get(keys, w.now))
     }
 
-    /// `kv.put`: a write with an optional TTL.
-    pub fn kv_put(&mut self, key: &str, value: &str, ttl: Option<u64>) -> Result<(), HostError> {
-        self.call("kv.put", |w| w.kv.put(key, value, ttl, w.now))
+    /// `kv.put`: a write with an optional TTL and metadata.
+    pub fn kv_put(
+        &mut self,
+        key: &str,
+        value: &str,
+        ttl: Option<u64>,
+        metadata: Option<&Value>,
+    ) -> Result<(), HostError> {
+        self.call("kv.put", |w| {
+            w.kv.put_with(key, value, ttl, metadata, w.now)
+        })
+    }
+
+    /// `kv.delete`: one key.
+    pub fn kv_delete(&mut self, key: &str) -> Result<(), HostError> {
+        self.call("kv.delete", |w| {
+            w.kv.delete(key);
+            Ok(())
+        })
+    }
+
+    /// `kv.list`: one page.
+    pub fn kv_list(
+        &mut self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<kv::Page, HostError> {
+        self.call("kv.list", |w| w.kv.list(prefix, cursor, limit, w.now))
     }
 
     /// `ai.run`.
@@ -190,6 +216,11 @@ impl World {
         self.call("vectorize.query", |w| {
             Ok(w.vectorize.query(vector, top_k, filter))
         })
+    }
+
+    /// `vectorize.deleteByIds`.
+    pub fn vectorize_delete_by_ids(&mut self, ids: &[String]) -> Result<(), HostError> {
+        self.call("vectorize.deleteByIds", |w| w.vectorize.delete_by_ids(ids))
     }
 
     /// Performs one engine effect (the same dispatch every [`Backend`] has).

@@ -1,6 +1,6 @@
 //! A Vectorize index in memory: upsert replaces, query ranks by cosine similarity under the
-//! engine's metadata filter, and the platform's refusals (ids over 64 bytes, batches over
-//! 1,000 vectors, metadata over 10 KiB).
+//! engine's metadata filter, delete by ids, and the platform's refusals (ids over 64 bytes,
+//! upserts over 1,000 vectors, metadata over 10 KiB, deletes over 100 ids).
 
 use std::collections::BTreeMap;
 
@@ -13,6 +13,9 @@ pub const MAX_ID_BYTES: usize = 64;
 pub const MAX_UPSERT_VECTORS: usize = 1_000;
 /// Largest metadata per vector, as JSON, in bytes (vectorize/platform/limits).
 pub const MAX_METADATA_BYTES: usize = 10 * 1024;
+/// Most ids per `deleteByIds` from a Worker (beyond: `VECTOR_DELETE_ERROR code 40007`,
+/// reported by users).
+pub const MAX_DELETE_IDS: usize = 100;
 
 /// The index.
 #[derive(Clone, Debug, Default)]
@@ -40,6 +43,23 @@ impl FakeVectorize {
         }
         for v in vectors {
             self.vectors.insert(v.id, (v.values, v.metadata));
+        }
+        Ok(())
+    }
+
+    /// Deletes the vectors of these ids; missing ids are no error.
+    pub fn delete_by_ids(&mut self, ids: &[String]) -> Result<(), HostError> {
+        if ids.len() > MAX_DELETE_IDS {
+            return Err(HostError::new(
+                "vectorize_limit",
+                format!(
+                    "VECTOR_DELETE_ERROR code=40007: {} ids in one deleteByIds",
+                    ids.len()
+                ),
+            ));
+        }
+        for id in ids {
+            self.vectors.remove(id);
         }
         Ok(())
     }

@@ -11,14 +11,19 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use index_sync_core::{HostError, Match, Vector};
+use index_sync_core::{HostError, ListedKey, Match, Vector};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use crate::backend::Backend;
 use crate::fakes::ai;
-use crate::fakes::kv::{MAX_BULK_GET_KEYS, MAX_KEY_BYTES, MAX_VALUE_BYTES, MIN_TTL_SECONDS};
-use crate::fakes::vectorize::{MAX_ID_BYTES, MAX_METADATA_BYTES, MAX_UPSERT_VECTORS, cosine};
+use crate::fakes::kv::{
+    MAX_BULK_GET_KEYS, MAX_KEY_BYTES, MAX_LIST_KEYS, MAX_METADATA_BYTES as MAX_KEY_METADATA_BYTES,
+    MAX_VALUE_BYTES, MIN_TTL_SECONDS,
+};
+use crate::fakes::vectorize::{
+    MAX_DELETE_IDS, MAX_ID_BYTES, MAX_METADATA_BYTES, MAX_UPSERT_VECTORS, cosine,
+};
 
 const SCHEMA: &str = "
     PRAGMA journal_mode = WAL;
@@ -27,6 +32,10 @@ const SCHEMA: &str = "
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL,
         expires_at INTEGER -- Unix seconds; NULL: never
+    );
+    CREATE TABLE IF NOT EXISTS kv_metadata (
+        key TEXT PRIMARY KEY REFERENCES kv (key) ON DELETE CASCADE,
+        metadata TEXT NOT NULL -- JSON
     );
     CREATE TABLE IF NOT EXISTS vectors (
         id TEXT PRIMARY KEY,
@@ -116,11 +125,21 @@ impl Backend for LocalStore {
         keys.iter().map(|k| self.read(k)).collect()
     }
 
-    fn kv_put(&mut self, key: &str, value: &str, ttl: Option<u64>) -> Result<(), HostError> {
+    fn kv_put(
+        &mut self,
+        key: &str,
+        value: &str,
+        ttl: Option<u64>,
+        metadata: Option<&Value>,
+    ) -> Result<(), HostError> {
         self.count("kv.put");
+        let metadata = metadata.map(Value::to_string);
         if ttl.is_some_and(|t| t < MIN_TTL_SECONDS)
             || key.len() > MAX_KEY_BYTES
             || value.len() > MAX_VALUE_BYTES
+            || metadata
+                .as_ref()
+                .is_some_and(|m| m.len() > MAX_KEY_METADATA_BYTES)
         {
             return Err(HostError::new(
                 "kv_limit",
@@ -128,14 +147,83 @@ impl Backend for LocalStore {
             ));
         }
         let expires_at = ttl.map(|t| self.now + t);
-        self.db
-            .prepare_cached(
-                "INSERT INTO kv (key, value, expires_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
+        let tx = self.db.transaction().map_err(db_error)?;
+        tx.execute(
+            "INSERT INTO kv (key, value, expires_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
+            params![key, value, expires_at],
+        )
+        .map_err(db_error)?;
+        tx.execute("DELETE FROM kv_metadata WHERE key = ?1", params![key])
+            .map_err(db_error)?;
+        if let Some(metadata) = metadata {
+            tx.execute(
+                "INSERT INTO kv_metadata (key, metadata) VALUES (?1, ?2)",
+                params![key, metadata],
             )
-            .and_then(|mut s| s.execute(params![key, value, expires_at]))
-            .map(drop)
-            .map_err(db_error)
+            .map_err(db_error)?;
+        }
+        tx.commit().map_err(db_error)
+    }
+
+    fn kv_delete(&mut self, key: &str) -> Result<(), HostError> {
+        self.count("kv.delete");
+        let tx = self.db.transaction().map_err(db_error)?;
+        tx.execute("DELETE FROM kv_metadata WHERE key = ?1", params![key])
+            .map_err(db_error)?;
+        tx.execute("DELETE FROM kv WHERE key = ?1", params![key])
+            .map_err(db_error)?;
+        tx.commit().map_err(db_error)
+    }
+
+    fn kv_list(
+        &mut self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<ListedKey>, Option<String>), HostError> {
+        self.count("kv.list");
+        if limit == 0 || limit > MAX_LIST_KEYS {
+            return Err(HostError::new("kv_limit", format!("list limit {limit}")));
+        }
+        // Keys compare as bytes (`COLLATE BINARY`, SQLite's default), as KV orders them. The
+        // range bounds the index scan; `substr` is the exact prefix test.
+        let after = cursor.unwrap_or("");
+        let below = format!(
+            "{prefix}{}",
+            char::MAX.to_string().repeat(MAX_KEY_BYTES / 4)
+        );
+        let mut statement = self
+            .db
+            .prepare_cached(
+                "SELECT kv.key, m.metadata FROM kv LEFT JOIN kv_metadata m ON m.key = kv.key
+                 WHERE kv.key > ?1 AND kv.key >= ?2 AND kv.key <= ?5
+                   AND substr(kv.key, 1, length(?2)) = ?2
+                   AND (kv.expires_at IS NULL OR kv.expires_at > ?3)
+                 ORDER BY kv.key LIMIT ?4",
+            )
+            .map_err(db_error)?;
+        let rows = statement
+            .query_map(
+                params![after, prefix, self.now, limit as i64 + 1, below],
+                |row| Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?)),
+            )
+            .map_err(db_error)?;
+        let mut keys = Vec::new();
+        for row in rows {
+            let (name, metadata) = row.map_err(db_error)?;
+            keys.push(ListedKey {
+                name,
+                metadata: metadata.and_then(|m| serde_json::from_str(&m).ok()),
+            });
+        }
+        let cursor = if keys.len() > limit {
+            keys.truncate(limit);
+            keys.last().map(|k| k.name.clone())
+        } else {
+            None
+        };
+        Ok((keys, cursor))
     }
 
     fn ai_run(&mut self, model: &str, input: &Value) -> Result<Value, HostError> {
@@ -210,6 +298,22 @@ impl Backend for LocalStore {
         matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
         matches.truncate(top_k as usize);
         Ok(matches)
+    }
+
+    fn vectorize_delete_by_ids(&mut self, ids: &[String]) -> Result<(), HostError> {
+        self.count("vectorize.deleteByIds");
+        if ids.len() > MAX_DELETE_IDS {
+            return Err(HostError::new(
+                "vectorize_limit",
+                format!("VECTOR_DELETE_ERROR code=40007: {} ids", ids.len()),
+            ));
+        }
+        let tx = self.db.transaction().map_err(db_error)?;
+        for id in ids {
+            tx.execute("DELETE FROM vectors WHERE id = ?1", params![id])
+                .map_err(db_error)?;
+        }
+        tx.commit().map_err(db_error)
     }
 }
 

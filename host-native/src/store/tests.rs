@@ -16,8 +16,8 @@ fn kv_survives_reopening_and_expires() {
     let (_dir, path) = temp_store();
     let mut store = LocalStore::open(&path).unwrap();
     store.set_now(1_000);
-    store.kv_put("a", "1", Some(60)).unwrap();
-    store.kv_put("b", "2", None).unwrap();
+    store.kv_put("a", "1", Some(60), None).unwrap();
+    store.kv_put("b", "2", None, None).unwrap();
     drop(store);
     let mut store = LocalStore::open(&path).unwrap();
     store.set_now(1_059);
@@ -29,7 +29,7 @@ fn kv_survives_reopening_and_expires() {
     store.set_now(1_060);
     assert_eq!(store.kv_get(&keys).unwrap(), [None, Some("2".into()), None]);
     assert!(
-        store.kv_put("d", "4", Some(59)).is_err(),
+        store.kv_put("d", "4", Some(59), None).is_err(),
         "KV refuses a TTL under 60 s"
     );
 }
@@ -60,4 +60,51 @@ fn query_ranks_within_the_filter() {
     assert_eq!(ids, ["x", "y"]);
     assert_eq!(store.vectors_written(), 3);
     assert_eq!(store.vector_count().unwrap(), 3);
+}
+
+#[test]
+fn lists_page_through_a_prefix_with_metadata_and_deletes_go() {
+    let (_dir, path) = temp_store();
+    let mut store = LocalStore::open(&path).unwrap();
+    store.set_now(1_000);
+    for (key, meta) in [
+        ("p:a", Some(json!({"n": 1}))),
+        ("p:b", None),
+        ("p:c", None),
+        ("q:a", None),
+    ] {
+        store.kv_put(key, "v", None, meta.as_ref()).unwrap();
+    }
+    store.kv_put("p:gone", "v", Some(60), None).unwrap();
+    store.set_now(1_060);
+    let (page, cursor) = store.kv_list("p:", None, 2).unwrap();
+    let names: Vec<&str> = page.iter().map(|k| k.name.as_str()).collect();
+    assert_eq!(names, ["p:a", "p:b"]);
+    assert_eq!(page[0].metadata, Some(json!({"n": 1})));
+    let (page, cursor) = store.kv_list("p:", cursor.as_deref(), 2).unwrap();
+    assert_eq!(page.len(), 1, "p:c; p:gone has expired");
+    assert_eq!(cursor, None);
+    store.kv_delete("p:a").unwrap();
+    store.kv_delete("p:missing").unwrap();
+    assert_eq!(store.kv_list("p:", None, 10).unwrap().0.len(), 2);
+    assert!(
+        store.kv_list("p:", None, 1001).is_err(),
+        "KV lists at most 1,000 keys"
+    );
+    store
+        .vectorize_upsert(vec![Vector {
+            id: "x".into(),
+            values: vec![1.0],
+            metadata: json!({}),
+        }])
+        .unwrap();
+    store
+        .vectorize_delete_by_ids(&["x".into(), "y".into()])
+        .unwrap();
+    assert_eq!(store.vector_count().unwrap(), 0);
+    let many: Vec<String> = (0..101).map(|i| i.to_string()).collect();
+    assert!(
+        store.vectorize_delete_by_ids(&many).is_err(),
+        "at most 100 ids"
+    );
 }

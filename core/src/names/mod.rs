@@ -2,19 +2,27 @@
 //! hashed form where they are not (invariant 5).
 //!
 //! - marker:  `chunkHash:{userId}:{projectId}:{hash}`; `%` and `:` inside a part become
-//!   `%25` and `%3A`; past `maxKvKeyBytes`, `chunkHash:` + SHA-256 hex of the escaped key.
+//!   `%25` and `%3A`. Past `maxKvKeyBytes`, a form that keeps the tenant's prefix so that
+//!   every key of a tenant can be listed (see [`tenant`]).
+//! - journal: `chunkHash:{userId}:{projectId}:%j{digest}`: the chunks whose vectors a
+//!   request was about to write or remove (see `journal.rs`).
 //! - cache:   `embedding:{sha256 hex of the code}`; with the per-user cache scope,
 //!   `embedding:{userId}:{sha256 hex}`, escaped likewise.
 //! - vector:  `{userId}_{projectId}_{hash}`; `%` and `_` inside a part become `%25` and
 //!   `%5F`; past `maxVectorIdBytes`, the SHA-256 hex of the escaped id (64 bytes, no `_`).
 //!
 //! Escaping is injective and leaves exactly the separators unescaped, so escaped forms of
-//! distinct triples differ; a hashed form has fewer separators than any escaped form, so
-//! the two families never meet; hashed forms differ unless SHA-256 collides.
+//! distinct triples differ. An escaped part never holds `%` followed by a lower-case
+//! letter, so the marks `%h`, `%j` and `%t` of the other forms never meet an escaped one;
+//! hashed forms differ unless SHA-256 collides.
+
+mod tenant;
 
 use sha2::{Digest, Sha256};
 
 use crate::config::{CacheScope, Config};
+pub(crate) use tenant::JOURNAL_DIGEST_HEX_BYTES;
+pub use tenant::{ListedName, MAX_HASH_PREFIX_BYTES, MIN_KV_KEY_BYTES, TenantNames};
 
 /// Prefix of every per-tenant marker key (the seed's `CHUNK_HASH_PREFIX`).
 pub const MARKER_PREFIX: &str = "chunkHash";
@@ -32,6 +40,18 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The bytes of lower-case (or upper-case) hex; `None` for anything else.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    let digit = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    text.as_bytes()
+        .chunks_exact(2)
+        .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
+        .collect()
+}
+
 /// SHA-256 of some text, as 64 lower-case hex digits.
 pub fn sha256_hex(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
@@ -45,16 +65,52 @@ fn escape(part: &str, separator: char) -> std::borrow::Cow<'_, str> {
     }
     let mut out = String::with_capacity(part.len() + 8);
     for c in part.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            c if c == separator => {
-                out.push('%');
-                out.push_str(&hex(&[c as u8]).to_uppercase());
-            }
-            c => out.push(c),
-        }
+        push_escaped(&mut out, c, separator);
     }
     out.into()
+}
+
+/// Appends one character of a part, escaped.
+fn push_escaped(out: &mut String, c: char, separator: char) {
+    match c {
+        '%' => out.push_str("%25"),
+        c if c == separator => {
+            out.push('%');
+            out.push_str(&hex(&[c as u8]).to_uppercase());
+        }
+        c => out.push(c),
+    }
+}
+
+/// The part an escaped text stands for; `None` when the text is not exactly what
+/// [`escape`] writes (a bare `%` or separator, another escape).
+fn unescape(text: &str, separator: char) -> Option<String> {
+    let separator_escape = format!("%{}", hex(&[separator as u8]).to_uppercase());
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['%', separator]) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(after) = tail.strip_prefix("%25") {
+            out.push('%');
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix(separator_escape.as_str()) {
+            out.push(separator);
+            rest = after;
+        } else {
+            return None;
+        }
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// `prefix` then `rest`, in one allocation.
+fn extended(prefix: &str, rest: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + rest.len());
+    out.push_str(prefix);
+    out.push_str(rest);
+    out
 }
 
 /// Joins escaped parts with the separator.
@@ -66,58 +122,6 @@ fn join(parts: &[&str], separator: char) -> String {
         }
         out.push_str(&escape(part, separator));
     }
-    out
-}
-
-/// One tenant's marker keys and vector ids, with the escaped user and project joined once
-/// for all the chunks of a request.
-#[derive(Clone, Debug)]
-pub struct TenantNames {
-    /// `chunkHash:{user}:{project}:`, escaped.
-    marker_prefix: String,
-    /// `{user}_{project}_`, escaped.
-    vector_prefix: String,
-    max_kv_key_bytes: usize,
-    max_vector_id_bytes: usize,
-}
-
-impl TenantNames {
-    /// The names of `user`'s chunks in `project`.
-    pub fn new(config: &Config, user: &str, project: &str) -> Self {
-        Self {
-            marker_prefix: format!("{MARKER_PREFIX}:{}:", join(&[user, project], ':')),
-            vector_prefix: format!("{}_", join(&[user, project], '_')),
-            max_kv_key_bytes: config.max_kv_key_bytes,
-            max_vector_id_bytes: config.max_vector_id_bytes,
-        }
-    }
-
-    /// The key of this tenant's marker for one chunk.
-    pub fn marker_key(&self, hash: &str) -> String {
-        let key = extended(&self.marker_prefix, &escape(hash, ':'));
-        if key.len() <= self.max_kv_key_bytes {
-            key
-        } else {
-            format!("{MARKER_PREFIX}:{}", sha256_hex(&key))
-        }
-    }
-
-    /// The id of this tenant's vector for one chunk.
-    pub fn vector_id(&self, hash: &str) -> String {
-        let id = extended(&self.vector_prefix, &escape(hash, '_'));
-        if id.len() <= self.max_vector_id_bytes {
-            id
-        } else {
-            sha256_hex(&id)
-        }
-    }
-}
-
-/// `prefix` then `rest`, in one allocation.
-fn extended(prefix: &str, rest: &str) -> String {
-    let mut out = String::with_capacity(prefix.len() + rest.len());
-    out.push_str(prefix);
-    out.push_str(rest);
     out
 }
 
@@ -192,16 +196,16 @@ mod tests {
     }
 
     #[test]
-    fn long_ids_are_hashed_to_fit() {
-        let c = config();
-        let sha = sha256_hex("fn a() {}");
-        let id = vector_id(&c, "alice@example.com", "alice-project", &sha);
-        assert_eq!(id.len(), 64);
-        assert!(!id.contains('_'));
-        let long = "ü".repeat(400);
-        let key = marker_key(&c, &long, "p", "h");
-        assert!(key.len() <= c.max_kv_key_bytes);
-        assert_ne!(key, marker_key(&c, &long, "p", "h2"));
+    fn escaping_reads_back_and_refuses_what_it_never_writes() {
+        for part in ["", "plain", "a:b", "%", "%3A", "ü:%:", "::"] {
+            assert_eq!(unescape(&escape(part, ':'), ':').as_deref(), Some(part));
+        }
+        for foreign in ["a:b", "50%", "%3a", "%2", "%h00"] {
+            assert_eq!(unescape(foreign, ':'), None, "{foreign}");
+        }
+        assert_eq!(unhex("00ff").unwrap(), [0, 255]);
+        assert_eq!(unhex("0"), None);
+        assert_eq!(unhex("zz"), None);
     }
 
     #[test]

@@ -1,0 +1,363 @@
+//! Removing chunks from a tenant's index: the step `remove` and a complete sync share.
+//!
+//! 1. plan what fits the budget; the rest is deferred;
+//! 2. write a journal naming the planned chunks (their markers go before their vectors);
+//! 3. delete their markers, one KV delete each (the binding has no bulk delete);
+//! 4. delete the vectors of the chunks whose marker is gone, `deleteBatchSize` ids a call;
+//! 5. delete the journal once every vector it names is gone, and drop (or shrink) the
+//!    older journals whose chunks are now settled.
+//!
+//! Whatever call fails or times out, each chunk keeps a marker and its vector, or has
+//! neither, or is still named by a journal: never a vector without a record (invariant 8),
+//! never a marker without its vector (invariant 4). The shared cache is never touched.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::effect::{Effect, Outcome, Reply};
+use crate::error::ChunkError;
+use crate::journal::Journal;
+use crate::names::TenantNames;
+use crate::operation::Budget;
+
+/// One chunk to remove.
+#[derive(Clone, Debug)]
+pub(crate) struct Doomed {
+    /// Its hash.
+    pub hash: String,
+    /// Its marker key, when one was found (`None`: only a journal names it).
+    pub marker: Option<String>,
+}
+
+/// An older journal, read: its chunks are settled when each is removed or kept reachable.
+#[derive(Clone, Debug)]
+pub(crate) struct OldJournal {
+    /// Its key.
+    pub key: String,
+    /// The chunks it names.
+    pub hashes: Vec<String>,
+}
+
+/// How one chunk's removal ended.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Fate {
+    /// Marker and vector are gone.
+    Removed,
+    /// A call failed; resending completes it.
+    Failed(ChunkError),
+    /// Not attempted: over the budget.
+    Deferred,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    Plan,
+    Journal,
+    Markers,
+    Vectors,
+    Cleanup,
+    Retire,
+    Done,
+}
+
+enum Purpose {
+    Journal,
+    Marker(usize),
+    Vectors(Vec<usize>),
+    Rewrite(usize),
+    Drop,
+}
+
+struct Item {
+    doomed: Doomed,
+    planned: bool,
+    marker_left: bool,
+    vector_gone: bool,
+    fate: Fate,
+}
+
+/// A removal in progress.
+pub(crate) struct Removal {
+    config: Arc<Config>,
+    names: TenantNames,
+    now: u64,
+    items: Vec<Item>,
+    journal: Option<Journal>,
+    journal_kept: bool,
+    old: Vec<OldJournal>,
+    /// Chunks that keep a marker outside this removal: settled for the old journals.
+    confirmed: HashSet<String>,
+    /// Old journals rewritten smaller: delete the old key once the new one is written.
+    retiring: Vec<usize>,
+    stage: Stage,
+    awaiting: Vec<Purpose>,
+}
+
+impl Removal {
+    pub(crate) fn new(
+        config: Arc<Config>,
+        names: TenantNames,
+        now: u64,
+        doomed: Vec<Doomed>,
+        old: Vec<OldJournal>,
+        confirmed: HashSet<String>,
+    ) -> Self {
+        let items = doomed
+            .into_iter()
+            .map(|doomed| Item {
+                marker_left: doomed.marker.is_some(),
+                doomed,
+                planned: false,
+                vector_gone: false,
+                fate: Fate::Deferred,
+            })
+            .collect();
+        Self {
+            config,
+            names,
+            now,
+            items,
+            journal: None,
+            journal_kept: false,
+            old,
+            confirmed,
+            retiring: Vec::new(),
+            stage: Stage::Plan,
+            awaiting: Vec::new(),
+        }
+    }
+
+    /// Each chunk's hash and how its removal ended (valid once `next` is empty).
+    pub(crate) fn fates(&self) -> impl Iterator<Item = (&str, &Fate)> {
+        self.items.iter().map(|i| (i.doomed.hash.as_str(), &i.fate))
+    }
+
+    /// The next batch; empty when the removal is over.
+    pub(crate) fn next(&mut self, budget: &Budget) -> Vec<Effect> {
+        loop {
+            let batch = match self.stage {
+                Stage::Plan => {
+                    self.plan(budget);
+                    self.stage = Stage::Journal;
+                    Vec::new()
+                }
+                Stage::Journal => {
+                    self.stage = Stage::Markers;
+                    self.write_journal()
+                }
+                Stage::Markers => {
+                    self.stage = Stage::Vectors;
+                    self.delete_markers()
+                }
+                Stage::Vectors => {
+                    self.stage = Stage::Cleanup;
+                    self.delete_vectors()
+                }
+                Stage::Cleanup => {
+                    self.stage = Stage::Retire;
+                    self.clean_up(budget)
+                }
+                Stage::Retire => {
+                    self.stage = Stage::Done;
+                    self.retire(budget)
+                }
+                Stage::Done => return Vec::new(),
+            };
+            if !batch.is_empty() {
+                return batch;
+            }
+        }
+    }
+
+    /// Admits chunks in order while their calls fit, after keeping two calls for each old
+    /// journal's clean-up.
+    fn plan(&mut self, budget: &Budget) {
+        let reserve = 2 * self.old.len();
+        let calls = budget.calls().saturating_sub(reserve);
+        let kv = budget.kv().saturating_sub(reserve);
+        let size = self.config.delete_batch_size;
+        let (mut markers, mut chunks) = (0usize, 0usize);
+        for item in &mut self.items {
+            let (m, c) = (markers + usize::from(item.marker_left), chunks + 1);
+            // The journal's write and delete, the markers, the vector batches.
+            let kv_cost = 2 + m;
+            if kv_cost > kv || kv_cost + c.div_ceil(size) > calls {
+                break;
+            }
+            (markers, chunks) = (m, c);
+            item.planned = true;
+        }
+    }
+
+    fn write_journal(&mut self) -> Vec<Effect> {
+        let hashes: Vec<String> = self
+            .items
+            .iter()
+            .filter(|i| i.planned)
+            .map(|i| i.doomed.hash.clone())
+            .collect();
+        if hashes.is_empty() {
+            return Vec::new();
+        }
+        let journal = Journal::new(&self.names, "remove", self.now, hashes);
+        let put = journal.put();
+        self.journal = Some(journal);
+        self.awaiting.push(Purpose::Journal);
+        vec![put]
+    }
+
+    fn delete_markers(&mut self) -> Vec<Effect> {
+        if !self.journal_kept {
+            return Vec::new();
+        }
+        let mut batch = Vec::new();
+        for (i, item) in self.items.iter().enumerate().filter(|(_, i)| i.planned) {
+            if let Some(key) = &item.doomed.marker {
+                batch.push(Effect::KvDelete { key: key.clone() });
+                self.awaiting.push(Purpose::Marker(i));
+            }
+        }
+        batch
+    }
+
+    fn delete_vectors(&mut self) -> Vec<Effect> {
+        let ready: Vec<usize> = (0..self.items.len())
+            .filter(|&i| self.items[i].planned && self.journal_kept && !self.items[i].marker_left)
+            .collect();
+        let mut batch = Vec::new();
+        for group in ready.chunks(self.config.delete_batch_size) {
+            let ids = group
+                .iter()
+                .map(|&i| self.names.vector_id(&self.items[i].doomed.hash))
+                .collect();
+            batch.push(Effect::VectorizeDeleteByIds { ids });
+            self.awaiting.push(Purpose::Vectors(group.to_vec()));
+        }
+        batch
+    }
+
+    /// Whether a chunk an old journal names is settled: its vector is gone, or it keeps a
+    /// marker, or this removal's journal (kept) names it.
+    fn settled(&self, hash: &str) -> bool {
+        if self.confirmed.contains(hash) {
+            return true;
+        }
+        self.items.iter().any(|i| {
+            i.doomed.hash == hash
+                && (i.vector_gone || i.marker_left || (i.planned && self.journal_kept))
+        })
+    }
+
+    fn clean_up(&mut self, budget: &Budget) -> Vec<Effect> {
+        let mut batch = Vec::new();
+        let all_gone = self
+            .items
+            .iter()
+            .filter(|i| i.planned)
+            .all(|i| i.vector_gone);
+        if let Some(journal) = &self.journal
+            && self.journal_kept
+            && all_gone
+        {
+            batch.push(journal.delete());
+            self.awaiting.push(Purpose::Drop);
+            self.journal_kept = false;
+        }
+        for j in 0..self.old.len() {
+            if batch.len() >= budget.kv() {
+                break;
+            }
+            // A journal this very removal wrote again (the same chunks in the same second
+            // make the same key) is this removal's own: kept or dropped above.
+            if self
+                .journal
+                .as_ref()
+                .is_some_and(|own| own.key == self.old[j].key)
+            {
+                continue;
+            }
+            let left: Vec<String> = self.old[j]
+                .hashes
+                .iter()
+                .filter(|h| !self.settled(h))
+                .cloned()
+                .collect();
+            if left.is_empty() {
+                batch.push(Effect::KvDelete {
+                    key: self.old[j].key.clone(),
+                });
+                self.awaiting.push(Purpose::Drop);
+            } else if left.len() < self.old[j].hashes.len() {
+                let smaller = Journal::new(&self.names, "rewrite", self.now, left);
+                batch.push(smaller.put());
+                self.awaiting.push(Purpose::Rewrite(j));
+            }
+        }
+        batch
+    }
+
+    /// Deletes old journals whose smaller rewrite was written.
+    fn retire(&mut self, budget: &Budget) -> Vec<Effect> {
+        let keys: Vec<Effect> = std::mem::take(&mut self.retiring)
+            .into_iter()
+            .take(budget.kv())
+            .map(|j| Effect::KvDelete {
+                key: self.old[j].key.clone(),
+            })
+            .collect();
+        self.awaiting.extend(keys.iter().map(|_| Purpose::Drop));
+        keys
+    }
+
+    /// The outcomes of the last batch, in order.
+    pub(crate) fn handle(&mut self, outcomes: Vec<Outcome>) {
+        for (purpose, outcome) in std::mem::take(&mut self.awaiting).into_iter().zip(outcomes) {
+            match purpose {
+                Purpose::Journal => {
+                    self.journal_kept = matches!(outcome, Ok(Reply::KvPut));
+                    if !self.journal_kept {
+                        let error = failure(ChunkError::KV_WRITE, "journal", outcome);
+                        for item in self.items.iter_mut().filter(|i| i.planned) {
+                            item.fate = Fate::Failed(error.clone());
+                        }
+                    }
+                }
+                Purpose::Marker(i) => match outcome {
+                    Ok(Reply::KvDelete) => self.items[i].marker_left = false,
+                    other => {
+                        self.items[i].fate =
+                            Fate::Failed(failure(ChunkError::KV_DELETE, "marker", other));
+                    }
+                },
+                Purpose::Vectors(group) => {
+                    let fate = match outcome {
+                        Ok(Reply::VectorizeDeleteByIds) => Fate::Removed,
+                        other => {
+                            Fate::Failed(failure(ChunkError::VECTORIZE_DELETE, "vectors", other))
+                        }
+                    };
+                    for i in group {
+                        self.items[i].vector_gone = fate == Fate::Removed;
+                        self.items[i].fate = fate.clone();
+                    }
+                }
+                Purpose::Rewrite(j) => {
+                    if matches!(outcome, Ok(Reply::KvPut)) {
+                        self.retiring.push(j);
+                    }
+                }
+                // A journal left behind costs a read at a later listing, nothing more.
+                Purpose::Drop => {}
+            }
+        }
+    }
+}
+
+fn failure(code: &'static str, what: &str, outcome: Outcome) -> ChunkError {
+    let message = match outcome {
+        Err(e) => format!("{what}: {}: {}", e.code, e.message),
+        Ok(_) => format!("{what}: {}", crate::effect::WRONG_REPLY),
+    };
+    ChunkError::new(code, message)
+}
