@@ -7,13 +7,15 @@
  * Vectorize here accepts ids over 64 bytes (real Vectorize refuses them: code 40008) and
  * counts them instead, so the seed's algorithm runs to the end and its calls can be counted.
  */
-import type { AiBinding, KvBinding, VectorizeBinding } from "../ts/bindings.js";
+import type { AiBinding, KvBinding, KvListOptions, VectorizeBinding } from "../ts/bindings.js";
 import { FakeAi } from "../test/fakes/ai.js";
 import { CallLedger, SCENARIO_EPOCH } from "../test/fakes/world.js";
 
 interface Entry {
   value: string;
   expiresAt: number;
+  /** The key's metadata, which a list returns. */
+  metadata?: unknown;
 }
 
 const MAX_BULK_KEYS = 100;
@@ -59,13 +61,30 @@ export class World {
   }
 
   /** A KV write from outside (preparing a world): not counted. */
-  write(key: string, value: string, ttl?: number): void {
-    this.kvEntries.set(key, { value, expiresAt: ttl === undefined ? Infinity : this.now + ttl });
+  write(key: string, value: string, ttl?: number, metadata?: unknown): void {
+    const expiresAt = ttl === undefined ? Infinity : this.now + ttl;
+    this.kvEntries.set(key, metadata === undefined ? { value, expiresAt } : { value, expiresAt, metadata });
   }
 
   private read(key: string): string | null {
     const entry = this.kvEntries.get(key);
     return entry !== undefined && entry.expiresAt > this.now ? entry.value : null;
+  }
+
+  /** One page of live keys under `prefix` after `cursor` (here: the last key of the page
+   * before), with a cursor only when more follow. */
+  private list({ prefix, cursor, limit }: KvListOptions): KVNamespaceListResult<unknown> {
+    const names = [...this.kvEntries.keys()]
+      .filter((k) => k.startsWith(prefix) && (cursor === undefined || k > cursor) && this.read(k) !== null)
+      .sort();
+    const keys = names.slice(0, limit).map((name) => {
+      const metadata = this.kvEntries.get(name)?.metadata;
+      return metadata === undefined ? { name } : { name, metadata };
+    });
+    const last = keys.at(-1);
+    return names.length > limit && last !== undefined
+      ? { keys, list_complete: false, cursor: last.name, cacheStatus: null }
+      : { keys, list_complete: true, cacheStatus: null };
   }
 
   private timed<T>(run: () => T): T {
@@ -88,14 +107,22 @@ export class World {
             return new Map(keys.map((k) => [k, this.read(k)]));
           }),
         )) as KvBinding["get"] & SingleGet["get"],
-      put: (key: string, value: string, options?: { expirationTtl?: number }) =>
+      put: (key: string, value: string, options?: { expirationTtl?: number; metadata?: unknown }) =>
         this.timed(() =>
           this.ledger.call("kv.put", async () => {
             const ttl = options?.expirationTtl;
             if (ttl !== undefined && ttl < MIN_TTL) throw new Error(`expirationTtl ${ttl} under 60`);
-            this.write(key, value, ttl);
+            this.write(key, value, ttl, options?.metadata);
           }),
         ),
+      delete: (key: string) =>
+        this.timed(() =>
+          this.ledger.call("kv.delete", async () => {
+            this.kvEntries.delete(key);
+          }),
+        ),
+      list: (options: KvListOptions) =>
+        this.timed(() => this.ledger.call("kv.list", async () => this.list(options))),
     };
     const ai: AiBinding = {
       run: (model, input) => this.timed(() => this.fakeAi.run(model, input)),
@@ -113,6 +140,13 @@ export class World {
           }),
         ),
       query: () => this.timed(() => this.ledger.call("vectorize.query", async () => ({ matches: [], count: 0 }))),
+      deleteByIds: (ids: string[]) =>
+        this.timed(() =>
+          this.ledger.call("vectorize.deleteByIds", async () => {
+            for (const id of ids) this.vectors.delete(id);
+            return { mutationId: "m" };
+          }),
+        ),
     } as VectorizeBinding;
     return { kv, ai, vectorize };
   }

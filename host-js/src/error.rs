@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 
 /// Codes of errors made here rather than in the engine.
 pub(crate) mod code {
-    /// The request kind is not `init`, `sync` or `search`.
+    /// The request kind is not `init`, `sync`, `search` or `remove`.
     pub const INVALID_REQUEST_KIND: &str = "invalid_request_kind";
     /// An argument has the wrong type or range (a body that is neither string nor bytes).
     pub const INVALID_ARGUMENT: &str = "invalid_argument";

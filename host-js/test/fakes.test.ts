@@ -1,6 +1,7 @@
 /**
- * The AI and Vectorize fakes behave as tests/README.md says, on the same examples the
- * native fakes are tested with, so a scenario sees the same world on every host.
+ * The AI and Vectorize fakes and the fault plan behave as tests/README.md and the native
+ * fakes (host-native/src/fakes/) say, on the same examples the native fakes are tested
+ * with, so a scenario sees the same world on every host.
  */
 import { describe, expect, it } from "vitest";
 import { embed, FakeAi, fnv1a32, tokens } from "./fakes/ai.js";
@@ -57,9 +58,45 @@ describe("fake Vectorize", () => {
     expect(matches[2]?.score).toBe(x / Math.sqrt(x * x + y * y));
   });
 
+  it("deletes by id, missing ids too, and refuses over 100 ids with code 40007", async () => {
+    await index.upsert([{ id: "x", values: [1] }, { id: "y", values: [1] }]);
+    await index.deleteByIds(["x", "missing"]);
+    expect([index.has("x"), index.has("y")]).toEqual([false, true]);
+    const many = Array.from({ length: 101 }, (_, i) => (i === 0 ? "y" : `id${i}`));
+    await expect(index.deleteByIds(many)).rejects.toThrow(/VECTOR_DELETE_ERROR code=40007/);
+    expect(index.has("y")).toBe(true);
+    await index.deleteByIds(many.slice(0, 100));
+    expect(index.has("y")).toBe(false);
+    expect(ledger.snapshot().get("vectorize.deleteByIds")).toBe(3);
+  });
+
   it("refuses ids over 64 bytes and writes nothing", async () => {
     const long = "é".repeat(33); // 66 bytes in UTF-8, 33 characters
     await expect(index.upsert([{ id: "ok", values: [1] }, { id: long, values: [1] }])).rejects.toThrow(/40008/);
     expect(index.has("ok")).toBe(false);
+  });
+});
+
+describe("injected faults", () => {
+  const attempt = (ledger: CallLedger, name: "kv.put" | "kv.get") =>
+    ledger.call(name, async () => "ok").catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+
+  it("fail the calls of a name after the skipped ones, and no other name's", async () => {
+    const ledger = new CallLedger();
+    ledger.failNext("kv.put", 2, "error", 1);
+    const outcomes = [];
+    for (const name of ["kv.get", "kv.put", "kv.put", "kv.get", "kv.put", "kv.put"] as const) {
+      outcomes.push(await attempt(ledger, name));
+    }
+    expect(outcomes).toEqual(["ok", "ok", "injected failure of kv.put", "ok", "injected failure of kv.put", "ok"]);
+  });
+
+  it("fire the first due fault first; the later ones come one call closer on each call", async () => {
+    const ledger = new CallLedger();
+    ledger.failNext("kv.put", 1, "timeout", 2);
+    ledger.failNext("kv.put", 1);
+    const outcomes = [];
+    for (let i = 0; i < 4; i++) outcomes.push(await attempt(ledger, "kv.put"));
+    expect(outcomes).toEqual(["injected failure of kv.put", "ok", "injected time-out of kv.put", "ok"]);
   });
 });

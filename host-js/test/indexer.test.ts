@@ -1,7 +1,8 @@
 /**
  * The driver and `createIndexer` in workerd: named errors for wrong bindings and configs,
- * the engine's error bodies for bad input, failed calls as failed chunks, and work after
- * the response handed to `waitUntil`.
+ * the engine's error bodies for bad input, failed calls as failed chunks, removals through
+ * KV lists and deletes and Vectorize's deleteByIds, and work after the response handed to
+ * `waitUntil`.
  */
 import { env } from "cloudflare:workers";
 import {
@@ -45,6 +46,19 @@ describe("createIndexer", () => {
     const thrown = catchError(() => createIndexer(options({ kv: kvWithoutPut })));
     expect(thrown).toMatchObject({ code: "invalid_binding", binding: "kv" });
     expect((thrown as Error).message).toContain("put");
+    // A binding of before removals: no delete, list or deleteByIds.
+    const kvWithoutRemoval = { get: world.kv.get.bind(world.kv), put: world.kv.put.bind(world.kv) } as unknown as KvBinding;
+    const noRemoval = catchError(() => createIndexer(options({ kv: kvWithoutRemoval })));
+    expect(noRemoval).toMatchObject({ code: "invalid_binding", binding: "kv" });
+    expect((noRemoval as Error).message).toContain("no delete or list method");
+    const { vectorize } = world;
+    const indexWithoutDelete = {
+      upsert: vectorize.upsert.bind(vectorize),
+      query: vectorize.query.bind(vectorize),
+    } as unknown as IndexerOptions["vectorize"];
+    const noDelete = catchError(() => createIndexer(options({ vectorize: indexWithoutDelete })));
+    expect(noDelete).toMatchObject({ code: "invalid_binding", binding: "vectorize" });
+    expect((noDelete as Error).message).toContain("deleteByIds");
     const notAnAi = "env.AI" as unknown as IndexerOptions["ai"];
     expect(catchError(() => createIndexer(options({ ai: notAnAi })))).toMatchObject({ code: "invalid_binding", binding: "ai" });
   });
@@ -56,6 +70,17 @@ describe("createIndexer", () => {
     expect((low as Error).message).toContain("markerTtlSeconds");
     const unknown = catchError(() => createIndexer(options({ config: '{"markerTtl": 100}' })));
     expect(unknown).toMatchObject({ code: "invalid_config" });
+  });
+
+  it("takes the config fields of removals and listings by the names IndexerConfig gives them", () => {
+    const config = {
+      kvListPageSize: 1_000,
+      maxKvMetadataBytes: 1_024,
+      deleteBatchSize: 100,
+      kvOperationBudget: 1_000,
+      maxHashPrefixes: 256,
+    };
+    expect(() => createIndexer(options({ config }))).not.toThrow();
   });
 });
 
@@ -110,6 +135,50 @@ describe("requests", () => {
   });
 });
 
+describe("the index follows the project", () => {
+  const A = CHUNK;
+  const B = { hash: "h2", code: "export function renderChart(points) {}", filePath: "src/b.ts" };
+  const marker = (user: string, hash: string) => `chunkHash:${user}:p:${hash}`;
+
+  /** The hashes of `user`'s vectors in project p, sorted (a query: every vector passing
+   * the filter comes back). */
+  async function vectorHashes(user: string): Promise<unknown[]> {
+    const filter = { userId: user, projectId: "p" };
+    const { matches } = await world.vectorize.query([1], { topK: 100, filter, returnMetadata: "all" });
+    return matches.map((m) => m.metadata?.hash).sort();
+  }
+
+  /** Every KV key of `user`'s record of project p: markers and journals. */
+  async function recordKeys(user: string): Promise<string[]> {
+    return (await env.INDEX_KV.list({ prefix: `chunkHash:${user}:p:` })).keys.map((k) => k.name);
+  }
+
+  it("removes what a complete phase 1 lacks, then everything on remove all, and only the caller's", async () => {
+    const indexer = createIndexer(options());
+    for (const user of ["alice", "bob"]) {
+      const init = await indexer.init(JSON.stringify({ projectId: "p", chunks: [A, B] }), user);
+      expect(init.body).toMatchObject({ indexed: ["h1", "h2"], failed: [] });
+    }
+
+    const listing = { phase: 1, projectId: "p", complete: true, chunks: [{ hash: "h1", filePath: A.filePath }] };
+    const phase1 = await indexer.sync(JSON.stringify(listing), "alice");
+    expect(phase1.body).toMatchObject({ needed: [], cached: ["h1"], removed: ["h2"], moreToRemove: false });
+    expect(await vectorHashes("alice")).toEqual(["h1"]);
+    expect(await recordKeys("alice")).toEqual([marker("alice", "h1")]);
+
+    const removed = await indexer.remove(JSON.stringify({ projectId: "p", all: true }), "alice");
+    expect(removed.status).toBe(200);
+    expect(removed.body).toMatchObject({ removed: ["h1"], failed: [], deferred: [], moreToRemove: false });
+    expect(await vectorHashes("alice")).toEqual([]);
+    expect(await recordKeys("alice")).toEqual([]);
+
+    expect(await vectorHashes("bob")).toEqual(["h1", "h2"]);
+    expect(await recordKeys("bob")).toEqual([marker("bob", "h1"), marker("bob", "h2")]);
+    const search = await indexer.search(JSON.stringify({ projectId: "p", query: "renderChart points" }), "bob");
+    expect(search.body).toMatchObject({ results: [{ hash: "h2" }, { hash: "h1" }] });
+  });
+});
+
 describe("work after the response", () => {
   const config = { markerTtlSeconds: 86_400, markerRefreshAfterSeconds: 3_600 };
 
@@ -127,6 +196,8 @@ describe("work after the response", () => {
         }
         return world.kv.put(key, value, opts);
       },
+      delete: (key) => world.kv.delete(key),
+      list: (opts) => world.kv.list(opts),
     };
     const hold = () => {
       gate = new Promise((resolve) => (release = resolve));
@@ -151,7 +222,8 @@ describe("work after the response", () => {
     expect(gated.held()).toBe(1); // the refresh was started, and is still held
     gated.open();
     await Promise.all(pending);
-    expect(world.ledger.snapshot().get("kv.put")).toBe(3); // marker, cache entry, refresh
+    // init: journal, marker, cache entry; then the refresh
+    expect(world.ledger.snapshot().get("kv.put")).toBe(4);
   });
 
   it("is awaited before the response resolves when there is no waitUntil", async () => {
@@ -165,7 +237,7 @@ describe("work after the response", () => {
     expect(resolved).toBe(false);
     gated.open();
     expect((await answer).body).toMatchObject({ cached: ["h1"] });
-    expect(world.ledger.snapshot().get("kv.put")).toBe(3);
+    expect(world.ledger.snapshot().get("kv.put")).toBe(4);
   });
 });
 

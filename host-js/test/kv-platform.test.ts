@@ -1,6 +1,7 @@
 /**
  * The scenario KV is workerd's own: it refuses what Workers KV refuses (so the fake's
- * refusals are the platform's), and the wrapper expires entries by the fake clock.
+ * refusals are the platform's), and the wrapper expires entries by the fake clock, in
+ * reads and lists alike, and keeps the engine's metadata apart from its own.
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -10,6 +11,7 @@ import { World } from "./fakes/world.js";
 const MIN_TTL_SECONDS = 60;
 const MAX_BULK_GET_KEYS = 100;
 const MAX_KEY_BYTES = 512;
+const MAX_LIST_KEYS = 1_000;
 
 let world: World;
 beforeEach(async () => {
@@ -49,6 +51,50 @@ describe("workerd's KV under the fake clock", () => {
     expect(await world.kv.has("k")).toBe(false);
     await world.kv.put("k", "v");
     expect(world.ledger.snapshot().get("kv.put")).toBe(2);
+  });
+});
+
+describe("lists and deletes", () => {
+  it("lists live keys in key order, page by page, with the engine's metadata only", async () => {
+    await world.kv.put("p:c", "v", { metadata: { writtenAt: 3 } });
+    await world.kv.put("p:a", "v", { metadata: { writtenAt: 1 }, expirationTtl: 600 });
+    await world.kv.put("p:b", "v");
+    await world.kv.put("q:a", "v", { metadata: { other: true } });
+    const first = await world.kv.list({ prefix: "p:", limit: 2 });
+    expect(first).toMatchObject({
+      keys: [{ name: "p:a", metadata: { writtenAt: 1 } }, { name: "p:b" }],
+      list_complete: false,
+    });
+    expect(first.keys[1]).toEqual({ name: "p:b" }); // no metadata, and never the wrapper's
+    if (first.list_complete) throw new Error("expected a cursor");
+    const second = await world.kv.list({ prefix: "p:", cursor: first.cursor, limit: 2 });
+    expect(second).toMatchObject({ keys: [{ name: "p:c", metadata: { writtenAt: 3 } }], list_complete: true });
+    expect(world.ledger.snapshot().get("kv.list")).toBe(2);
+  });
+
+  it("leaves out keys expired by the fake clock, and ends the listing when only those follow", async () => {
+    await world.kv.put("p:a", "v");
+    await world.kv.put("p:b", "v", { expirationTtl: 60 });
+    await world.kv.put("p:c", "v");
+    await world.kv.put("p:d", "v", { expirationTtl: 60 });
+    world.advance(60);
+    const first = await world.kv.list({ prefix: "p:", limit: 2 });
+    expect(first).toMatchObject({ keys: [{ name: "p:a" }, { name: "p:c" }], list_complete: true });
+    expect(await world.kv.list({ prefix: "p:", limit: 1 })).toMatchObject({ keys: [{ name: "p:a" }], list_complete: false });
+  });
+
+  it("refuses a page over the limit", async () => {
+    await expect(world.kv.list({ prefix: "p:", limit: MAX_LIST_KEYS + 1 })).rejects.toThrow();
+    await expect(world.kv.list({ prefix: "p:", limit: 0 })).rejects.toThrow();
+    expect((await world.kv.list({ prefix: "p:", limit: MAX_LIST_KEYS })).list_complete).toBe(true);
+  });
+
+  it("deletes a key, and a missing key without error, counting each call", async () => {
+    await world.kv.put("k", "v");
+    await world.kv.delete("k");
+    await world.kv.delete("never-written");
+    expect(await world.kv.has("k")).toBe(false);
+    expect(world.ledger.snapshot().get("kv.delete")).toBe(2);
   });
 });
 

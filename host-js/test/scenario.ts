@@ -14,7 +14,7 @@ interface Expect {
 }
 
 interface RequestStep {
-  request: "init" | "sync" | "search";
+  request: "init" | "sync" | "search" | "remove";
   user: string;
   body?: JsonValue;
   /** The native host's addition: a body sent verbatim (for malformed JSON). */
@@ -27,7 +27,8 @@ type ScenarioStep =
   | { advanceSeconds: number }
   /** The native host's addition: a KV entry written directly, not counted as a call. */
   | { kvPut: { key: string; value: string; ttlSeconds?: number } }
-  | { failNext: { call: string; times: number; mode?: FaultMode } };
+  /** `skip` (the native host's addition): calls of that name to let through first. */
+  | { failNext: { call: string; times: number; skip?: number; mode?: FaultMode } };
 
 interface HasLacks {
   has?: string[];
@@ -52,7 +53,8 @@ export async function runScenario(scenario: Scenario, namespace: KVNamespace): P
     if ("advanceSeconds" in step) {
       world.advance(step.advanceSeconds);
     } else if ("failNext" in step) {
-      world.ledger.failNext(step.failNext.call, step.failNext.times, step.failNext.mode);
+      const { call, times, mode, skip } = step.failNext;
+      world.ledger.failNext(call, times, mode, skip);
     } else if ("kvPut" in step) {
       const { key, value, ttlSeconds } = step.kvPut;
       const options = ttlSeconds === undefined ? {} : { expirationTtl: ttlSeconds };

@@ -1,10 +1,14 @@
 /**
  * The driver's side of the wire form (`ts/wire.ts`): bulk data goes through the arrays
  * beside the JSON, spans point at exactly the right bytes and floats, and anything that is
- * not a clean embedding output goes back as JSON for the engine to judge.
+ * not a clean embedding output goes back as JSON for the engine to judge; effects reach
+ * the bindings with exactly the options they need (`ts/effects.ts`).
  */
+import type { KvBinding } from "index-sync";
 import { describe, expect, it } from "vitest";
-import { BatchArrays, bodyBytes, pollStep, type WireOperation } from "../ts/wire.js";
+import type { Bindings } from "../ts/bindings.js";
+import { perform } from "../ts/effects.js";
+import { BatchArrays, bodyBytes, type Effect, pollStep, type WireOperation } from "../ts/wire.js";
 
 const utf8 = new TextDecoder();
 
@@ -80,6 +84,25 @@ describe("steps", () => {
     });
   });
 
+  it("reads removals and listings as the engine writes them (core/src/wire/step.rs)", () => {
+    const json = [
+      '{"io":[{"kind":"kvPut","keyAt":[0,1],"valueAt":[1,2],"metadata":{"writtenAt":1}},',
+      '{"kind":"kvDelete","keyAt":[2,6]},',
+      '{"kind":"kvList","prefix":"chunkHash:u:p:","cursor":"c","limit":1000},',
+      '{"kind":"kvList","prefix":"chunkHash:u:p:","limit":2},',
+      '{"kind":"vectorizeDeleteByIds","ids":["a","b"]}]}',
+    ].join("");
+    expect(pollStep(operation(json, [], "kvgone"))).toEqual({
+      io: [
+        { kind: "kvPut", key: "k", value: "v", metadata: { writtenAt: 1 } },
+        { kind: "kvDelete", key: "gone" },
+        { kind: "kvList", prefix: "chunkHash:u:p:", cursor: "c", limit: 1000 },
+        { kind: "kvList", prefix: "chunkHash:u:p:", limit: 2 },
+        { kind: "vectorizeDeleteByIds", ids: ["a", "b"] },
+      ],
+    });
+  });
+
   it("answers with the engine's JSON text, parsed only when read", () => {
     const step = pollStep(operation('{"respond":{"status":400,"bodyAt":[2,15]}}', [], 'xx{"error":"é"}'));
     if (!("respond" in step)) throw new Error("expected a response");
@@ -94,5 +117,50 @@ describe("steps", () => {
     const bytes = new Uint8Array([1, 2]);
     expect(bodyBytes(bytes)).toBe(bytes);
     expect([...bodyBytes(bytes.buffer)]).toEqual([1, 2]);
+  });
+});
+
+describe("effects", () => {
+  const calls: unknown[][] = [];
+  const kv: KvBinding = {
+    get: async () => new Map(),
+    put: async (...args) => void calls.push(["put", ...args]),
+    delete: async (key) => void calls.push(["delete", key]),
+    list: async (options) => {
+      calls.push(["list", options]);
+      const keys = [{ name: "pa", metadata: { w: 1 } }, { name: "pb", metadata: null }, { name: "pc", expiration: 9 }];
+      return options.cursor === undefined
+        ? { keys, list_complete: false, cursor: "next", cacheStatus: null }
+        : { keys: [], list_complete: true, cacheStatus: null };
+    },
+  };
+  const vectorize = { deleteByIds: async (ids: string[]) => void calls.push(["deleteByIds", ids]) };
+  const bindings = { kv, vectorize, ai: { run: async () => null } } as unknown as Bindings;
+  const run = (effect: Effect) => perform(effect, bindings, new BatchArrays());
+
+  it("hand a list page back with metadata only where there is some, and a cursor only when more follow", async () => {
+    expect(await run({ kind: "kvList", prefix: "p", limit: 3 })).toEqual({
+      ok: { keys: [{ name: "pa", metadata: { w: 1 } }, { name: "pb" }, { name: "pc" }], cursor: "next" },
+    });
+    expect(await run({ kind: "kvList", prefix: "p", cursor: "next", limit: 3 })).toEqual({ ok: { keys: [] } });
+    expect(calls.splice(0)).toEqual([
+      ["list", { prefix: "p", limit: 3 }],
+      ["list", { prefix: "p", cursor: "next", limit: 3 }],
+    ]);
+  });
+
+  it("pass a put's TTL and metadata, deletes and deleteByIds to the bindings", async () => {
+    expect(await run({ kind: "kvPut", key: "k", value: "v", metadata: { w: 1 } })).toEqual({ ok: null });
+    await run({ kind: "kvPut", key: "k", value: "v", ttlSeconds: 60, metadata: { w: 1 } });
+    await run({ kind: "kvPut", key: "k", value: "v" });
+    expect(await run({ kind: "kvDelete", key: "k" })).toEqual({ ok: null });
+    expect(await run({ kind: "vectorizeDeleteByIds", ids: ["a"] })).toEqual({ ok: null });
+    expect(calls.splice(0)).toEqual([
+      ["put", "k", "v", { metadata: { w: 1 } }],
+      ["put", "k", "v", { expirationTtl: 60, metadata: { w: 1 } }],
+      ["put", "k", "v"],
+      ["delete", "k"],
+      ["deleteByIds", ["a"]],
+    ]);
   });
 });

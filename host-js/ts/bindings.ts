@@ -6,10 +6,22 @@
  */
 import { BindingError, type BindingName } from "./errors.js";
 
-/** Workers KV: bulk text reads and writes with an optional TTL. */
+/** Workers KV: bulk text reads, writes with an optional TTL and metadata, deletes, and
+ * listing a prefix page by page (each key with its metadata, so a tenant's record is read
+ * without a read per key). */
 export interface KvBinding {
   get(keys: string[], type: "text"): Promise<Map<string, string | null>>;
   put(key: string, value: string, options?: KVNamespacePutOptions): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(options: KvListOptions): Promise<KVNamespaceListResult<unknown>>;
+}
+
+/** What the driver lists by: one page of at most `limit` keys under `prefix`, after
+ * `cursor` (the previous page's) when given. */
+export interface KvListOptions {
+  prefix: string;
+  cursor?: string;
+  limit: number;
 }
 
 /** Workers AI: `run(model, input)`; the engine builds the input and reads the output. */
@@ -17,10 +29,11 @@ export interface AiBinding {
   run(model: string, input: Record<string, unknown>): Promise<unknown>;
 }
 
-/** Vectorize: upsert vectors, query by vector with a metadata filter. */
+/** Vectorize: upsert vectors, query by vector with a metadata filter, delete by id. */
 export interface VectorizeBinding {
   upsert(vectors: VectorizeVector[]): Promise<unknown>;
   query(vector: Float32Array, options: VectorizeQueryOptions): Promise<VectorizeMatches>;
+  deleteByIds(ids: string[]): Promise<unknown>;
 }
 
 /** The bindings together. */
@@ -31,9 +44,9 @@ export interface Bindings {
 }
 
 const requiredMethods: Record<BindingName, readonly string[]> = {
-  kv: ["get", "put"],
+  kv: ["get", "put", "delete", "list"],
   ai: ["run"],
-  vectorize: ["upsert", "query"],
+  vectorize: ["upsert", "query", "deleteByIds"],
 };
 
 const exampleOf: Record<BindingName, string> = {

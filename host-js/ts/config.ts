@@ -4,7 +4,8 @@
  * in `core/src/config.rs`). Unknown fields are refused by the engine.
  */
 export interface IndexerConfig {
-  /** Lifetime of a per-tenant chunk marker (default 30 days). */
+  /** Lifetime of a per-tenant chunk marker (default 30 days), judged from the marker's
+   * `writtenAt`: the KV entry itself keeps no TTL, since it is the chunk's record. */
   markerTtlSeconds?: number;
   /** Age after which a marker seen as cached is rewritten (default: half the TTL). */
   markerRefreshAfterSeconds?: number;
@@ -23,14 +24,21 @@ export interface IndexerConfig {
   embeddingDimensions?: number;
   embeddingBatchSize?: number;
   kvBulkGetSize?: number;
+  /** Keys per KV list page (at most 1,000). */
+  kvListPageSize?: number;
   maxKvKeyBytes?: number;
+  maxKvMetadataBytes?: number;
   upsertBatchSize?: number;
+  /** Ids per Vectorize `deleteByIds` (at most 100). */
+  deleteBatchSize?: number;
   maxVectorIdBytes?: number;
   maxMetadataBytes?: number;
   maxTopK?: number;
   defaultTopK?: number;
   /** Host operations one request may make (Workers' per-invocation limit). */
   operationBudget?: number;
+  /** KV operations one request may make (KV's per-invocation limit). */
+  kvOperationBudget?: number;
   maxBodyBytes?: number;
   maxChunksPerRequest?: number;
   maxCodeBytes?: number;
@@ -38,6 +46,8 @@ export interface IndexerConfig {
   maxFilePathBytes?: number;
   maxSummaryBytes?: number;
   maxQueryBytes?: number;
+  /** Most `hashPrefixes` in one part of a complete listing. */
+  maxHashPrefixes?: number;
 }
 
 /** The config as the JSON text the engine reads. */

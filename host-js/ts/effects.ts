@@ -4,7 +4,7 @@
  * failed call means (a chunk stays "needed"; nothing is assumed written).
  */
 import type { Bindings } from "./bindings.js";
-import type { BatchArrays, Effect, HostError, Outcome } from "./wire.js";
+import type { BatchArrays, Effect, HostError, ListedKey, ListedPage, Outcome } from "./wire.js";
 
 /** Performs `effect`; resolves to its outcome. KV values read and embedding rows go into
  * `arrays`, and the outcome names their spans. */
@@ -36,12 +36,13 @@ async function call(
 ): Promise<unknown> {
   switch (effect.kind) {
     case "kvPut":
-      if (effect.ttlSeconds === undefined) {
-        await kv.put(effect.key, effect.value);
-      } else {
-        await kv.put(effect.key, effect.value, { expirationTtl: effect.ttlSeconds });
-      }
+      await kvPut(effect, kv);
       return null;
+    case "kvDelete":
+      await kv.delete(effect.key);
+      return null;
+    case "kvList":
+      return kvList(effect, kv);
     case "vectorizeUpsert":
       await vectorize.upsert(effect.vectors);
       return null;
@@ -53,7 +54,31 @@ async function call(
       });
       return { matches: matches.map(({ id, score, metadata }) => ({ id, score, metadata: metadata ?? null })) };
     }
+    case "vectorizeDeleteByIds":
+      await vectorize.deleteByIds(effect.ids);
+      return null;
   }
+}
+
+/** A write with options only when the engine gives some (a TTL, the key's metadata). */
+async function kvPut(effect: Extract<Effect, { kind: "kvPut" }>, kv: Bindings["kv"]): Promise<void> {
+  const { key, value, ttlSeconds, metadata } = effect;
+  if (ttlSeconds === undefined && metadata === undefined) return kv.put(key, value);
+  const options: KVNamespacePutOptions = {};
+  if (ttlSeconds !== undefined) options.expirationTtl = ttlSeconds;
+  if (metadata !== undefined) options.metadata = metadata;
+  return kv.put(key, value, options);
+}
+
+/** One page, as the engine reads it: a key's metadata only when it has some, and a cursor
+ * only when KV says the listing goes on. */
+async function kvList(effect: Extract<Effect, { kind: "kvList" }>, kv: Bindings["kv"]): Promise<ListedPage> {
+  const { prefix, cursor, limit } = effect;
+  const page = await kv.list(cursor === undefined ? { prefix, limit } : { prefix, cursor, limit });
+  const keys = page.keys.map(({ name, metadata }): ListedKey =>
+    metadata === undefined || metadata === null ? { name } : { name, metadata: metadata as ListedKey["metadata"] },
+  );
+  return page.list_complete ? { keys } : { keys, cursor: page.cursor };
 }
 
 /** Rate-limit words as KV (429), Workers AI and Vectorize report them. */

@@ -6,7 +6,7 @@
 export { createIndexer } from "./indexer.js";
 export type { Indexer, IndexerOptions, RequestBody } from "./indexer.js";
 export type { IndexerConfig } from "./config.js";
-export type { AiBinding, KvBinding, VectorizeBinding } from "./bindings.js";
+export type { AiBinding, KvBinding, KvListOptions, VectorizeBinding } from "./bindings.js";
 export type { WaitUntil } from "./driver.js";
 export type { IndexResponse, JsonValue } from "./wire.js";
 export { BindingError, ConfigError, IndexSyncError } from "./errors.js";

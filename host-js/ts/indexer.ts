@@ -35,17 +35,21 @@ export interface IndexerOptions {
 /** A request body as received: text or bytes. */
 export type RequestBody = string | Uint8Array | ArrayBuffer;
 
-/** The three requests of the API; each resolves to the HTTP status and JSON body to send. */
+/** The requests of the API; each resolves to the HTTP status and JSON body to send. */
 export interface Indexer {
   /** `POST /v1/index/init`: index a project's chunks, skipping those already indexed. */
   init(body: RequestBody, userId: string): Promise<IndexResponse>;
-  /** `POST /v1/index/sync`: phase 1 (which hashes are needed) or phase 2 (index them). */
+  /** `POST /v1/index/sync`: phase 1 (which hashes are needed; with `"complete": true`, the
+   * caller's chunks the listing lacks leave the index) or phase 2 (index them). */
   sync(body: RequestBody, userId: string): Promise<IndexResponse>;
   /** `POST /v1/index/search`: the caller's best-matching chunks for a query. */
   search(body: RequestBody, userId: string): Promise<IndexResponse>;
+  /** `POST /v1/index/remove`: the caller's chunks (`hashes`) or whole project (`all`)
+   * leave the index. */
+  remove(body: RequestBody, userId: string): Promise<IndexResponse>;
 }
 
-type RequestKind = "init" | "sync" | "search";
+type RequestKind = "init" | "sync" | "search" | "remove";
 
 /**
  * Binds the engine to the bindings. Throws a `BindingError` (`.code` `missing_binding` or
@@ -61,7 +65,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
     const operation = engine.start(kind, userId, bodyBytes(body), clock());
     return drive(operation, bindings, waitUntil);
   };
-  return { init: run("init"), sync: run("sync"), search: run("search") };
+  return { init: run("init"), sync: run("sync"), search: run("search"), remove: run("remove") };
 }
 
 function makeEngine(config: string): ReturnType<typeof indexerFor> {

@@ -18,24 +18,35 @@ type Span = [number, number];
 export interface EngineVector {
   id: string;
   values: Float32Array;
-  metadata: Record<string, string>;
+  metadata: VectorMetadata;
 }
+
+/** A vector's metadata as the engine writes it: ids, file path and summary as strings, and
+ * `filePaths`, every file holding the chunk's code. */
+export type VectorMetadata = Record<string, string | string[]>;
+
+/** A JSON object, as a KV key's metadata is. */
+export type JsonObject = { [key: string]: JsonValue };
 
 /** One host call the engine asks for. */
 export type Effect =
   | { kind: "kvGet"; keys: string[] }
-  | { kind: "kvPut"; key: string; value: string; ttlSeconds?: number }
+  | { kind: "kvPut"; key: string; value: string; ttlSeconds?: number; metadata?: JsonObject }
+  | { kind: "kvDelete"; key: string }
+  | { kind: "kvList"; prefix: string; cursor?: string; limit: number }
   | { kind: "aiRun"; model: string; input: Record<string, unknown> }
   | { kind: "vectorizeUpsert"; vectors: EngineVector[] }
-  | { kind: "vectorizeQuery"; vector: Float32Array; topK: number; filter: VectorizeVectorMetadataFilter };
+  | { kind: "vectorizeQuery"; vector: Float32Array; topK: number; filter: VectorizeVectorMetadataFilter }
+  | { kind: "vectorizeDeleteByIds"; ids: string[] };
 
 /** An effect as the JSON has it: KV keys and values as spans of the step's text, vectors
- * of its floats. */
+ * of its floats. A list's prefix, ids and metadata are small and stay inline. */
 type WireEffect =
-  | Extract<Effect, { kind: "aiRun" }>
+  | Extract<Effect, { kind: "aiRun" | "kvList" | "vectorizeDeleteByIds" }>
   | { kind: "kvGet"; keys: { at: number; lengths: number[] } }
-  | { kind: "kvPut"; keyAt: Span; valueAt: Span; ttlSeconds?: number }
-  | { kind: "vectorizeUpsert"; vectors: { id: string; valuesAt: Span; metadata: Record<string, string> }[] }
+  | { kind: "kvPut"; keyAt: Span; valueAt: Span; ttlSeconds?: number; metadata?: JsonObject }
+  | { kind: "kvDelete"; keyAt: Span }
+  | { kind: "vectorizeUpsert"; vectors: { id: string; valuesAt: Span; metadata: VectorMetadata }[] }
   | { kind: "vectorizeQuery"; vectorAt: Span; topK: number; filter: VectorizeVectorMetadataFilter };
 
 /** An HTTP-shaped answer. */
@@ -69,6 +80,18 @@ type WireStep = { io: WireEffect[] } | { respond: { status: number; bodyAt: Span
 export interface HostError {
   code: string;
   message: string;
+}
+
+/** One key of a KV list page as the engine reads it: its metadata only when it has some. */
+export interface ListedKey {
+  name: string;
+  metadata?: JsonValue;
+}
+
+/** A KV list page as the engine reads it: `cursor` only when more pages follow. */
+export interface ListedPage {
+  keys: ListedKey[];
+  cursor?: string;
 }
 
 /** The result of one effect: a value, an error, or spans of the batch's arrays (KV values
@@ -118,11 +141,14 @@ export function pollStep(operation: WireOperation): Step {
           return { kind: effect.kind, keys: effect.keys.lengths.map((length) => slice([at, (at += length)])) };
         }
         case "kvPut": {
-          const { keyAt, valueAt, ttlSeconds } = effect;
+          const { keyAt, valueAt, ttlSeconds, metadata } = effect;
           const put: Extract<Effect, { kind: "kvPut" }> = { kind: effect.kind, key: slice(keyAt), value: slice(valueAt) };
           if (ttlSeconds !== undefined) put.ttlSeconds = ttlSeconds;
+          if (metadata !== undefined) put.metadata = metadata;
           return put;
         }
+        case "kvDelete":
+          return { kind: effect.kind, key: slice(effect.keyAt) };
         case "vectorizeUpsert":
           return {
             kind: effect.kind,

@@ -2,8 +2,9 @@
  * An existing Worker with index-sync added: the three lines marked (1), (2), (3).
  *
  *   POST /v1/index/init     {userId?, projectId, chunks: [{hash, code, filePath}]}
- *   POST /v1/index/sync     {phase: 1 | 2, projectId, chunks: [...]}
+ *   POST /v1/index/sync     {phase: 1 | 2, projectId, chunks: [...], complete?}
  *   POST /v1/index/search   {projectId, query, topK?}
+ *   POST /v1/index/remove   {projectId, hashes: [...]} or {projectId, all: true}
  *
  * The user id comes from the `X-User-Id` header here, standing in for the Worker's own
  * authentication: never from the body.
@@ -23,6 +24,7 @@ const ROUTES = {
   "/v1/index/init": "init",
   "/v1/index/sync": "sync",
   "/v1/index/search": "search",
+  "/v1/index/remove": "remove",
 } as const;
 
 export default {

@@ -1,7 +1,8 @@
 /**
  * The example Worker in workerd, replaying the seed's curl examples: alice indexes, bob
  * indexes the same code without a single AI call, bob's phase 1 says "cached" only once bob
- * has indexed, and bob's search finds bob's file path, never alice's.
+ * has indexed, and bob's search finds bob's file path, never alice's; alice's remove takes
+ * out alice's chunk alone.
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -91,7 +92,22 @@ describe("the example Worker", () => {
     expect(anonymous.status).toBe(401);
   });
 
-  it("answers only its three POST routes", async () => {
+  it("removes the caller's chunks on /v1/index/remove, and no one else's", async () => {
+    await init("alice@example.com", "shared-name", "src/a.ts");
+    await init("bob@company.com", "shared-name", "lib/b.ts");
+    const removed = await post("/v1/index/remove", "alice@example.com", { projectId: "shared-name", hashes: [ABC, DEF] });
+    expect(removed.status).toBe(200);
+    // DEF was never indexed: removing it is no error.
+    expect(removed.body).toMatchObject({ removed: [ABC, DEF], failed: [], moreToRemove: false });
+    expect(removed.calls("vectorize.deleteByIds")).toBe(1);
+
+    const search = (user: string) => post("/v1/index/search", user, { projectId: "shared-name", query: "parse config" });
+    expect((await search("alice@example.com")).body).toMatchObject({ results: [] });
+    expect((await search("bob@company.com")).body).toMatchObject({ results: [{ filePath: "lib/b.ts" }] });
+    expect((await phase1("alice@example.com", "shared-name")).body).toMatchObject({ needed: [ABC, DEF], cached: [] });
+  });
+
+  it("answers only its four POST routes", async () => {
     expect((await post("/v1/index/nope", "alice@example.com", {})).status).toBe(404);
     expect((await post("/v1/index/sync", "alice@example.com", {}, "GET")).status).toBe(405);
     const bad = await post("/v1/index/sync", "alice@example.com", { phase: 3, projectId: "p", chunks: [] });

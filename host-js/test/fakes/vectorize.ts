@@ -1,7 +1,8 @@
 /**
  * A Vectorize index in memory (tests/README.md, "Vectorize"): upsert replaces whole
  * vectors, all or none; a query ranks every vector whose metadata passes the filter by
- * cosine similarity (float64 over the stored float32 values), then by id.
+ * cosine similarity (float64 over the stored float32 values), then by id; deleteByIds
+ * deletes, a missing id being no error.
  */
 import type { VectorizeBinding } from "index-sync";
 import type { CallLedger } from "./world.js";
@@ -12,6 +13,9 @@ const MAX_ID_BYTES = 64;
 const MAX_UPSERT_VECTORS = 1_000;
 /** Largest metadata of one vector, as JSON, in bytes (vectorize/platform/limits). */
 const MAX_METADATA_BYTES = 10 * 1024;
+/** Most ids in one `deleteByIds` from a Worker: beyond, `VECTOR_DELETE_ERROR code=40007`
+ * (reported by users; the docs give no number). */
+const MAX_DELETE_IDS = 100;
 
 type Metadata = Record<string, VectorizeVectorMetadata>;
 
@@ -54,6 +58,16 @@ export class FakeVectorize implements VectorizeBinding {
         .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .slice(0, options.topK);
       return { matches, count: matches.length };
+    });
+  }
+
+  deleteByIds(ids: string[]): Promise<VectorizeAsyncMutation> {
+    return this.ledger.call("vectorize.deleteByIds", async () => {
+      if (ids.length > MAX_DELETE_IDS) {
+        throw new Error(`VECTOR_DELETE_ERROR code=40007: ${ids.length} ids in one deleteByIds`);
+      }
+      for (const id of ids) this.vectors.delete(id);
+      return { mutationId: crypto.randomUUID() };
     });
   }
 

@@ -12,23 +12,44 @@ import { FakeVectorize } from "./vectorize.js";
 export const SCENARIO_EPOCH = 1_767_225_600;
 
 /** The calls scenarios count, by the name they use. */
-export type CallName = "kv.get" | "kv.put" | "ai.run" | "vectorize.upsert" | "vectorize.query";
+export type CallName =
+  | "kv.get"
+  | "kv.put"
+  | "kv.delete"
+  | "kv.list"
+  | "ai.run"
+  | "vectorize.upsert"
+  | "vectorize.query"
+  | "vectorize.deleteByIds";
 
 /** How an injected fault shows: `error` fails before touching anything; `timeout` (the
  * native host's addition) performs the call, then reports it as timed out. */
 export type FaultMode = "error" | "timeout";
 
-/** The clock, the counters and the fault plan that every fake consults. */
+/** One injected fault: the call of `target` after `skip` more such calls fails. */
+interface Fault {
+  target: string;
+  skip: number;
+  mode: FaultMode;
+}
+
+/** The clock, the counters and the fault plan that every fake consults. The plan is the
+ * native world's (host-native/src/fakes/mod.rs), fault for fault. */
 export class CallLedger {
   now = SCENARIO_EPOCH;
   private readonly counts = new Map<string, number>();
-  private readonly faults = new Map<string, FaultMode[]>();
+  private readonly faults: Fault[] = [];
 
-  /** The next `times` calls of `call` fail in `mode`. */
-  failNext(call: string, times: number, mode: FaultMode = "error"): void {
-    const queue = this.faults.get(call) ?? [];
-    for (let i = 0; i < times; i++) queue.push(mode);
-    this.faults.set(call, queue);
+  /** The `times` calls of `call` after the next `skip` (the native host's addition) fail
+   * in `mode`. */
+  failNext(call: string, times: number, mode: FaultMode = "error", skip = 0): void {
+    for (let i = 0; i < times; i++) this.failAfter(call, skip, mode);
+  }
+
+  /** The call of `target` after `skip` more such calls fails in `mode`; the calls before
+   * and after it succeed. */
+  failAfter(target: string, skip: number, mode: FaultMode = "error"): void {
+    this.faults.push({ target, skip, mode });
   }
 
   /** Calls made so far, by name. */
@@ -38,14 +59,24 @@ export class CallLedger {
 
   /** Counts one call of `name` (failed or not), then runs it under the fault plan. */
   async call<T>(name: CallName, run: () => Promise<T>): Promise<T> {
-    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
-    const fault = this.faults.get(name)?.shift();
+    const fault = this.begin(name);
     if (fault === "error") throw new Error(`injected failure of ${name}`);
     if (fault === "timeout") {
       await run().catch(() => undefined);
       throw new Error(`injected time-out of ${name}`);
     }
     return run();
+  }
+
+  /** Counts a call and fires the first due fault aimed at it, if any; every fault aimed at
+   * it that is not yet due comes one call closer. */
+  private begin(name: CallName): FaultMode | undefined {
+    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+    const due = this.faults.findIndex((f) => f.target === name && f.skip === 0);
+    for (const fault of this.faults) {
+      if (fault.target === name && fault.skip > 0) fault.skip -= 1;
+    }
+    return due === -1 ? undefined : this.faults.splice(due, 1)[0]?.mode;
   }
 }
 
