@@ -70,7 +70,7 @@ impl Journal {
 }
 
 /// The chunks a journal's value names; `None` for a value that is no journal.
-pub(crate) fn read_journal(value: &str) -> Option<Vec<String>> {
+pub fn read_journal(value: &str) -> Option<Vec<String>> {
     serde_json::from_str::<JournalValue>(value)
         .ok()
         .map(|j| j.hashes)

@@ -28,7 +28,7 @@ pub mod config;
 mod effect;
 pub mod error;
 mod indexing;
-mod journal;
+pub mod journal;
 mod listing;
 pub mod marker;
 pub mod names;

@@ -90,6 +90,8 @@ pub(crate) struct Removal {
     confirmed: HashSet<String>,
     /// Old journals rewritten smaller: delete the old key once the new one is written.
     retiring: Vec<usize>,
+    /// Journals dropped, of its own and the old ones.
+    dropped: usize,
     stage: Stage,
     awaiting: Vec<Purpose>,
 }
@@ -123,6 +125,7 @@ impl Removal {
             old,
             confirmed,
             retiring: Vec::new(),
+            dropped: 0,
             stage: Stage::Plan,
             awaiting: Vec::new(),
         }
@@ -131,6 +134,18 @@ impl Removal {
     /// Each chunk's hash and how its removal ended (valid once `next` is empty).
     pub(crate) fn fates(&self) -> impl Iterator<Item = (&str, &Fate)> {
         self.items.iter().map(|i| (i.doomed.hash.as_str(), &i.fate))
+    }
+
+    /// Whether a journal is left that this removal would have dropped had every call
+    /// succeeded and fitted: a later removal reads it again.
+    pub(crate) fn journals_left(&self) -> bool {
+        let own = self.journal.as_ref().map(|j| j.key.as_str());
+        let old = self
+            .old
+            .iter()
+            .filter(|j| Some(j.key.as_str()) != own)
+            .count();
+        self.dropped < usize::from(own.is_some()) + old
     }
 
     /// The next batch; empty when the removal is over.
@@ -348,7 +363,11 @@ impl Removal {
                     }
                 }
                 // A journal left behind costs a read at a later listing, nothing more.
-                Purpose::Drop => {}
+                Purpose::Drop => {
+                    if matches!(outcome, Ok(Reply::KvDelete)) {
+                        self.dropped += 1;
+                    }
+                }
             }
         }
     }

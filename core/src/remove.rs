@@ -111,7 +111,10 @@ impl Remove {
                 Fate::Deferred => deferred.push(json!(hash)),
             }
         }
-        let more = self.unknown_left || !failed.is_empty() || !deferred.is_empty();
+        // `all` leaves nothing behind, journals included, before it says it is done.
+        let journals =
+            self.listing.is_some() && self.removal.as_ref().is_some_and(Removal::journals_left);
+        let more = self.unknown_left || journals || !failed.is_empty() || !deferred.is_empty();
         Response {
             status: 200,
             body: json!({

@@ -19,11 +19,14 @@ enum Command {
     /// Run conformance scenario files through the engine component and print each verdict,
     /// then `N passed, N failed`.
     Conform(cli::conform::Args),
-    /// Index a folder into the local store: the real two-phase sync through the component,
-    /// with a deterministic local fake standing in for Workers AI.
+    /// Index a folder into the local store: a complete two-phase sync through the
+    /// component (what the folder no longer holds leaves the index), with a deterministic
+    /// local fake standing in for Workers AI.
     Index(cli::index::Args),
     /// Search what `index` stored for a user and project.
     Search(cli::search::Args),
+    /// Remove chunks, or a whole project, from the local store's index.
+    Remove(cli::remove::Args),
     /// Print the KV keys and vector id the engine uses for a (user, project, hash).
     Names(cli::names::Args),
 }
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         Command::Conform(args) => cli::conform::run(args),
         Command::Index(args) => cli::index::run(args),
         Command::Search(args) => cli::search::run(args),
+        Command::Remove(args) => cli::remove::run(args),
         Command::Names(args) => cli::names::run(args),
     }
 }

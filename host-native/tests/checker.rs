@@ -1,7 +1,7 @@
 //! The invariant checker must catch each broken invariant; a checker that cannot fail proves
 //! nothing.
 
-use index_sync_core::names::{cache_key, marker_key, sha256_hex, vector_id};
+use index_sync_core::names::{TenantNames, cache_key, marker_key, sha256_hex, vector_id};
 use index_sync_core::{CacheEntry, Config, RequestKind, Response, Vector};
 use index_sync_native::checker::{Ledger, expected_embedding};
 use index_sync_native::fakes::World;
@@ -88,4 +88,86 @@ fn a_foreign_search_result_breaks_c() {
         body: json!({"results": [{"filePath": "f.rs", "hash": "h"}]}),
     };
     assert!(ledger.check_search("u", "p", &own).is_empty());
+}
+
+#[test]
+fn a_vector_without_marker_or_journal_breaks_g() {
+    let config = Config::default();
+    let (mut world, mut ledger) = (World::new(), Ledger::default());
+    sent(&mut ledger, "u", "h", "fn a() {}");
+    world
+        .vectorize
+        .upsert(vec![vector(&config, "u", "h", "fn a() {}")])
+        .unwrap();
+    assert!(ledger.check_world(&world, &config)[0].starts_with("(g)"));
+    let names = TenantNames::new(&config, "u", "p");
+    let journal = names.journal_key(&"0".repeat(32));
+    world
+        .kv
+        .put(&journal, r#"{"hashes": ["other", "h"]}"#, None, world.now)
+        .unwrap();
+    assert!(
+        ledger.check_world(&world, &config).is_empty(),
+        "a journal names it"
+    );
+    world.kv.delete(&journal);
+    let mut misnamed = vector(&config, "u", "h", "fn a() {}");
+    misnamed.id = "u_p_other".into();
+    world
+        .vectorize
+        .delete_by_ids(&[vector_id(&config, "u", "p", "h")])
+        .unwrap();
+    world.vectorize.upsert(vec![misnamed]).unwrap();
+    assert!(
+        ledger.check_world(&world, &config)[0].contains("not the id"),
+        "an id no record computes"
+    );
+}
+
+#[test]
+fn a_removed_chunk_whose_vector_stays_breaks_f() {
+    let (config, mut world, ledger) = marked_chunk();
+    world
+        .vectorize
+        .upsert(vec![vector(&config, "u", "h", "fn a() {}")])
+        .unwrap();
+    let finished = |body: serde_json::Value| Response { status: 200, body };
+    let listing =
+        json!({"phase": 1, "complete": true, "projectId": "p", "chunks": [{"hash": "g"}]});
+    let synced = finished(json!({"cached": [], "moreToRemove": false}));
+    let broken = ledger.check_step(&world, &config, RequestKind::Sync, "u", &listing, &synced);
+    assert!(broken[0].starts_with("(f)"), "{broken:?}");
+    let unfinished = finished(json!({"cached": [], "moreToRemove": true}));
+    assert!(
+        ledger
+            .check_step(
+                &world,
+                &config,
+                RequestKind::Sync,
+                "u",
+                &listing,
+                &unfinished
+            )
+            .is_empty(),
+        "a sync that says there is more to remove"
+    );
+    let elsewhere = json!({"phase": 1, "complete": true, "hashPrefixes": ["g"], "projectId": "p", "chunks": []});
+    assert!(
+        ledger
+            .check_step(&world, &config, RequestKind::Sync, "u", &elsewhere, &synced)
+            .is_empty(),
+        "a part whose prefixes do not hold it"
+    );
+    let moved = json!({"phase": 1, "complete": true, "projectId": "p", "chunks": [{"hash": "h", "filePath": "g.rs"}]});
+    let cached = finished(json!({"cached": ["h"], "moreToRemove": false}));
+    let broken = ledger.check_step(&world, &config, RequestKind::Sync, "u", &moved, &cached);
+    assert!(broken[0].contains("answered cached"), "{broken:?}");
+    let remove = json!({"projectId": "p", "hashes": ["h"]});
+    let removed = finished(json!({"removed": ["h"], "moreToRemove": false}));
+    let broken = ledger.check_step(&world, &config, RequestKind::Remove, "u", &remove, &removed);
+    assert!(broken[0].starts_with("(f)"), "{broken:?}");
+    let all = json!({"projectId": "p", "all": true});
+    let nothing = finished(json!({"removed": [], "moreToRemove": false}));
+    let broken = ledger.check_step(&world, &config, RequestKind::Remove, "u", &all, &nothing);
+    assert!(broken[0].contains("remove all finished"), "{broken:?}");
 }

@@ -29,7 +29,7 @@ fn figure(report: &str, label: &str) -> u64 {
     line[label.len()..]
         .split_whitespace()
         .next()
-        .and_then(|n| n.parse().ok())
+        .and_then(|n| n.trim_end_matches(',').parse().ok())
         .unwrap_or_else(|| panic!("no number in {line:?}"))
 }
 
@@ -143,4 +143,86 @@ fn a_second_run_and_a_second_user_make_no_ai_call() {
         other.starts_with("no results"),
         "carol indexed nothing:\n{other}"
     );
+}
+
+/// The figure after `label` and before `word` on the report line that starts with `start`.
+fn figure_before(report: &str, start: &str, word: &str) -> u64 {
+    let line = report
+        .lines()
+        .find(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("no {start:?} in\n{report}"));
+    let words: Vec<&str> = line.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+    let at = words
+        .iter()
+        .position(|w| *w == word)
+        .unwrap_or_else(|| panic!("no {word:?} in {line:?}"));
+    words[at - 1]
+        .parse()
+        .unwrap_or_else(|_| panic!("no number before {word:?} in {line:?}"))
+}
+
+#[test]
+fn deleted_moved_and_copied_files_leave_search_naming_only_files_that_hold_the_code() {
+    let folder = project();
+    let store_dir = tempfile::tempdir().unwrap();
+    let store = store_dir.path().join("store.sqlite");
+    let (dir, store) = (folder.path(), store.to_str().unwrap());
+    let tenant = [
+        "--user",
+        "alice@example.com",
+        "--project",
+        "demo",
+        "--store",
+        store,
+    ];
+    let run = |args: &[&str]| index_sync(&[args, &tenant[..]].concat());
+    let first = run(&["index", dir.to_str().unwrap()]);
+    assert_eq!(figure(&first, "phase 1:"), 2, "{first}");
+
+    // Delete one file, move the other, and copy it.
+    std::fs::remove_file(dir.join("src/parse.rs")).unwrap();
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    std::fs::rename(dir.join("src/render.rs"), dir.join("lib/render.rs")).unwrap();
+    std::fs::copy(dir.join("lib/render.rs"), dir.join("lib/copy.rs")).unwrap();
+    let second = run(&["index", dir.to_str().unwrap()]);
+    assert_eq!(
+        figure_before(&second, "phase 1:", "removed"),
+        1,
+        "the deleted file's chunk:\n{second}"
+    );
+    assert_eq!(
+        figure_before(&second, "phase 1:", "chunks"),
+        1,
+        "the moved chunk:\n{second}"
+    );
+    assert_eq!(
+        figure(&second, "AI calls:"),
+        0,
+        "moves and copies come from the cache:\n{second}"
+    );
+
+    let found = run(&["search", "render page title"]);
+    let best = found.lines().next().unwrap_or_default();
+    assert!(
+        best.contains("lib/copy.rs, lib/render.rs"),
+        "every file holding it:\n{found}"
+    );
+    assert!(
+        !found.contains("src/"),
+        "no file that no longer holds the code:\n{found}"
+    );
+    let gone = run(&["search", "parse header body"]);
+    assert!(
+        !gone.contains("parse.rs"),
+        "the deleted file is not found:\n{gone}"
+    );
+
+    let third = run(&["index", dir.to_str().unwrap()]);
+    assert_eq!(figure_before(&third, "phase 1:", "cached"), 1, "{third}");
+    assert_eq!(figure(&third, "vectors written:"), 0, "{third}");
+
+    let removed = run(&["remove", "--all"]);
+    assert!(removed.starts_with("1 chunks removed"), "{removed}");
+    let none = run(&["search", "render page title"]);
+    assert!(none.starts_with("no results"), "{none}");
 }

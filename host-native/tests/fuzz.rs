@@ -6,7 +6,7 @@
 //! `cargo test` runs a short loop; for a long run:
 //! `INDEX_SYNC_FUZZ_EXECS=1000000 cargo test --release -p index-sync-native --test fuzz -- --nocapture`
 
-use index_sync_core::marker::read_marker;
+use index_sync_core::marker::{MarkerRead, paths_digest, read_marker, read_marker_metadata};
 use index_sync_core::names::{cache_key, marker_key, sha256_hex};
 use index_sync_core::wire::outcomes_from_wire;
 use index_sync_core::{CacheEntry, Config, Effect, Engine, RequestKind};
@@ -164,6 +164,19 @@ fn bodies() -> Vec<(RequestKind, Vec<u8>)> {
             RequestKind::Search,
             json!({"projectId": "p", "query": "f1", "topK": 3}),
         ),
+        (
+            RequestKind::Sync,
+            json!({"phase": 1, "complete": true, "projectId": "p", "chunks": [{"hash": "h1", "filePath": "a.rs"}, {"hash": "h1", "filePath": "b.rs"}, {"hash": "h4"}]}),
+        ),
+        (
+            RequestKind::Sync,
+            json!({"phase": 1, "complete": true, "hashPrefixes": ["h", "x"], "projectId": "p", "chunks": [{"hash": "h2", "filePath": "a.rs"}]}),
+        ),
+        (
+            RequestKind::Remove,
+            json!({"projectId": "p", "hashes": ["h1", "h9"]}),
+        ),
+        (RequestKind::Remove, json!({"projectId": "p", "all": true})),
     ]
     .into_iter()
     .map(|(k, b)| (k, b.to_string().into_bytes()))
@@ -198,7 +211,12 @@ fn request_bodies_never_panic_and_refusals_write_nothing() {
         }
         let (kind, seed) = &seeds[rng.below(seeds.len())];
         let kind = if rng.below(10) == 0 {
-            [RequestKind::Init, RequestKind::Sync, RequestKind::Search][rng.below(3)]
+            [
+                RequestKind::Init,
+                RequestKind::Sync,
+                RequestKind::Search,
+                RequestKind::Remove,
+            ][rng.below(4)]
         } else {
             *kind
         };
@@ -216,6 +234,8 @@ fn request_bodies_never_panic_and_refusals_write_nothing() {
             200 => {
                 if let Ok(value) = serde_json::from_slice(&body) {
                     ledger.record(kind, "u", &value);
+                    let broken = ledger.check_step(&world, &config, kind, "u", &value, &response);
+                    assert!(broken.is_empty(), "exec {i}: {broken:?}");
                 }
             }
             400 | 401 | 403 | 413 => {
@@ -284,6 +304,11 @@ fn values_read_back_from_kv_never_panic_nor_serve_foreign_data() {
     .encode();
     let corpus = vec![
         br#"{"writtenAt": 1767225600}"#.to_vec(),
+        format!(
+            r#"{{"writtenAt":1767225600,"paths":"{}"}}"#,
+            paths_digest(&["a.rs"])
+        )
+        .into_bytes(),
         b"1".to_vec(),
         good_entry.into_bytes(),
     ];
@@ -294,6 +319,7 @@ fn values_read_back_from_kv_never_panic_nor_serve_foreign_data() {
         json!({"projectId": "p", "chunks": [{"hash": "h1", "code": code, "filePath": "a.rs"}]})
             .to_string();
     let phase1 = br#"{"phase": 1, "projectId": "p", "chunks": [{"hash": "h1"}]}"#;
+    let complete = br#"{"phase": 1, "complete": true, "projectId": "p", "chunks": [{"hash": "h1", "filePath": "a.rs"}]}"#;
     for i in 0..n {
         let mut world = World::new();
         let mut ledger = Ledger::default();
@@ -308,8 +334,19 @@ fn values_read_back_from_kv_never_panic_nor_serve_foreign_data() {
             }
         };
         let key = if rng.below(2) == 0 { &marker } else { &cache };
-        world.kv.put(key, &value, None, world.now).expect("a put");
+        // A marker's metadata is what a complete sync reads: mutated too, for markers.
+        let metadata = (key == &marker).then(|| {
+            let mut value = json!({"writtenAt": world.now, "paths": paths_digest(&["a.rs"])});
+            mutate_json(&mut rng, &mut value);
+            value
+        });
+        world
+            .kv
+            .put_with(key, &value, None, metadata.as_ref(), world.now)
+            .expect("a put");
         let r = host.serve(&mut world, RequestKind::Sync, "u", phase1);
+        assert_eq!(r.status, 200, "exec {i}");
+        let r = host.serve(&mut world, RequestKind::Sync, "u", complete);
         assert_eq!(r.status, 200, "exec {i}");
         ledger.record(
             RequestKind::Init,
@@ -327,7 +364,14 @@ fn values_read_back_from_kv_never_panic_nor_serve_foreign_data() {
             CacheEntry::decode(&config, &config.cache_identity(), &sha256_hex(code), &value)
                 .is_some()
         } else {
-            read_marker(&config, &value, world.now).is_some()
+            let live =
+                |m: Option<MarkerRead>| m.is_some_and(|m| m.holds(Some(&paths_digest(&["a.rs"]))));
+            live(read_marker(&config, &value, world.now))
+                || live(
+                    metadata
+                        .as_ref()
+                        .and_then(|m| read_marker_metadata(&config, m, world.now)),
+                )
         };
         if !genuine {
             let broken = ledger.check_world(&world, &config);

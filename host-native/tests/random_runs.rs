@@ -1,14 +1,16 @@
 //! Random multi-tenant runs: users and projects whose names collide under naive joins,
-//! shared and foreign code, random interleavings of init, phase 1, phase 2 and search,
+//! shared and foreign code, code moved and copied between files, random interleavings of
+//! init, phase 1, phase 2, complete syncs (with their phase 2), removals and search,
 //! injected faults and clock jumps past TTLs. The invariant checker holds after every step,
-//! and every response accounts for what it was asked. Seeded and shrinking (proptest).
+//! every response accounts for what it was asked, and a tenant's removal never touches
+//! another tenant's markers or vectors. Seeded and shrinking (proptest).
 //!
 //! `cargo test` runs 256 cases; the long run:
 //! `PROPTEST_CASES=10000 cargo test --release -p index-sync-native --test random_runs`
 
 use std::collections::BTreeSet;
 
-use index_sync_core::names::sha256_hex;
+use index_sync_core::names::{TenantNames, sha256_hex};
 use index_sync_core::{Config, RequestKind};
 use index_sync_native::checker::Ledger;
 use index_sync_native::fakes::{FaultMode, World};
@@ -39,11 +41,16 @@ const ODD_HASHES: &[&str] = &["h_1", "h:1", "h%1", "🚀", "a_b_c"];
 const CLASSES: &[&str] = &[
     "kv.get",
     "kv.put",
+    "kv.delete",
+    "kv.list",
     "ai.run:summary",
     "ai.run:embedding",
     "vectorize.upsert",
     "vectorize.query",
+    "vectorize.deleteByIds",
 ];
+/// Files a chunk can be in: few, so that code moves and copies between them.
+const PATHS: usize = 3;
 const WORDS: &[&str] = &[
     "parse_config",
     "render_chart",
@@ -63,18 +70,33 @@ enum Hash {
     Odd(usize),
 }
 
+/// A chunk: its code, its hash, its file.
+type Piece = (usize, Hash, usize);
+
 #[derive(Clone, Debug)]
 enum Action {
     Index {
         phase2: bool,
         user: usize,
         project: usize,
-        chunks: Vec<(usize, Hash)>,
+        chunks: Vec<Piece>,
     },
     Check {
         user: usize,
         project: usize,
-        chunks: Vec<(usize, Hash)>,
+        chunks: Vec<Piece>,
+    },
+    /// A complete listing, then phase 2 of what it says is needed.
+    Sync {
+        user: usize,
+        project: usize,
+        chunks: Vec<Piece>,
+    },
+    Remove {
+        user: usize,
+        project: usize,
+        all: bool,
+        chunks: Vec<Piece>,
     },
     Search {
         user: usize,
@@ -97,8 +119,8 @@ fn hash() -> impl Strategy<Value = Hash> {
     ]
 }
 
-fn chunks() -> impl Strategy<Value = Vec<(usize, Hash)>> {
-    prop::collection::vec((0..CODES.len(), hash()), 1..6)
+fn chunks() -> impl Strategy<Value = Vec<Piece>> {
+    prop::collection::vec((0..CODES.len(), hash(), 0..PATHS), 1..6)
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -106,6 +128,8 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         4 => (any::<bool>(), tenant.clone(), chunks()).prop_map(|(phase2, (user, project), chunks)| Action::Index { phase2, user, project, chunks }),
         2 => (tenant.clone(), chunks()).prop_map(|((user, project), chunks)| Action::Check { user, project, chunks }),
+        3 => (tenant.clone(), chunks()).prop_map(|((user, project), chunks)| Action::Sync { user, project, chunks }),
+        1 => (tenant.clone(), any::<bool>(), chunks()).prop_map(|((user, project), all, chunks)| Action::Remove { user, project, all, chunks }),
         2 => (tenant, 0..WORDS.len()).prop_map(|((user, project), word)| Action::Search { user, project, word }),
         1 => (0..CLASSES.len(), 0..4usize, any::<bool>()).prop_map(|(class, skip, timeout)| Action::Fault { class, skip, timeout }),
         1 => prop_oneof![Just(30u64), Just(50_000), Just(90_000), Just(200_000)].prop_map(Action::Advance),
@@ -124,23 +148,44 @@ fn config() -> impl Strategy<Value = Value> {
             json!({
                 "kvBulkGetSize": bulk, "embeddingBatchSize": embed, "upsertBatchSize": upsert,
                 "operationBudget": budget, "summaryConcurrency": 2, "markerTtlSeconds": 86_400,
-                "cacheScope": scope,
+                "cacheScope": scope, "kvListPageSize": bulk, "deleteBatchSize": embed,
             })
         })
 }
 
-fn body_chunks(chunks: &[(usize, Hash)]) -> Vec<Value> {
+fn body_chunks(chunks: &[Piece]) -> Vec<Value> {
     chunks
         .iter()
-        .map(|(code, hash)| {
+        .map(|(code, hash, path)| {
             let hash = match hash {
                 Hash::Own => sha256_hex(CODES[*code]),
                 Hash::Foreign(other) => sha256_hex(CODES[*other]),
                 Hash::Odd(i) => ODD_HASHES[*i].to_owned(),
             };
-            json!({"hash": hash, "code": CODES[*code], "filePath": format!("src/{code}.rs")})
+            json!({"hash": hash, "code": CODES[*code], "filePath": format!("src/{path}.rs")})
         })
         .collect()
+}
+
+/// Every marker key and vector id in the world that is not `user`'s in `project`.
+fn others(world: &World, config: &Config, user: &str, project: &str) -> BTreeSet<String> {
+    let roots = TenantNames::new(config, user, project).roots();
+    let keys = world
+        .kv
+        .keys(world.now)
+        .filter(|k| k.starts_with("chunkHash:") && !roots.iter().any(|r| k.starts_with(r.as_str())))
+        .map(str::to_owned);
+    let ids = world
+        .vectorize
+        .ids()
+        .filter(|id| {
+            world
+                .vectorize
+                .get(id)
+                .is_some_and(|(_, m)| m["userId"] != user || m["projectId"] != project)
+        })
+        .map(|id| format!("vector {id}"));
+    keys.chain(ids).collect()
 }
 
 fn names(body: &Value, field: &str) -> BTreeSet<String> {
@@ -233,6 +278,17 @@ fn run(config_json: &Value, actions: &[Action]) -> Result<(), TestCaseError> {
                     .iter()
                     .map(|c| json!({"hash": c["hash"]}))
                     .collect();
+                let hashes: Vec<Value> = hashes
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if i % 2 == 0 {
+                            c
+                        } else {
+                            json!({"hash": c["hash"], "filePath": "src/0.rs"})
+                        }
+                    })
+                    .collect();
                 let body = json!({"phase": 1, "projectId": PROJECTS[*project], "chunks": hashes});
                 let r = host.serve(
                     &mut world,
@@ -262,6 +318,89 @@ fn run(config_json: &Value, actions: &[Action]) -> Result<(), TestCaseError> {
                         );
                     }
                 }
+            }
+            Action::Sync {
+                user,
+                project,
+                chunks,
+            } => {
+                let (user, project) = (USERS[*user], PROJECTS[*project]);
+                let body_chunks = body_chunks(chunks);
+                let listed: Vec<Value> = body_chunks
+                    .iter()
+                    .map(|c| json!({"hash": c["hash"], "filePath": c["filePath"]}))
+                    .collect();
+                let body =
+                    json!({"phase": 1, "complete": true, "projectId": project, "chunks": listed});
+                let before = others(&world, &config, user, project);
+                let r = host.serve(
+                    &mut world,
+                    RequestKind::Sync,
+                    user,
+                    body.to_string().as_bytes(),
+                );
+                prop_assert_eq!(r.status, 200, "step {}: {}", n, r.body);
+                let broken = ledger.check_step(&world, &config, RequestKind::Sync, user, &body, &r);
+                prop_assert!(broken.is_empty(), "step {}: {:?}", n, broken);
+                prop_assert!(
+                    others(&world, &config, user, project).is_superset(&before),
+                    "step {}: another tenant's data went",
+                    n
+                );
+                let needed = names(&r.body, "needed");
+                let upload: Vec<Value> = body_chunks
+                    .into_iter()
+                    .filter(|c| needed.contains(c["hash"].as_str().unwrap_or_default()))
+                    .collect();
+                if !upload.is_empty() {
+                    let body = json!({"phase": 2, "projectId": project, "chunks": upload});
+                    ledger.record(RequestKind::Sync, user, &body);
+                    let r = host.serve(
+                        &mut world,
+                        RequestKind::Sync,
+                        user,
+                        body.to_string().as_bytes(),
+                    );
+                    prop_assert!(
+                        r.status == 200 || r.body["error"]["code"] == "duplicate_hash",
+                        "step {}: {}",
+                        n,
+                        r.body
+                    );
+                }
+            }
+            Action::Remove {
+                user,
+                project,
+                all,
+                chunks,
+            } => {
+                let (user, project) = (USERS[*user], PROJECTS[*project]);
+                let body = if *all {
+                    json!({"projectId": project, "all": true})
+                } else {
+                    let hashes: Vec<Value> = body_chunks(chunks)
+                        .iter()
+                        .map(|c| c["hash"].clone())
+                        .collect();
+                    json!({"projectId": project, "hashes": hashes})
+                };
+                let before = others(&world, &config, user, project);
+                let r = host.serve(
+                    &mut world,
+                    RequestKind::Remove,
+                    user,
+                    body.to_string().as_bytes(),
+                );
+                prop_assert_eq!(r.status, 200, "step {}: {}", n, r.body);
+                let broken =
+                    ledger.check_step(&world, &config, RequestKind::Remove, user, &body, &r);
+                prop_assert!(broken.is_empty(), "step {}: {:?}", n, broken);
+                prop_assert!(
+                    others(&world, &config, user, project).is_superset(&before),
+                    "step {}: another tenant's data went",
+                    n
+                );
             }
             Action::Search {
                 user,

@@ -6,7 +6,13 @@
 //!     the current models and prompt;
 //! (c) no search returns another tenant's vector;
 //! (d) no KV key or vector id is shared by two distinct (user, project, hash);
-//! (e) every vector id fits Vectorize's 64 bytes and every KV key KV's 512 bytes.
+//! (e) every vector id fits Vectorize's 64 bytes and every KV key KV's 512 bytes;
+//! (f) no vector of a chunk removed from its tenant's project: after a complete sync that
+//!     finished, or a `remove` (`removal.rs`);
+//! (g) no vector that no record reaches: each has its marker key, or a journal naming it
+//!     (`removal.rs`).
+
+mod removal;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -142,6 +148,7 @@ impl Ledger {
                 broken.push(format!("(e) vector id of {} bytes", id.len()));
             }
         }
+        broken.extend(removal::unreachable_vectors(world, config));
         broken
     }
 

@@ -41,7 +41,8 @@ pub struct Chunk {
 /// What a walk found.
 #[derive(Debug, Default)]
 pub struct Walk {
-    /// Chunks, each hash once (the first file holding it wins), in walk order.
+    /// Chunks in walk order: identical code in several files once per file (a file that
+    /// repeats a block holds it once).
     pub chunks: Vec<Chunk>,
     /// Text files read.
     pub files: usize,
@@ -83,7 +84,7 @@ pub fn walk(dir: &Path) -> Result<Walk, String> {
         found.files += 1;
         for code in chunk_text(&text) {
             let hash = sha256_hex(&code);
-            if seen.insert(hash.clone()) {
+            if seen.insert((hash.clone(), file_path.clone())) {
                 found.chunks.push(Chunk {
                     hash,
                     code,

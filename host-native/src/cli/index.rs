@@ -1,32 +1,19 @@
-//! `index-sync index DIR --user U --project P [--store PATH]`: the real two-phase sync of a
-//! folder, through the engine component, into the local store.
-//!
-//! Phase 1 sends every chunk hash (in requests of [`PHASE1_BATCH`]) and learns which ones
-//! this tenant lacks; phase 2 sends those chunks (in requests of [`PHASE2_BATCH`]), resending
-//! what the engine deferred or reported as failed, up to [`MAX_ROUNDS`] rounds. The AI is the
-//! deterministic local fake, so runs are free and repeatable; the point is to see what a
-//! real deployment would be asked to do.
+//! `index-sync index DIR --user U --project P [--store PATH]`: a complete sync of a folder,
+//! through the engine component, into the local store: chunks the folder no longer holds
+//! leave the index, moved and copied code is found at its new files, new code is indexed
+//! (`sync/` is the protocol). The AI is the deterministic local fake, so runs are free and
+//! repeatable; the point is to see what a real deployment would be asked to do.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use index_sync_core::RequestKind;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::chunker::{self, Chunk};
+use super::chunker;
 use super::client::{Client, Tenant};
-
-/// Hashes per phase-1 request: 10 KV bulk reads of 100, leaving most of the engine's
-/// 1,000-operation budget (its `operationBudget` default) for marker refreshes.
-pub const PHASE1_BATCH: usize = 1_000;
-/// Chunks per phase-2 request. A chunk costs about three operations when the shared cache
-/// misses (a summary call, a cache write, a marker write; reads, embeddings and upserts come
-/// in batches), so 100 stay well within the 1,000-operation budget.
-pub const PHASE2_BATCH: usize = 100;
-/// Rounds of resending deferred and failed chunks before giving up on them.
-pub const MAX_ROUNDS: usize = 5;
+use super::sync::{Transport, sync_project};
 
 /// Arguments of `index`.
 #[derive(clap::Args)]
@@ -49,126 +36,90 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-fn hashes(body: &Value, field: &str) -> Vec<String> {
-    body[field]
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|item| item.as_str().or_else(|| item["hash"].as_str()))
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
+impl Transport for Client {
+    fn send(&mut self, kind: RequestKind, body: &Value) -> Result<Value, String> {
+        self.request(kind, body)
+    }
 }
 
-/// Whether every chunk ended indexed or cached.
+/// A progress bar per phase, drawn only where there is a terminal.
+struct Bars {
+    bar: Option<(String, ProgressBar)>,
+}
+
+impl Bars {
+    fn show(&mut self, phase: &str, done: usize, total: usize) {
+        if self.bar.as_ref().is_none_or(|(p, _)| p != phase) {
+            self.finish();
+            let bar = ProgressBar::new(total as u64);
+            if let Ok(style) =
+                ProgressStyle::with_template(&format!("{phase} {{bar:40}} {{pos}}/{{len}}"))
+            {
+                bar.set_style(style);
+            }
+            self.bar = Some((phase.to_owned(), bar));
+        }
+        if let Some((_, bar)) = &self.bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some((_, bar)) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Whether the index now follows the folder exactly.
 fn index(args: &Args) -> Result<bool, String> {
     let walk = chunker::walk(&args.dir)?;
     let tenant = &args.tenant;
+    let mut client = Client::open(&tenant.store, &tenant.user)?;
+    let mut bars = Bars { bar: None };
+    let summary = sync_project(
+        &mut client,
+        &tenant.project,
+        &walk.chunks,
+        &mut |phase, done, total| bars.show(phase, done, total),
+    )?;
+    bars.finish();
     println!(
-        "{}: {} files read, {} skipped (binary, huge or unreadable), {} chunks",
+        "{}: {} files read, {} skipped (binary, huge or unreadable), {} chunks ({} with the files they are in)",
         args.dir.display(),
         walk.files,
         walk.skipped,
+        summary.chunks,
         walk.chunks.len()
     );
-    let mut client = Client::open(&tenant.store, &tenant.user)?;
-
-    // Phase 1: which chunks does this tenant lack?
-    let mut needed = Vec::new();
-    let mut cached = 0;
-    let mut pending: Vec<&str> = walk.chunks.iter().map(|c| c.hash.as_str()).collect();
-    for _ in 0..MAX_ROUNDS {
-        let mut deferred = Vec::new();
-        for batch in pending.chunks(PHASE1_BATCH) {
-            let chunks: Vec<Value> = batch.iter().map(|h| json!({ "hash": h })).collect();
-            let body = json!({ "phase": 1, "projectId": tenant.project, "chunks": chunks });
-            let answer = client.request(RequestKind::Sync, &body)?;
-            needed.extend(hashes(&answer, "needed"));
-            cached += hashes(&answer, "cached").len();
-            deferred.extend(hashes(&answer, "deferred"));
-        }
-        pending = batch_of(&walk.chunks, &deferred)
-            .iter()
-            .map(|c| c.hash.as_str())
-            .collect();
-        if pending.is_empty() {
-            break;
-        }
-    }
-    println!("phase 1: {} chunks needed, {cached} cached", needed.len());
-
-    // Phase 2: send what is needed; resend what was deferred or failed.
-    let bar = ProgressBar::new(needed.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("phase 2 {bar:40} {pos}/{len} chunks {msg}")
-            .map_err(|e| e.to_string())?,
-    );
-    let mut to_send = batch_of(&walk.chunks, &needed);
-    let (mut indexed, mut failures) = (0, HashMap::new());
-    for _ in 0..MAX_ROUNDS {
-        if to_send.is_empty() {
-            break;
-        }
-        let mut again = Vec::new();
-        for batch in to_send.chunks(PHASE2_BATCH) {
-            let chunks: Vec<Value> = batch
-                .iter()
-                .map(|c| json!({ "hash": c.hash, "code": c.code, "filePath": c.file_path }))
-                .collect();
-            let body = json!({ "phase": 2, "projectId": tenant.project, "chunks": chunks });
-            let answer = client.request(RequestKind::Sync, &body)?;
-            let done = hashes(&answer, "indexed").len() + hashes(&answer, "cached").len();
-            indexed += done;
-            bar.inc(done as u64);
-            for failed in answer["failed"].as_array().into_iter().flatten() {
-                let hash = failed["hash"].as_str().unwrap_or_default().to_owned();
-                failures.insert(
-                    hash,
-                    failed["error"]["message"]
-                        .as_str()
-                        .unwrap_or("failed")
-                        .to_owned(),
-                );
-            }
-            let retry: Vec<String> = hashes(&answer, "deferred")
-                .into_iter()
-                .chain(hashes(&answer, "failed"))
-                .collect();
-            again.extend(batch_of(batch.iter().copied(), &retry));
-        }
-        to_send = again;
-    }
-    bar.finish_and_clear();
-    for chunk in &to_send {
-        let why = failures.get(&chunk.hash).map_or("deferred", String::as_str);
-        eprintln!("not indexed: {} ({}): {why}", chunk.file_path, chunk.hash);
-    }
-
-    let store = client.store();
     println!(
-        "phase 2: {indexed} chunks indexed, {} not indexed",
-        to_send.len()
+        "phase 1: {} chunks needed, {} cached, {} removed (no longer in the folder), in {} requests",
+        summary.needed, summary.cached, summary.removed, summary.phase1_requests
     );
+    println!(
+        "phase 2: {} chunks indexed, {} not indexed, in {} requests",
+        summary.indexed,
+        summary.not_indexed.len(),
+        summary.phase2_requests
+    );
+    for (hash, why) in &summary.not_indexed {
+        eprintln!("not indexed: {hash}: {why}");
+    }
+    if summary.removal_unfinished {
+        eprintln!("removal unfinished: run index again");
+    }
+    let store = client.store();
     println!(
         "AI calls: {} (the local deterministic fake of Workers AI stands in for the real models)",
         store.calls().get("ai.run").copied().unwrap_or(0)
     );
     println!(
-        "vectors written: {} (the store holds {})",
+        "vectors written: {}, deleted: {} (the store holds {})",
         store.vectors_written(),
+        store.vectors_deleted(),
         store.vector_count()?
     );
     println!("store: {}", tenant.store.display());
-    Ok(to_send.is_empty())
-}
-
-/// The chunks among `chunks` whose hash is in `hashes`, in `chunks` order.
-fn batch_of<'a>(chunks: impl IntoIterator<Item = &'a Chunk>, hashes: &[String]) -> Vec<&'a Chunk> {
-    let wanted: std::collections::HashSet<&str> = hashes.iter().map(String::as_str).collect();
-    chunks
-        .into_iter()
-        .filter(|c| wanted.contains(c.hash.as_str()))
-        .collect()
+    Ok(summary.complete())
 }

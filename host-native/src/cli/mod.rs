@@ -5,4 +5,6 @@ pub mod client;
 pub mod conform;
 pub mod index;
 pub mod names;
+pub mod remove;
 pub mod search;
+pub mod sync;

@@ -20,7 +20,8 @@ pub struct Args {
     top_k: u32,
 }
 
-/// The subcommand: one line per result, best first: score, file path, summary.
+/// The subcommand: one line per result, best first: score, every file holding the code,
+/// summary.
 pub fn run(args: Args) -> ExitCode {
     let result = Client::open(&args.tenant.store, &args.tenant.user).and_then(|mut client| {
         let body =
@@ -42,10 +43,14 @@ pub fn run(args: Args) -> ExitCode {
         );
     }
     for result in results {
+        let files: Vec<&str> = match result["filePaths"].as_array() {
+            Some(paths) => paths.iter().filter_map(|p| p.as_str()).collect(),
+            None => vec![result["filePath"].as_str().unwrap_or("?")],
+        };
         println!(
             "{:.3}  {}  {}",
             result["score"].as_f64().unwrap_or(0.0),
-            result["filePath"].as_str().unwrap_or("?"),
+            files.join(", "),
             result["summary"].as_str().unwrap_or("")
         );
     }

@@ -50,6 +50,7 @@ pub struct LocalStore {
     now: u64,
     calls: BTreeMap<&'static str, u64>,
     vectors_written: u64,
+    vectors_deleted: u64,
 }
 
 fn db_error(e: rusqlite::Error) -> HostError {
@@ -71,6 +72,7 @@ impl LocalStore {
             now: 0,
             calls: BTreeMap::new(),
             vectors_written: 0,
+            vectors_deleted: 0,
         })
     }
 
@@ -87,6 +89,11 @@ impl LocalStore {
     /// Vectors upserted since the store was opened.
     pub fn vectors_written(&self) -> u64 {
         self.vectors_written
+    }
+
+    /// Vectors deleted since the store was opened.
+    pub fn vectors_deleted(&self) -> u64 {
+        self.vectors_deleted
     }
 
     /// Vectors in the index.
@@ -309,11 +316,15 @@ impl Backend for LocalStore {
             ));
         }
         let tx = self.db.transaction().map_err(db_error)?;
+        let mut deleted = 0;
         for id in ids {
-            tx.execute("DELETE FROM vectors WHERE id = ?1", params![id])
+            deleted += tx
+                .execute("DELETE FROM vectors WHERE id = ?1", params![id])
                 .map_err(db_error)?;
         }
-        tx.commit().map_err(db_error)
+        tx.commit().map_err(db_error)?;
+        self.vectors_deleted += deleted as u64;
+        Ok(())
     }
 }
 

@@ -1,0 +1,174 @@
+//! Invariants (f) and (g): what a tenant removed stays removed, and every vector stays
+//! reachable for removal.
+
+use std::collections::{BTreeSet, HashMap};
+
+use index_sync_core::journal::read_journal;
+use index_sync_core::names::{TenantNames, vector_id};
+use index_sync_core::{Config, RequestKind, Response};
+use serde_json::Value;
+
+use super::Ledger;
+use crate::fakes::World;
+
+/// (g): every vector belongs, by its metadata and its id, to one (user, project, hash) whose
+/// marker key exists or which a journal of the tenant names.
+pub(super) fn unreachable_vectors(world: &World, config: &Config) -> Vec<String> {
+    let mut broken = Vec::new();
+    for id in world.vectorize.ids() {
+        let Some((_, meta)) = world.vectorize.get(id) else {
+            continue;
+        };
+        let field = |name: &str| meta.get(name).and_then(Value::as_str);
+        let (Some(user), Some(project), Some(hash)) =
+            (field("userId"), field("projectId"), field("hash"))
+        else {
+            broken.push(format!("(g) vector {id:?} names no tenant and chunk"));
+            continue;
+        };
+        if vector_id(config, user, project, hash) != id {
+            broken.push(format!(
+                "(g) vector {id:?} is not the id of {user}/{project}/{hash}: no record finds it"
+            ));
+            continue;
+        }
+        let names = TenantNames::new(config, user, project);
+        let marked = world.kv.read(&names.marker_key(hash), world.now).is_some();
+        if !marked && !journaled(world, &names, hash) {
+            broken.push(format!(
+                "(g) vector {id:?} of {user}/{project}/{hash} has no marker and no journal"
+            ));
+        }
+    }
+    broken
+}
+
+fn journaled(world: &World, names: &TenantNames, hash: &str) -> bool {
+    let root = names.journal_root();
+    world
+        .kv
+        .keys(world.now)
+        .filter(|k| k.starts_with(root.as_str()))
+        .filter_map(|k| world.kv.read(k, world.now).and_then(read_journal))
+        .any(|hashes| hashes.iter().any(|h| h == hash))
+}
+
+/// The (hash, filePaths) of every vector of a tenant.
+fn tenant_vectors(world: &World, user: &str, project: &str) -> Vec<(String, BTreeSet<String>)> {
+    world
+        .vectorize
+        .ids()
+        .filter_map(|id| world.vectorize.get(id))
+        .filter(|(_, meta)| meta["userId"] == user && meta["projectId"] == project)
+        .map(|(_, meta)| {
+            let paths = meta["filePaths"]
+                .as_array()
+                .map(|p| {
+                    p.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            (meta["hash"].as_str().unwrap_or_default().to_owned(), paths)
+        })
+        .collect()
+}
+
+fn strings(value: &Value) -> Vec<&str> {
+    value
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+impl Ledger {
+    /// (f) over one request's response, right after it: a complete sync that finished
+    /// (`moreToRemove` false) leaves no vector of the tenant in its scope that its listing
+    /// does not name, and each chunk it answered cached has its vector at exactly the
+    /// listed files; a `remove` leaves no marker or vector of what it answered removed,
+    /// and one of `all` that finished leaves the tenant nothing.
+    pub fn check_step(
+        &self,
+        world: &World,
+        config: &Config,
+        kind: RequestKind,
+        user: &str,
+        body: &Value,
+        response: &Response,
+    ) -> Vec<String> {
+        let project = body["projectId"].as_str().unwrap_or_default();
+        let finished = response.status == 200 && response.body["moreToRemove"] == false;
+        let mut broken = Vec::new();
+        match kind {
+            RequestKind::Sync if body["phase"] == 1 && body["complete"] == true && finished => {
+                let prefixes = strings(&body["hashPrefixes"]);
+                let in_scope =
+                    |h: &str| prefixes.is_empty() || prefixes.iter().any(|p| h.starts_with(p));
+                let chunks = body["chunks"].as_array().cloned().unwrap_or_default();
+                // Each listed hash with its files (`None` once an occurrence names none).
+                let mut listed: HashMap<&str, Option<BTreeSet<String>>> = HashMap::new();
+                for c in &chunks {
+                    let Some(hash) = c["hash"].as_str() else {
+                        continue;
+                    };
+                    let path = c["filePath"].as_str().map(str::to_owned);
+                    let entry = listed.entry(hash).or_insert_with(|| Some(BTreeSet::new()));
+                    match (entry.as_mut(), path) {
+                        (Some(paths), Some(path)) => {
+                            paths.insert(path);
+                        }
+                        _ => *entry = None,
+                    }
+                }
+                let vectors: HashMap<String, BTreeSet<String>> =
+                    tenant_vectors(world, user, project).into_iter().collect();
+                for hash in vectors.keys() {
+                    if in_scope(hash) && !listed.contains_key(hash.as_str()) {
+                        broken.push(format!(
+                            "(f) {user}/{project}: the vector of {hash}, which the listing no longer holds, remains"
+                        ));
+                    }
+                }
+                for cached in strings(&response.body["cached"]) {
+                    let Some(Some(wanted)) = listed.get(cached) else {
+                        continue;
+                    };
+                    let held = vectors.get(cached);
+                    if held != Some(wanted) {
+                        broken.push(format!(
+                            "(f) {user}/{project}: {cached} answered cached, its vector at {held:?}, the listing at {wanted:?}"
+                        ));
+                    }
+                }
+            }
+            RequestKind::Remove if response.status == 200 => {
+                let names = TenantNames::new(config, user, project);
+                for hash in strings(&response.body["removed"]) {
+                    let marker = world.kv.read(&names.marker_key(hash), world.now).is_some();
+                    let vector = world.vectorize.get(&names.vector_id(hash)).is_some();
+                    if marker || vector {
+                        broken.push(format!(
+                            "(f) {user}/{project}: {hash} answered removed, marker {marker}, vector {vector}"
+                        ));
+                    }
+                }
+                if body["all"] == true && finished {
+                    let left = tenant_vectors(world, user, project).len();
+                    let keys = world
+                        .kv
+                        .keys(world.now)
+                        .filter(|k| names.roots().iter().any(|r| k.starts_with(r.as_str())))
+                        .count();
+                    if left + keys > 0 {
+                        broken.push(format!(
+                            "(f) {user}/{project}: remove all finished with {left} vectors and {keys} keys left"
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        broken
+    }
+}

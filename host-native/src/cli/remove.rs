@@ -1,0 +1,76 @@
+//! `index-sync remove --user U --project P (--all | HASH...)`: takes chunks, or the whole
+//! project, out of the local store's index through the engine component, sending again
+//! while the engine says there is more to remove.
+
+use std::process::ExitCode;
+
+use index_sync_core::RequestKind;
+use serde_json::json;
+
+use super::client::{Client, Tenant};
+use super::sync::MAX_ROUNDS;
+
+/// Arguments of `remove`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The chunk hashes to remove.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    hashes: Vec<String>,
+    /// Remove the whole project.
+    #[arg(long)]
+    all: bool,
+    #[command(flatten)]
+    tenant: Tenant,
+}
+
+/// The subcommand.
+pub fn run(args: Args) -> ExitCode {
+    match remove(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("index-sync remove: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn remove(args: &Args) -> Result<bool, String> {
+    let mut client = Client::open(&args.tenant.store, &args.tenant.user)?;
+    let mut body = if args.all {
+        json!({"projectId": args.tenant.project, "all": true})
+    } else {
+        json!({"projectId": args.tenant.project, "hashes": args.hashes})
+    };
+    let mut removed = 0;
+    for _ in 0..MAX_ROUNDS {
+        let answer = client.request(RequestKind::Remove, &body)?;
+        removed += answer["removed"].as_array().map_or(0, Vec::len);
+        if answer["moreToRemove"] != true {
+            println!(
+                "{removed} chunks removed from {} of {}",
+                args.tenant.project, args.tenant.user
+            );
+            return Ok(true);
+        }
+        if !args.all {
+            let left: Vec<&serde_json::Value> = answer["deferred"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain(
+                    answer["failed"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|f| &f["hash"]),
+                )
+                .collect();
+            body["hashes"] = json!(left);
+        }
+    }
+    eprintln!(
+        "{removed} chunks removed; some are left after {MAX_ROUNDS} rounds: run remove again"
+    );
+    Ok(false)
+}

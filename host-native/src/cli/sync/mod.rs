@@ -1,0 +1,204 @@
+//! The client side of the protocol, shared by `index` (the engine component in this
+//! process) and any other transport: a complete sync of a folder's chunks.
+//!
+//! 1. Phase 1 lists every chunk of the project with its file (`"complete": true`). A
+//!    listing larger than [`PART_LIMIT`] goes in parts, each naming the hash prefixes it
+//!    covers (`hashPrefixes`), so that no request outgrows the engine's limits.
+//! 2. Phase 2 sends the chunks phase 1 names as needed, every file of a hash in the same
+//!    request (the engine sets a chunk's files from one request), [`PHASE2_BATCH`] at a
+//!    time; what comes back deferred or failed is sent again.
+//! 3. While a phase 1 answers `moreToRemove` (the engine's budget ran out, or a delete
+//!    failed), phase 1 is sent again; so is any part whose listing came back deferred.
+//!
+//! Up to [`MAX_ROUNDS`] rounds of each; what is still not done is reported.
+
+mod parts;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use index_sync_core::RequestKind;
+use serde_json::{Value, json};
+
+use super::chunker::Chunk;
+pub use parts::{Part, partition};
+
+/// Occurrences of chunks (a chunk in two files counts twice) in one phase-1 request: half
+/// the engine's `maxChunksPerRequest` (10,000), and a phase 1 well within the CPU of an
+/// invocation on the free plan (BENCHMARKS.md).
+pub const PART_LIMIT: usize = 5_000;
+/// Occurrences per phase-2 request. A chunk costs about three operations when the shared
+/// cache misses (a summary call, a cache write, a marker write; reads, embeddings and
+/// upserts come in batches), so 100 stay well within the engine's budget.
+pub const PHASE2_BATCH: usize = 100;
+/// Rounds of resending deferred and failed work before giving up on it.
+pub const MAX_ROUNDS: usize = 5;
+
+/// Sends one request and returns its 200 body, or why it failed.
+pub trait Transport {
+    /// One request.
+    fn send(&mut self, kind: RequestKind, body: &Value) -> Result<Value, String>;
+}
+
+/// What a sync did.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Distinct chunks in the project.
+    pub chunks: usize,
+    /// Chunks phase 1 asked for.
+    pub needed: usize,
+    /// Chunks phase 1 found already indexed at the same files.
+    pub cached: usize,
+    /// Chunks indexed by phase 2.
+    pub indexed: usize,
+    /// Chunks of the index that the project no longer holds, removed.
+    pub removed: usize,
+    /// Phase-1 requests (parts and rounds).
+    pub phase1_requests: usize,
+    /// Phase-2 requests.
+    pub phase2_requests: usize,
+    /// Chunks still not indexed, with why.
+    pub not_indexed: BTreeMap<String, String>,
+    /// Whether removal is still unfinished after every round.
+    pub removal_unfinished: bool,
+}
+
+impl Summary {
+    /// Whether the index now follows the project exactly.
+    pub fn complete(&self) -> bool {
+        self.not_indexed.is_empty() && !self.removal_unfinished
+    }
+}
+
+fn strings(body: &Value, field: &str) -> Vec<String> {
+    body[field]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| item.as_str().or_else(|| item["hash"].as_str()))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A complete sync of `chunks` (every occurrence: a hash once per file holding it) into
+/// `project`, reporting progress through `progress` (phase, done, total).
+pub fn sync_project(
+    transport: &mut dyn Transport,
+    project: &str,
+    chunks: &[Chunk],
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<Summary, String> {
+    let by_hash: BTreeMap<&str, Vec<&Chunk>> = chunks.iter().fold(BTreeMap::new(), |mut m, c| {
+        m.entry(c.hash.as_str()).or_default().push(c);
+        m
+    });
+    let mut summary = Summary {
+        chunks: by_hash.len(),
+        ..Summary::default()
+    };
+    let counts: Vec<(&str, usize)> = by_hash.iter().map(|(h, c)| (*h, c.len())).collect();
+    let parts = partition(&counts, PART_LIMIT)?;
+    let mut needed: BTreeSet<String> = BTreeSet::new();
+    let mut pending: Vec<&Part> = parts.iter().collect();
+    for _ in 0..MAX_ROUNDS {
+        let mut again = Vec::new();
+        for (done, part) in pending.iter().enumerate() {
+            progress("phase 1", done, pending.len());
+            let listed: Vec<Value> = part
+                .hashes(&by_hash)
+                .flat_map(|(_, occurrences)| occurrences.iter())
+                .map(|c| json!({"hash": c.hash, "filePath": c.file_path}))
+                .collect();
+            let mut body =
+                json!({"phase": 1, "complete": true, "projectId": project, "chunks": listed});
+            if let Some(prefixes) = part.prefixes() {
+                body["hashPrefixes"] = json!(prefixes);
+            }
+            let answer = transport.send(RequestKind::Sync, &body)?;
+            summary.phase1_requests += 1;
+            needed.extend(strings(&answer, "needed"));
+            summary.cached += strings(&answer, "cached").len();
+            summary.removed += strings(&answer, "removed").len();
+            if answer["moreToRemove"] == true || !strings(&answer, "deferred").is_empty() {
+                again.push(*part);
+            }
+        }
+        pending = again;
+        if pending.is_empty() {
+            break;
+        }
+    }
+    summary.removal_unfinished = !pending.is_empty();
+    summary.needed = needed.len();
+    upload(transport, project, &by_hash, needed, &mut summary, progress)?;
+    Ok(summary)
+}
+
+/// Phase 2 of `needed`, every file of a hash in one request, resending what comes back
+/// deferred or failed.
+fn upload(
+    transport: &mut dyn Transport,
+    project: &str,
+    by_hash: &BTreeMap<&str, Vec<&Chunk>>,
+    needed: BTreeSet<String>,
+    summary: &mut Summary,
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<(), String> {
+    let total = needed.len();
+    let mut to_send: Vec<String> = needed.into_iter().collect();
+    let mut why: HashMap<String, String> = HashMap::new();
+    for _ in 0..MAX_ROUNDS {
+        if to_send.is_empty() {
+            break;
+        }
+        let mut again = Vec::new();
+        for batch in batches(&to_send, by_hash) {
+            progress("phase 2", summary.indexed, total);
+            let chunks: Vec<Value> = batch
+                .iter()
+                .flat_map(|h| by_hash.get(h.as_str()).into_iter().flatten())
+                .map(|c| json!({"hash": c.hash, "code": c.code, "filePath": c.file_path}))
+                .collect();
+            let body = json!({"phase": 2, "projectId": project, "chunks": chunks});
+            let answer = transport.send(RequestKind::Sync, &body)?;
+            summary.phase2_requests += 1;
+            summary.indexed += strings(&answer, "indexed").len() + strings(&answer, "cached").len();
+            for failed in answer["failed"].as_array().into_iter().flatten() {
+                let hash = failed["hash"].as_str().unwrap_or_default().to_owned();
+                let message = failed["error"]["message"].as_str().unwrap_or("failed");
+                why.insert(hash, message.to_owned());
+            }
+            again.extend(strings(&answer, "deferred"));
+            again.extend(strings(&answer, "failed"));
+        }
+        to_send = again;
+    }
+    progress("phase 2", summary.indexed, total);
+    for hash in to_send {
+        let reason = why
+            .get(&hash)
+            .cloned()
+            .unwrap_or_else(|| "deferred".to_owned());
+        summary.not_indexed.insert(hash, reason);
+    }
+    Ok(())
+}
+
+/// `hashes` in requests of at most [`PHASE2_BATCH`] occurrences, a hash never split (one
+/// with more occurrences than that goes alone).
+fn batches(hashes: &[String], by_hash: &BTreeMap<&str, Vec<&Chunk>>) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let mut size = 0;
+    for hash in hashes {
+        let n = by_hash.get(hash.as_str()).map_or(0, Vec::len);
+        if out.is_empty() || size + n > PHASE2_BATCH {
+            out.push(Vec::new());
+            size = 0;
+        }
+        out.last_mut().expect("pushed").push(hash.clone());
+        size += n;
+    }
+    out
+}
