@@ -19,11 +19,30 @@ interface RustRecord {
   engineMicros: number;
 }
 
+/** W6's figures on one host (host-native/benches/workloads/w6.rs). */
+interface MonthRecord {
+  host: string;
+  syncs: number;
+  chunks: number;
+  occurrences: number;
+  calls: Record<string, number>;
+  invocations: number;
+  engineMicros: number;
+  staleVectors: number;
+  staleResults: number;
+  searches: number;
+  aiCallsForMovesAndCopies: number;
+  recordKeys: number;
+  recordBytes: number;
+  vectors: number;
+}
+
 interface Rust {
   component: Record<string, number | null>;
   workloads: Record<string, string>;
   records: RustRecord[];
   trees?: [string, string] | null;
+  w6?: MonthRecord[];
 }
 
 interface Node {
@@ -35,7 +54,7 @@ interface Node {
 
 type Calls = Record<string, number>;
 const n = (calls: Calls, name: string) => calls[name] ?? 0;
-const kvOps = (c: Calls) => n(c, "kv.get") + n(c, "kv.put");
+const kvOps = (c: Calls) => n(c, "kv.get") + n(c, "kv.put") + n(c, "kv.delete") + n(c, "kv.list");
 const fmt = (v: number) => v.toLocaleString("en-US");
 const us = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 const nonzero = (c: Calls) => JSON.stringify(Object.entries(c).filter(([, v]) => v > 0).sort());
@@ -148,6 +167,30 @@ function sizes(node: Node, rust: Rust | undefined): string[] {
   ];
 }
 
+/** W6, a month of edits: what 100 complete syncs cost, and whether search stayed true. */
+function month(rust: Rust | undefined): string[] {
+  const records = rust?.w6 ?? [];
+  if (records.length === 0) return ["W6 not run."];
+  const kinds = ["kv.list", "kv.get", "kv.put", "kv.delete", "ai.run", "vectorize.upsert", "vectorize.deleteByIds", "vectorize.query"];
+  const rows = [
+    `| host | requests | ${kinds.join(" | ")} | AI calls of moved and copied code | stale vectors | stale search results (of ${fmt(records[0]?.searches ?? 0)} searches) | engine ms per sync |`,
+    `|---|--:|${kinds.map(() => "--:").join("|")}|--:|--:|--:|--:|`,
+  ];
+  for (const r of records) {
+    rows.push(
+      `| ${r.host} | ${fmt(r.invocations)} | ${kinds.map((k) => fmt(n(r.calls, k))).join(" | ")} | ${r.aiCallsForMovesAndCopies} | ${r.staleVectors} | ${r.staleResults} | ${(r.engineMicros / 1000 / r.syncs).toFixed(2)} |`,
+    );
+  }
+  const last = records[0];
+  if (last) {
+    rows.push(
+      "",
+      `At the end: ${fmt(last.chunks)} distinct chunks in ${fmt(last.occurrences)} file occurrences (copies share a chunk), ${fmt(last.vectors)} vectors; the tenant's record is ${fmt(last.recordKeys)} KV keys of ${fmt(last.recordBytes)} bytes (keys, values and metadata), about ${fmt(Math.round(last.recordBytes / Math.max(1, last.recordKeys)))} bytes a chunk.`,
+    );
+  }
+  return rows;
+}
+
 /** Writes the report into `benchmarks` (between the markers) and the chart to `svgPath`. */
 export function writeReport(node: Node, rustRaw: unknown, benchmarks: string, svgPath: string): void {
   const rust = rustRaw as Rust | undefined;
@@ -167,6 +210,10 @@ export function writeReport(node: Node, rustRaw: unknown, benchmarks: string, sv
     "### Engine time per chunk (µs; paid budget, resends included, fakes excluded)",
     "",
     ...cpuTable(node, rust),
+    "",
+    "### W6: a month of edits (100 complete syncs; paid budget; the month's calls, the first index excluded)",
+    "",
+    ...month(rust),
     "",
     "### Sizes and start-up",
     "",

@@ -12,6 +12,7 @@
 
 mod client;
 mod data;
+mod w6;
 mod workloads;
 
 use std::path::{Path, PathBuf};
@@ -158,10 +159,30 @@ fn main() {
             records.push(r.to_json());
         }
     }
+    let mut month = Vec::new();
+    if args
+        .only
+        .as_ref()
+        .is_none_or(|o| o.iter().any(|w| w == "W6"))
+    {
+        eprintln!("W6: a month of edits (100 complete syncs of a 2,000-chunk project)");
+        for (name, mut host) in [
+            (
+                "native",
+                Box::new(client::Native::new("{}")) as Box<dyn client::Measured>,
+            ),
+            ("component", Box::new(client::Component::new("{}"))),
+        ] {
+            let figures = w6::run(name, host.as_mut());
+            eprintln!("  {figures}");
+            month.push(figures);
+        }
+    }
     let report = json!({
         "component": component,
         "workloads": about,
         "records": records,
+        "w6": month,
         "trees": args.trees.map(|(a, b)| json!([a, b])),
         "reps": args.reps,
     });
