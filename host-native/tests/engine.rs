@@ -114,6 +114,20 @@ fn a_legacy_marker_counts_as_present_and_is_rewritten_once() {
         1,
         "rewritten once, not on every read"
     );
+    let with_files =
+        json!({"phase": 1, "projectId": "p", "chunks": [{"hash": "h", "filePath": "a.rs"}]});
+    let response = serve(
+        &mut engine,
+        &mut world,
+        RequestKind::Sync,
+        "alice",
+        with_files,
+    );
+    assert_eq!(
+        response.body["needed"],
+        json!(["h"]),
+        "a marker that never named its files cannot vouch for these"
+    );
 }
 
 #[test]

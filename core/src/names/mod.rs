@@ -76,7 +76,7 @@ fn push_escaped(out: &mut String, c: char, separator: char) {
         '%' => out.push_str("%25"),
         c if c == separator => {
             out.push('%');
-            out.push_str(&hex(&[c as u8]).to_uppercase());
+            out.push_str(&hex(&[c as u8]).to_ascii_uppercase());
         }
         c => out.push(c),
     }
@@ -85,7 +85,7 @@ fn push_escaped(out: &mut String, c: char, separator: char) {
 /// The part an escaped text stands for; `None` when the text is not exactly what
 /// [`escape`] writes (a bare `%` or separator, another escape).
 fn unescape(text: &str, separator: char) -> Option<String> {
-    let separator_escape = format!("%{}", hex(&[separator as u8]).to_uppercase());
+    let separator_escape = format!("%{}", hex(&[separator as u8]).to_ascii_uppercase());
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find(['%', separator]) {

@@ -116,15 +116,14 @@ fn upload(
     while !pending.is_empty() {
         let mut again = Vec::new();
         let mut batch: Vec<Value> = Vec::new();
-        let flush =
-            |batch: &mut Vec<Value>, again: &mut Vec<String>, client: &mut Client<'_>| {
-                if batch.is_empty() {
-                    return;
-                }
-                let body = json!({"phase": 2, "projectId": "p", "chunks": std::mem::take(batch)});
-                let answer = client.send(RequestKind::Sync, "alice", &body);
-                again.extend(strings(&answer["deferred"]));
-            };
+        let flush = |batch: &mut Vec<Value>, again: &mut Vec<String>, client: &mut Client<'_>| {
+            if batch.is_empty() {
+                return;
+            }
+            let body = json!({"phase": 2, "projectId": "p", "chunks": std::mem::take(batch)});
+            let answer = client.send(RequestKind::Sync, "alice", &body);
+            again.extend(strings(&answer["deferred"]));
+        };
         for hash in &pending {
             let (code, paths) = &chunks[hash];
             if batch.len() + paths.len() > PHASE2_BATCH {
