@@ -42,6 +42,17 @@ pub struct Config {
     /// Summary calls sent at once. Workers allow 6 simultaneous outgoing connections per
     /// invocation (workers/platform/limits); more only queue.
     pub summary_concurrency: usize,
+    /// Chunks summarised in one text-generation call, which answers in JSON mode with one
+    /// summary per chunk (`response_format` json_schema; llama-3.1-8b-instruct-fast supports
+    /// it, workers-ai/features/json-mode). 1 is the seed's one call per chunk; text
+    /// generation is limited to 300 requests a minute (workers-ai/platform/limits), so 8 cut
+    /// a first index's minutes by 8. Part of the cache identity above 1: the model sees the
+    /// chunks together.
+    pub summary_batch_size: usize,
+    /// Whether chunks are summarised at all. Off, the code alone is embedded: no
+    /// text-generation call, 100 chunks per AI request; search results carry no summary.
+    /// Part of the cache identity.
+    pub summaries: bool,
     /// Embedding model (workers-ai/models: `@cf/baai/bge-base-en-v1.5`, 768 dimensions).
     pub embedding_model: String,
     /// Pooling of the embedding model. `cls` and `mean` vectors are not comparable, so the
@@ -71,14 +82,16 @@ pub struct Config {
     pub max_vector_id_bytes: usize,
     /// Largest metadata of one vector in bytes (vectorize/platform/limits).
     pub max_metadata_bytes: usize,
-    /// Largest `topK` when a query returns all metadata (vectorize/platform/limits).
+    /// Largest `topK` when a query returns all metadata: 50 since changelog 2026-03-16 (20
+    /// before; vectorize/platform/limits).
     pub max_top_k: u32,
     /// `topK` of a search that does not say.
     pub default_top_k: u32,
 
     /// Host calls (KV, AI, Vectorize; a bulk get is one) one request may make. Workers allow
-    /// 1,000 subrequests per invocation on the paid plan (newer docs: 10,000) and 50 on the
-    /// free plan (workers/platform/limits). What does not fit is deferred.
+    /// 10,000 subrequests per invocation on the paid plan by default since 2026-02 (up to
+    /// 10 million with `limits.subrequests`) and 50 on the free plan
+    /// (workers/platform/limits, changelog 2026-02-11). What does not fit is deferred.
     pub operation_budget: usize,
     /// KV operations (reads and writes; a bulk get is one) one request may make: 1,000 per
     /// invocation (kv/platform/limits), whatever the subrequest limit.
@@ -146,6 +159,8 @@ impl Default for Config {
                 .into(),
             summary_max_tokens: 256,
             summary_concurrency: 6,
+            summary_batch_size: 1,
+            summaries: true,
             embedding_model: "@cf/baai/bge-base-en-v1.5".into(),
             embedding_pooling: "mean".into(),
             embedding_dimensions: 768,
@@ -158,9 +173,9 @@ impl Default for Config {
             delete_batch_size: 100,
             max_vector_id_bytes: 64,
             max_metadata_bytes: 10 * 1024,
-            max_top_k: 20,
+            max_top_k: 50,
             default_top_k: 10,
-            operation_budget: 1_000,
+            operation_budget: 10_000,
             kv_operation_budget: 1_000,
             max_body_bytes: 32 * 1024 * 1024,
             max_chunks_per_request: 10_000,
@@ -212,6 +227,7 @@ impl Config {
         }
         let at_least_one = [
             ("summaryConcurrency", self.summary_concurrency),
+            ("summaryBatchSize", self.summary_batch_size),
             ("embeddingBatchSize", self.embedding_batch_size),
             ("embeddingDimensions", self.embedding_dimensions),
             ("kvBulkGetSize", self.kv_bulk_get_size),
@@ -279,20 +295,72 @@ impl Config {
     }
 
     /// Identity of everything that shapes a cache entry's content: models, pooling, prompt,
-    /// token limit and dimensions. An entry made under another identity is never served.
+    /// token limit, dimensions, and whether and how chunks are summarised. An entry made
+    /// under another identity is never served. With the seed's one summary per call the
+    /// identity is what it was before batches existed, so existing entries stay valid.
     pub fn cache_identity(&self) -> String {
+        let mut parts: Vec<String> = if self.summaries {
+            let mut parts = vec![
+                self.summary_model.clone(),
+                self.summary_prompt.clone(),
+                self.summary_max_tokens.to_string(),
+            ];
+            if self.summary_batch_size > 1 {
+                parts.push(format!(
+                    "summaries in batches of {}",
+                    self.summary_batch_size
+                ));
+            }
+            parts
+        } else {
+            vec!["no summaries".into()]
+        };
+        parts.extend([
+            self.embedding_model.clone(),
+            self.embedding_pooling.clone(),
+            self.embedding_dimensions.to_string(),
+        ]);
         let mut hasher = Sha256::new();
-        for part in [
-            self.summary_model.as_str(),
-            self.summary_prompt.as_str(),
-            &self.summary_max_tokens.to_string(),
-            self.embedding_model.as_str(),
-            self.embedding_pooling.as_str(),
-            &self.embedding_dimensions.to_string(),
-        ] {
+        for part in &parts {
             hasher.update((part.len() as u64).to_le_bytes());
             hasher.update(part.as_bytes());
         }
         crate::names::hex(&hasher.finalize()[..8])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summarising_is_part_of_the_cache_identity_and_the_seeds_form_keeps_its_own() {
+        let base = Config::default();
+        assert_eq!(
+            base.cache_identity(),
+            "bd0d35aa6a7e38b7",
+            "one summary per call: the identity entries were written under before batches"
+        );
+        let batched = Config {
+            summary_batch_size: 8,
+            ..Config::default()
+        };
+        let unsummarised = Config {
+            summaries: false,
+            ..Config::default()
+        };
+        let identities = [&base, &batched, &unsummarised].map(Config::cache_identity);
+        assert_ne!(identities[0], identities[1]);
+        assert_ne!(identities[0], identities[2]);
+        assert_ne!(identities[1], identities[2]);
+        let unsummarised_other_prompt = Config {
+            summary_prompt: "Describe.".into(),
+            ..unsummarised.clone()
+        };
+        assert_eq!(
+            unsummarised.cache_identity(),
+            unsummarised_other_prompt.cache_identity(),
+            "without summaries, the prompt shapes nothing cached"
+        );
     }
 }

@@ -33,6 +33,7 @@ mod listing;
 pub mod marker;
 pub mod names;
 mod operation;
+pub mod record_state;
 mod removal;
 mod remove;
 mod request;

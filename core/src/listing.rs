@@ -55,6 +55,8 @@ pub(crate) struct Record {
     pub markers: Vec<SeenMarker>,
     /// Every journal key, once.
     pub journals: Vec<String>,
+    /// The record state's key, if it has one.
+    pub state: Option<String>,
 }
 
 impl Listing {
@@ -137,6 +139,10 @@ impl Listing {
                 },
                 ListedName::Journal => {
                     record.journals.push(key.name.clone());
+                    continue;
+                }
+                ListedName::State => {
+                    record.state = Some(key.name.clone());
                     continue;
                 }
                 ListedName::Foreign => continue,

@@ -62,6 +62,8 @@ impl NewMarker<'_> {
 pub struct MarkerRead {
     /// It must be rewritten to stay alive.
     pub due: bool,
+    /// When it was written; `None` for the seed's `"1"`.
+    pub written_at: Option<u64>,
     /// The digest of its vector's paths; `None`: unknown (the seed's or an older form).
     pub paths: Option<String>,
     /// The hash it carries (form-3 keys only).
@@ -87,6 +89,7 @@ pub fn read_marker(config: &Config, value: &str, now: u64) -> Option<MarkerRead>
     if value == LEGACY_MARKER_VALUE {
         return Some(MarkerRead {
             due: true,
+            written_at: None,
             paths: None,
             hash: None,
         });
@@ -120,6 +123,7 @@ fn judge(config: &Config, marker: MarkerValue, now: u64) -> Option<MarkerRead> {
     };
     Some(MarkerRead {
         due: age >= config.marker_refresh_after(),
+        written_at: Some(marker.written_at),
         paths: marker.paths,
         hash,
     })

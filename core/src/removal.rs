@@ -1,7 +1,8 @@
 //! Removing chunks from a tenant's index: the step `remove` and a complete sync share.
 //!
 //! 1. plan what fits the budget; the rest is deferred;
-//! 2. write a journal naming the planned chunks (their markers go before their vectors);
+//! 2. write a journal naming the planned chunks (their markers go before their vectors),
+//!    and delete the tenant's record state (`record_state.rs`), which no longer holds;
 //! 3. delete their markers, one KV delete each (the binding has no bulk delete);
 //! 4. delete the vectors of the chunks whose marker is gone, `deleteBatchSize` ids a call;
 //! 5. delete the journal once every vector it names is gone, and drop (or shrink) the
@@ -26,8 +27,9 @@ use crate::operation::Budget;
 pub(crate) struct Doomed {
     /// Its hash.
     pub hash: String,
-    /// Its marker key, when one was found (`None`: only a journal names it).
-    pub marker: Option<String>,
+    /// Its marker key (deleted before its vector; deleting a key that is not there is no
+    /// error).
+    pub marker: String,
 }
 
 /// An older journal, read: its chunks are settled when each is removed or kept reachable.
@@ -63,6 +65,7 @@ enum Stage {
 
 enum Purpose {
     Journal,
+    StateDrop,
     Marker(usize),
     Vectors(Vec<usize>),
     Rewrite(usize),
@@ -92,6 +95,10 @@ pub(crate) struct Removal {
     retiring: Vec<usize>,
     /// Journals dropped, of its own and the old ones.
     dropped: usize,
+    /// The record state's key, to delete before anything else changes.
+    invalidate: Option<String>,
+    /// The journal or the record state could not be written: nothing is deleted.
+    delete_nothing: bool,
     stage: Stage,
     awaiting: Vec<Purpose>,
 }
@@ -108,7 +115,7 @@ impl Removal {
         let items = doomed
             .into_iter()
             .map(|doomed| Item {
-                marker_left: doomed.marker.is_some(),
+                marker_left: true,
                 doomed,
                 planned: false,
                 vector_gone: false,
@@ -126,9 +133,18 @@ impl Removal {
             confirmed,
             retiring: Vec::new(),
             dropped: 0,
+            invalidate: None,
+            delete_nothing: false,
             stage: Stage::Plan,
             awaiting: Vec::new(),
         }
+    }
+
+    /// Deletes the tenant's record state (at `key`) with the journal: nothing is removed
+    /// unless both succeed.
+    pub(crate) fn invalidating(mut self, key: Option<String>) -> Self {
+        self.invalidate = key;
+        self
     }
 
     /// Each chunk's hash and how its removal ended (valid once `next` is empty).
@@ -194,9 +210,10 @@ impl Removal {
         let size = self.config.delete_batch_size;
         let (mut markers, mut chunks) = (0usize, 0usize);
         for item in &mut self.items {
-            let (m, c) = (markers + usize::from(item.marker_left), chunks + 1);
-            // The journal's write and delete, the markers, the vector batches.
-            let kv_cost = 2 + m;
+            let (m, c) = (markers + 1, chunks + 1);
+            // The journal's write and delete, the record state's delete, the markers, the
+            // vector batches.
+            let kv_cost = 2 + usize::from(self.invalidate.is_some()) + m;
             if kv_cost > kv || kv_cost + c.div_ceil(size) > calls {
                 break;
             }
@@ -216,29 +233,38 @@ impl Removal {
             return Vec::new();
         }
         let journal = Journal::new(&self.names, "remove", self.now, hashes);
-        let put = journal.put();
+        let mut batch = vec![journal.put()];
         self.journal = Some(journal);
         self.awaiting.push(Purpose::Journal);
-        vec![put]
+        if let Some(key) = &self.invalidate {
+            batch.push(Effect::KvDelete { key: key.clone() });
+            self.awaiting.push(Purpose::StateDrop);
+        }
+        batch
     }
 
     fn delete_markers(&mut self) -> Vec<Effect> {
-        if !self.journal_kept {
+        if !self.journal_kept || self.delete_nothing {
             return Vec::new();
         }
         let mut batch = Vec::new();
         for (i, item) in self.items.iter().enumerate().filter(|(_, i)| i.planned) {
-            if let Some(key) = &item.doomed.marker {
-                batch.push(Effect::KvDelete { key: key.clone() });
-                self.awaiting.push(Purpose::Marker(i));
-            }
+            batch.push(Effect::KvDelete {
+                key: item.doomed.marker.clone(),
+            });
+            self.awaiting.push(Purpose::Marker(i));
         }
         batch
     }
 
     fn delete_vectors(&mut self) -> Vec<Effect> {
         let ready: Vec<usize> = (0..self.items.len())
-            .filter(|&i| self.items[i].planned && self.journal_kept && !self.items[i].marker_left)
+            .filter(|&i| {
+                self.items[i].planned
+                    && self.journal_kept
+                    && !self.delete_nothing
+                    && !self.items[i].marker_left
+            })
             .collect();
         let mut batch = Vec::new();
         for group in ready.chunks(self.config.delete_batch_size) {
@@ -332,10 +358,12 @@ impl Removal {
                 Purpose::Journal => {
                     self.journal_kept = matches!(outcome, Ok(Reply::KvPut));
                     if !self.journal_kept {
-                        let error = failure(ChunkError::KV_WRITE, "journal", outcome);
-                        for item in self.items.iter_mut().filter(|i| i.planned) {
-                            item.fate = Fate::Failed(error.clone());
-                        }
+                        self.block(failure(ChunkError::KV_WRITE, "journal", outcome));
+                    }
+                }
+                Purpose::StateDrop => {
+                    if !matches!(outcome, Ok(Reply::KvDelete)) {
+                        self.block(failure(ChunkError::KV_DELETE, "record state", outcome));
                     }
                 }
                 Purpose::Marker(i) => match outcome {
@@ -370,6 +398,17 @@ impl Removal {
                 }
             }
         }
+    }
+}
+
+impl Removal {
+    /// Nothing planned is removed: each planned chunk fails with `error`. Its journal, if
+    /// written, only costs a read at a later listing.
+    fn block(&mut self, error: ChunkError) {
+        for item in self.items.iter_mut().filter(|i| i.planned) {
+            item.fate = Fate::Failed(error.clone());
+        }
+        self.delete_nothing = true;
     }
 }
 

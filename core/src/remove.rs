@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::config::Config;
-use crate::effect::{Outcome, Response, Step};
+use crate::effect::{Effect, Outcome, Reply, Response, Step};
 use crate::journal::{journal_reads, journals_read};
 use crate::listing::Listing;
 use crate::names::TenantNames;
@@ -19,6 +19,9 @@ use crate::request::{RemoveRequest, RemoveTarget};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stage {
+    ReadState,
+    /// The state's read is in flight.
+    StateRead,
     List,
     ReadJournals,
     Decide,
@@ -38,6 +41,8 @@ pub(crate) struct Remove {
     journal_keys: Vec<String>,
     journals: Vec<OldJournal>,
     unknown_left: bool,
+    /// Whether the tenant's record state may exist (deleted before anything changes).
+    state: bool,
     removal: Option<Removal>,
     stage: Stage,
 }
@@ -56,11 +61,11 @@ impl Remove {
                 let doomed = hashes
                     .into_iter()
                     .map(|hash| Doomed {
-                        marker: Some(names.marker_key(&hash)),
+                        marker: names.marker_key(&hash),
                         hash,
                     })
                     .collect();
-                (None, doomed, Stage::Decide)
+                (None, doomed, Stage::ReadState)
             }
         };
         Self {
@@ -72,6 +77,7 @@ impl Remove {
             journal_keys: Vec::new(),
             journals: Vec::new(),
             unknown_left: false,
+            state: true,
             removal: None,
             stage,
         }
@@ -79,24 +85,30 @@ impl Remove {
 
     fn decide(&mut self) {
         let mut seen: HashSet<String> = self.doomed.iter().map(|d| d.hash.clone()).collect();
+        // A journal's chunk whose marker was not found: it may be in a page that could not
+        // be read, so it is deleted too (a missing key is no error), before the vector.
         for journal in &self.journals {
             for hash in &journal.hashes {
                 if seen.insert(hash.clone()) {
                     self.doomed.push(Doomed {
+                        marker: self.names.marker_key(hash),
                         hash: hash.clone(),
-                        marker: None,
                     });
                 }
             }
         }
-        self.removal = Some(Removal::new(
-            self.config.clone(),
-            self.names.clone(),
-            self.now,
-            std::mem::take(&mut self.doomed),
-            std::mem::take(&mut self.journals),
-            HashSet::new(),
-        ));
+        let state = self.state.then(|| self.names.state_key());
+        self.removal = Some(
+            Removal::new(
+                self.config.clone(),
+                self.names.clone(),
+                self.now,
+                std::mem::take(&mut self.doomed),
+                std::mem::take(&mut self.journals),
+                HashSet::new(),
+            )
+            .invalidating(state),
+        );
     }
 
     fn response(&self) -> Response {
@@ -131,18 +143,30 @@ impl Procedure for Remove {
     fn poll(&mut self, budget: &Budget) -> Step {
         loop {
             let batch = match self.stage {
+                Stage::ReadState => {
+                    self.stage = Stage::StateRead;
+                    vec![Effect::KvGet {
+                        keys: vec![self.names.state_key()],
+                    }]
+                }
+                Stage::StateRead => {
+                    self.stage = Stage::Decide;
+                    Vec::new()
+                }
                 Stage::List => {
                     let listing = self.listing.as_mut().expect("listed for all");
                     let batch = listing.next(budget);
                     if batch.is_empty() {
                         let record = listing.record(&self.names, &self.config, self.now);
                         self.unknown_left |= !listing.complete();
+                        // Not found by a complete listing: absent. Else it may be there.
+                        self.state = record.state.is_some() || !listing.complete();
                         self.doomed = record
                             .markers
                             .into_iter()
                             .map(|m| Doomed {
                                 hash: m.hash,
-                                marker: Some(m.key),
+                                marker: m.key,
                             })
                             .collect();
                         self.journal_keys = record.journals;
@@ -183,6 +207,10 @@ impl Procedure for Remove {
 
     fn handle(&mut self, outcomes: Vec<Outcome>) {
         match self.stage {
+            Stage::StateRead => {
+                let absent = matches!(outcomes.first(), Some(Ok(Reply::KvGet { values })) if values.first() == Some(&None));
+                self.state = !absent;
+            }
             Stage::List => {
                 if let Some(listing) = &mut self.listing {
                     listing.handle(outcomes);

@@ -220,6 +220,17 @@ fn deleted_moved_and_copied_files_leave_search_naming_only_files_that_hold_the_c
     let third = run(&["index", dir.to_str().unwrap()]);
     assert_eq!(figure_before(&third, "phase 1:", "cached"), 1, "{third}");
     assert_eq!(figure(&third, "vectors written:"), 0, "{third}");
+    let fourth = run(&["index", dir.to_str().unwrap()]);
+    assert_eq!(
+        figure_before(&fourth, "phase 1:", "unchanged"),
+        1,
+        "the third run proved the listing is the index: the digest tells the rest:\n{fourth}"
+    );
+    assert_eq!(
+        figure_before(&fourth, "phase 1:", "requests;"),
+        1,
+        "{fourth}"
+    );
 
     let removed = run(&["remove", "--all"]);
     assert!(removed.starts_with("1 chunks removed"), "{removed}");

@@ -30,6 +30,16 @@ fn chunks(n: usize, salt: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Every host call so far (the per-key billed counts, `kv.keys*`, are no calls).
+fn host_calls(world: &World) -> u64 {
+    world
+        .calls()
+        .iter()
+        .filter(|(name, _)| !name.starts_with("kv.keys"))
+        .map(|(_, n)| n)
+        .sum()
+}
+
 fn calls(world: &World, name: &str) -> u64 {
     world.calls().get(name).copied().unwrap_or(0)
 }
@@ -203,8 +213,14 @@ fn indexing_a_thousand_new_chunks_stays_within_every_budget_and_completes_on_res
         let mut engine = host(json!({"operationBudget": budget, "kvOperationBudget": kv_budget}));
         let mut invocations = 0;
         loop {
-            let before: u64 = world.calls().values().sum();
-            let kv_before = calls(&world, "kv.get") + calls(&world, "kv.put");
+            let before = host_calls(&world);
+            let kv_ops = |w: &World| {
+                ["kv.get", "kv.put", "kv.delete", "kv.list"]
+                    .map(|n| calls(w, n))
+                    .iter()
+                    .sum::<u64>()
+            };
+            let kv_before = kv_ops(&world);
             let r = serve(
                 &mut engine,
                 &mut world,
@@ -213,8 +229,8 @@ fn indexing_a_thousand_new_chunks_stays_within_every_budget_and_completes_on_res
                 json!({"projectId": "p", "chunks": all}),
             );
             invocations += 1;
-            let used: u64 = world.calls().values().sum::<u64>() - before;
-            let kv_used = calls(&world, "kv.get") + calls(&world, "kv.put") - kv_before;
+            let used = host_calls(&world) - before;
+            let kv_used = kv_ops(&world) - kv_before;
             assert!(
                 used <= budget as u64 && kv_used <= kv_budget as u64,
                 "{used} calls, {kv_used} KV"
@@ -253,7 +269,7 @@ fn engine_refuses_configs_the_platform_would_refuse() {
         json!({"kvBulkGetSize": 0}),
         json!({"operationBudget": 6}),
         json!({"markerTtlSeconds": 100, "markerRefreshAfterSeconds": 100}),
-        json!({"defaultTopK": 21}),
+        json!({"defaultTopK": 51}),
         json!({"noSuchField": 1}),
     ] {
         let refused = Config::from_json(&bad.to_string()).and_then(Engine::new);
@@ -297,4 +313,43 @@ fn a_genuine_cache_entry_is_served_and_one_filed_under_another_code_is_not() {
         2,
         "an entry made from other code is a miss"
     );
+}
+
+#[test]
+fn a_summaries_reply_that_lacks_a_chunk_fails_that_chunk_alone() {
+    let engine = Engine::new(Config::from_json(r#"{"summaryBatchSize": 4}"#).expect("config"))
+        .expect("engine");
+    let body = json!({"projectId": "p", "chunks": chunks(3, "lacks")});
+    let mut world = World::new();
+    let response = engine
+        .start(
+            RequestKind::Init,
+            "alice",
+            body.to_string().as_bytes(),
+            world.now,
+        )
+        .run_to_end(|effect| match &effect {
+            // The model answers chunks 0 and 2, and garbles nothing else.
+            index_sync_core::Effect::AiRun { input, .. }
+                if input.get("response_format").is_some() =>
+            {
+                let mut output = index_sync_native::fakes::ai::run("m", input).expect("a reply");
+                let list = output["response"]["summaries"]
+                    .as_array_mut()
+                    .expect("summaries");
+                list.retain(|s| s["id"] != "1");
+                Ok(index_sync_core::Reply::AiRun { output })
+            }
+            _ => world.perform(effect),
+        });
+    let failed: Vec<&str> = response.body["failed"]
+        .as_array()
+        .expect("failed")
+        .iter()
+        .filter_map(|f| f["hash"].as_str())
+        .collect();
+    let all = chunks(3, "lacks");
+    assert_eq!(failed, [all[1]["hash"].as_str().unwrap()]);
+    assert_eq!(response.body["indexed"].as_array().map(Vec::len), Some(2));
+    assert_eq!(response.body["failed"][0]["error"]["code"], "ai_failed");
 }

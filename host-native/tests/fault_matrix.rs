@@ -179,12 +179,13 @@ fn baseline(factory: Factory) -> Vec<(&'static str, u64)> {
 
 fn matrix(factory: Factory) -> usize {
     let counts = baseline(factory);
-    // 3 marker reads + 3 cache reads; 6 cache writes + a journal + 10 markers; the journal's
-    // delete; 6 summaries; 2 embedding batches; 2 upserts.
+    // 3 marker reads (full: the record state read apart) + 3 cache reads; 6 cache writes +
+    // a journal + 10 markers; the journal's delete; 6 summaries; 2 embedding batches; 2
+    // upserts.
     assert_eq!(
         counts,
         [
-            ("kv.get", 6),
+            ("kv.get", 7),
             ("kv.put", 17),
             ("kv.delete", 1),
             ("ai.run:summary", 6),

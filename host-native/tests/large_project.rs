@@ -237,18 +237,38 @@ fn a_complete_sync_of_ten_thousand_reads_no_marker_and_removing_two_hundred_take
     assert_eq!(strings(&r.body, "cached").len(), 10_000);
     assert_eq!(
         calls,
-        [("kv.list", 10)],
-        "ten pages of 1,000 keys, no marker read"
+        [
+            ("kv.get", 1),
+            ("kv.keysRead", 1),
+            ("kv.keysWritten", 1),
+            ("kv.list", 10),
+            ("kv.put", 1)
+        ],
+        "the record state read (none yet), ten pages of 1,000 keys and no marker read; the \
+         listing is the index: the record state written"
+    );
+    let (r, calls) = calls_of(&mut world, &mut host, &listing(&|_| true));
+    assert_eq!(strings(&r.body, "cached").len(), 10_000);
+    assert_eq!(r.body["unchanged"], true);
+    assert_eq!(
+        calls,
+        [("kv.get", 1), ("kv.keysRead", 1)],
+        "unchanged: one key read, nothing listed or written"
     );
     let (r, calls) = calls_of(&mut world, &mut host, &listing(&|i| i % 50 != 0));
     assert_eq!(strings(&r.body, "removed").len(), 200);
     assert_eq!(r.body["moreToRemove"], false);
-    // A journal written and deleted, 200 marker deletes, 2 vector batches of 100.
+    // The record state read and deleted, eleven pages (10,000 markers and the record
+    // state), a journal written and deleted, 200 marker deletes, 2 vector batches of 100.
     assert_eq!(
         calls,
         [
-            ("kv.delete", 201),
-            ("kv.list", 10),
+            ("kv.delete", 202),
+            ("kv.get", 1),
+            ("kv.keysDeleted", 202),
+            ("kv.keysRead", 1),
+            ("kv.keysWritten", 1),
+            ("kv.list", 11),
             ("kv.put", 1),
             ("vectorize.deleteByIds", 2)
         ]

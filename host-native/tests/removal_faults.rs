@@ -83,7 +83,8 @@ struct Run {
 }
 
 impl Run {
-    /// Alice has indexed chunks 0-11; bob the same code 0-2 in a project of the same name.
+    /// Alice has indexed chunks 0-11, and synced them; bob has the same code 0-2 in a project
+    /// of the same name.
     fn new(factory: Factory) -> Self {
         let mut run = Self {
             host: factory(),
@@ -92,6 +93,7 @@ impl Run {
             config: Config::from_json(CONFIG).expect("config"),
         };
         let alice: Vec<Value> = (0..12).map(|i| chunk(i, &path(i))).collect();
+        let all = alice.clone();
         let bob: Vec<Value> = (0..3).map(|i| chunk(i, "bob.rs")).collect();
         run.send(
             RequestKind::Init,
@@ -103,6 +105,9 @@ impl Run {
             "bob",
             json!({"projectId": "p", "chunks": bob}),
         );
+        // A clean complete sync: the record state now vouches for the whole listing.
+        let r = run.send(RequestKind::Sync, "alice", listing(&all));
+        assert_eq!(hashes(&r.body, "cached").len(), 12);
         run
     }
 
@@ -198,15 +203,16 @@ fn remove_all(run: &mut Run) -> Response {
 
 fn sync_matrix(factory: Factory) -> usize {
     let counts = baseline(factory, &complete_sync);
-    // 12 markers in 3 pages; 6 removed: a journal, 6 marker deletes and the journal's
-    // delete, 2 vector batches.
+    // The record state read; 12 markers and the state in 4 pages; 6 removed: a journal
+    // and the record state's delete, 6 marker deletes and the journal's delete, 2 vector
+    // batches.
     assert_eq!(
         counts,
         [
-            ("kv.list", 3),
-            ("kv.get", 0),
+            ("kv.list", 4),
+            ("kv.get", 1),
             ("kv.put", 1),
-            ("kv.delete", 7),
+            ("kv.delete", 8),
             ("vectorize.deleteByIds", 2),
             ("vectorize.upsert", 0),
         ]
@@ -251,15 +257,15 @@ fn sync_matrix(factory: Factory) -> usize {
 
 fn remove_matrix(factory: Factory) -> usize {
     let counts = baseline(factory, &remove_all);
-    // 12 markers in 3 pages; a journal, 12 marker deletes and the journal's delete, 4
-    // vector batches.
+    // 12 markers and the record state in 4 pages; a journal and the state's delete, 12
+    // marker deletes and the journal's delete, 4 vector batches.
     assert_eq!(
         counts,
         [
-            ("kv.list", 3),
+            ("kv.list", 4),
             ("kv.get", 0),
             ("kv.put", 1),
-            ("kv.delete", 13),
+            ("kv.delete", 14),
             ("vectorize.deleteByIds", 4),
             ("vectorize.upsert", 0),
         ]

@@ -15,9 +15,32 @@ impl Indexing {
             batch.push(Effect::KvGet {
                 keys: self.markers[range.clone()].to_vec(),
             });
-            self.awaiting.push(Purpose::MarkerRead(range));
+            self.awaiting.push(Purpose::MarkerRead(range, false));
         }
+        self.read_state_with(&mut batch, budget);
         batch
+    }
+
+    /// Reads the tenant's record state with the first bulk read of `batch` when it has room
+    /// (else in a read of its own): an upsert must delete it first (`record_state.rs`).
+    fn read_state_with(&mut self, batch: &mut Vec<Effect>, budget: &Budget) {
+        if self.state_asked || batch.is_empty() {
+            return;
+        }
+        self.state_asked = true;
+        let key = self.names.state_key();
+        let size = self.config.kv_bulk_get_size;
+        if let (Some(Effect::KvGet { keys }), Some(purpose)) =
+            (batch.first_mut(), self.awaiting.first_mut())
+            && keys.len() < size
+            && let Purpose::MarkerRead(_, with) | Purpose::CacheRead(_, with) = purpose
+        {
+            keys.push(key);
+            *with = true;
+        } else if budget.kv() > batch.len() {
+            batch.push(Effect::KvGet { keys: vec![key] });
+            self.awaiting.push(Purpose::StateRead);
+        }
     }
 
     /// Step 2: read the shared cache for the open chunks that could fit the budget.
@@ -51,8 +74,10 @@ impl Indexing {
                     .map(|&c| self.contents[c].key.clone())
                     .collect(),
             });
-            self.awaiting.push(Purpose::CacheRead(group.to_vec()));
+            self.awaiting
+                .push(Purpose::CacheRead(group.to_vec(), false));
         }
+        self.read_state_with(&mut batch, budget);
         batch
     }
 
@@ -63,9 +88,11 @@ impl Indexing {
         let mut counted = vec![false; self.contents.len()];
         let contents = &self.contents;
         let has_key = &self.has_key;
+        let drop_state = self.state != Some(false);
         let fits = fitting(&self.config, budget, &open, |cost, &i| {
             cost.chunks += 1;
             cost.journaled += usize::from(!has_key[i]);
+            cost.state_drop = drop_state;
             let c = self.content_of[i];
             if contents[c].embedding.is_none() && !counted[c] {
                 counted[c] = true;
@@ -76,24 +103,43 @@ impl Indexing {
             self.status[i] = Status::Planned;
             let content = &mut self.contents[self.content_of[i]];
             content.planned |= content.embedding.is_none();
+            // Not summarised: the code alone is embedded, with an empty summary.
+            if content.planned && !self.config.summaries {
+                content.summary.get_or_insert_with(String::new);
+            }
         }
         self.defer_open(open[fits..].to_vec());
     }
 
-    /// Step 4a: the next few summary calls.
+    /// Step 4a: the next few summary calls, each of up to `summaryBatchSize` contents.
     pub(super) fn ask_summaries(&mut self) -> Vec<Effect> {
+        let per_call = self.config.summary_batch_size;
         let next: Vec<usize> = (0..self.contents.len())
             .filter(|&c| {
                 let content = &self.contents[c];
-                content.planned && !content.asked && content.failed.is_none()
+                content.planned
+                    && !content.asked
+                    && content.summary.is_none()
+                    && content.failed.is_none()
             })
-            .take(self.config.summary_concurrency)
+            .take(self.config.summary_concurrency.saturating_mul(per_call))
             .collect();
-        next.into_iter()
-            .map(|c| {
-                self.contents[c].asked = true;
-                self.awaiting.push(Purpose::Summary(c));
-                summary_call(&self.config, &self.chunks[self.contents[c].chunk].code)
+        next.chunks(per_call)
+            .map(|group| {
+                let codes: Vec<&str> = group
+                    .iter()
+                    .map(|&c| self.chunks[self.contents[c].chunk].code.as_str())
+                    .collect();
+                let call = if per_call == 1 {
+                    summary_call(&self.config, codes[0])
+                } else {
+                    summaries_call(&self.config, &codes)
+                };
+                for &c in group {
+                    self.contents[c].asked = true;
+                }
+                self.awaiting.push(Purpose::Summaries(group.to_vec()));
+                call
             })
             .collect()
     }
@@ -112,7 +158,8 @@ impl Indexing {
                 .iter()
                 .map(|&c| {
                     let content = &self.contents[c];
-                    embedding_text(
+                    embedding_input(
+                        &self.config,
                         content.summary.as_deref().unwrap_or_default(),
                         &self.chunks[content.chunk].code,
                     )
@@ -161,6 +208,13 @@ impl Indexing {
             batch.push(journal.put());
             self.journal = Some(journal);
             self.awaiting.push(Purpose::Journal);
+        }
+        let upserting = self.status.contains(&Status::Planned);
+        if upserting && self.state != Some(false) {
+            batch.push(Effect::KvDelete {
+                key: self.names.state_key(),
+            });
+            self.awaiting.push(Purpose::StateDrop);
         }
         batch
     }

@@ -4,9 +4,12 @@
 //!    and skipped;
 //! 2. read the shared cache, keyed by the SHA-256 of each distinct piece of code;
 //! 3. plan what fits the budget; the rest is deferred;
-//! 4. summaries for cache misses, a few at a time; then their embeddings, in batches;
+//! 4. summaries for cache misses, a few calls at a time, each of one content or, in JSON
+//!    mode, of up to `summaryBatchSize` (none when `summaries` is off); then their
+//!    embeddings, in batches;
 //! 5. write the new cache entries, and a journal naming the chunks that have no marker key
-//!    yet (so a vector written now is reachable whatever fails next: invariant 8);
+//!    yet (so a vector written now is reachable whatever fails next: invariant 8); delete
+//!    the tenant's record state (read with the first bulk read), which no longer holds;
 //! 6. upsert the tenant's vectors, in batches;
 //! 7. write a marker for each vector that was upserted (invariant 4);
 //! 8. respond; then rewrite the due markers of skipped chunks with the budget left, and
@@ -24,7 +27,10 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::ai::{embedding_call, embedding_text, embeddings_of, read_summary, summary_call};
+use crate::ai::{
+    embedding_call, embedding_input, embeddings_of, read_summaries, read_summary, summaries_call,
+    summary_call,
+};
 use crate::cache_entry::CacheEntry;
 use crate::config::Config;
 use crate::effect::{Effect, HostError, Outcome, Reply, Response, Step, WRONG_REPLY};
@@ -70,9 +76,14 @@ struct Content {
 
 /// What one effect of the batch in flight was for.
 enum Purpose {
-    MarkerRead(std::ops::Range<usize>),
-    CacheRead(Vec<usize>),
-    Summary(usize),
+    /// Markers of these chunks; `true`: the tenant's record state's key comes last.
+    MarkerRead(std::ops::Range<usize>, bool),
+    /// Cache entries of these contents; `true` as for markers.
+    CacheRead(Vec<usize>, bool),
+    StateRead,
+    StateDrop,
+    /// Summaries of these contents, in one call.
+    Summaries(Vec<usize>),
     Embedding(Vec<usize>),
     CacheWrite,
     Journal,
@@ -111,6 +122,10 @@ pub(crate) struct Indexing {
     status: Vec<Status>,
     /// The journal of this request's chunks without a marker key, once written.
     journal: Option<Journal>,
+    /// What reading the tenant's record state found: `None` before, or when it could not
+    /// be read (it may then exist); `Some(false)`: absent. It is deleted before any upsert.
+    state: Option<bool>,
+    state_asked: bool,
     /// Chunks named by the journal.
     journaled: Vec<bool>,
     contents: Vec<Content>,
@@ -158,6 +173,8 @@ impl Indexing {
             has_key: vec![false; chunks.len()],
             journaled: vec![false; chunks.len()],
             journal: None,
+            state: None,
+            state_asked: false,
             stage: if skip_marked {
                 Stage::Markers
             } else {

@@ -9,51 +9,73 @@ impl Indexing {
 
     pub(super) fn handle_one(&mut self, purpose: Purpose, outcome: Outcome) {
         match purpose {
-            Purpose::MarkerRead(range) => match kv_values(outcome, range.len()) {
-                Ok(values) => {
-                    for (i, value) in range.zip(values) {
-                        self.has_key[i] = value.is_some();
-                        let wanted = Some(self.chunks[i].paths_digest.as_str());
-                        match value.and_then(|v| read_marker(&self.config, &v, self.now)) {
-                            Some(read) if read.holds(wanted) => {
-                                self.status[i] = Status::Cached(read);
+            Purpose::MarkerRead(range, with_state) => {
+                match kv_values(outcome, range.len() + usize::from(with_state)) {
+                    Ok(mut values) => {
+                        if with_state {
+                            self.state = Some(values.pop().flatten().is_some());
+                        }
+                        for (i, value) in range.zip(values) {
+                            self.has_key[i] = value.is_some();
+                            let wanted = Some(self.chunks[i].paths_digest.as_str());
+                            match value.and_then(|v| read_marker(&self.config, &v, self.now)) {
+                                Some(read) if read.holds(wanted) => {
+                                    self.status[i] = Status::Cached(read);
+                                }
+                                _ => {}
                             }
-                            _ => {}
+                        }
+                    }
+                    Err(e) => {
+                        for i in range {
+                            self.status[i] = Status::Failed(ChunkError::new(
+                                ChunkError::KV_READ,
+                                e.message.clone(),
+                            ));
                         }
                     }
                 }
-                Err(e) => {
-                    for i in range {
-                        self.status[i] =
-                            Status::Failed(ChunkError::new(ChunkError::KV_READ, e.message.clone()));
+            }
+            Purpose::CacheRead(group, with_state) => {
+                match kv_values(outcome, group.len() + usize::from(with_state)) {
+                    Ok(mut values) => {
+                        if with_state {
+                            self.state = Some(values.pop().flatten().is_some());
+                        }
+                        for (c, value) in group.into_iter().zip(values) {
+                            let content_hash = &self.chunks[self.contents[c].chunk].content_hash;
+                            let entry = value.and_then(|v| {
+                                CacheEntry::decode(&self.config, &self.identity, content_hash, &v)
+                            });
+                            if let Some(entry) = entry {
+                                let content = &mut self.contents[c];
+                                content.summary = Some(entry.summary);
+                                content.embedding = Some(entry.embedding);
+                                content.from_cache = true;
+                            }
+                        }
                     }
-                }
-            },
-            Purpose::CacheRead(group) => match kv_values(outcome, group.len()) {
-                Ok(values) => {
-                    for (c, value) in group.into_iter().zip(values) {
-                        let content_hash = &self.chunks[self.contents[c].chunk].content_hash;
-                        let entry = value.and_then(|v| {
-                            CacheEntry::decode(&self.config, &self.identity, content_hash, &v)
-                        });
-                        if let Some(entry) = entry {
-                            let content = &mut self.contents[c];
-                            content.summary = Some(entry.summary);
-                            content.embedding = Some(entry.embedding);
-                            content.from_cache = true;
+                    Err(e) => {
+                        for c in group {
+                            self.fail_content(c, ChunkError::KV_READ, e.message.clone());
                         }
                     }
                 }
-                Err(e) => {
-                    for c in group {
-                        self.fail_content(c, ChunkError::KV_READ, e.message.clone());
+            }
+            Purpose::Summaries(group) => {
+                let read: Vec<Result<String, String>> = match ai_output(outcome) {
+                    Ok(output) if self.config.summary_batch_size == 1 => {
+                        vec![read_summary(&self.config, &output)]
                     }
-                }
-            },
-            Purpose::Summary(c) => {
-                match ai_output(outcome).and_then(|o| read_summary(&self.config, &o)) {
-                    Ok(summary) => self.contents[c].summary = Some(summary),
-                    Err(message) => self.fail_content(c, ChunkError::AI, message),
+                    Ok(output) => read_summaries(&self.config, &output, group.len()),
+                    Err(message) => vec![Err(message); group.len()],
+                };
+                // A reply that lacks a chunk fails that chunk alone.
+                for (c, summary) in group.into_iter().zip(read) {
+                    match summary {
+                        Ok(summary) => self.contents[c].summary = Some(summary),
+                        Err(message) => self.fail_content(c, ChunkError::AI, message),
+                    }
                 }
             }
             Purpose::Embedding(group) => {
@@ -77,6 +99,25 @@ impl Indexing {
             // upserted with the embedding in hand. A journal left behind costs a read at a
             // later listing.
             Purpose::CacheWrite | Purpose::Refresh => {}
+            Purpose::StateRead => {
+                if let Ok(values) = kv_values(outcome, 1) {
+                    self.state = Some(values.into_iter().next().flatten().is_some());
+                }
+            }
+            Purpose::StateDrop => {
+                if !matches!(outcome, Ok(Reply::KvDelete)) {
+                    // The state still vouches for what is about to change: change nothing.
+                    let error = ChunkError::new(
+                        ChunkError::KV_DELETE,
+                        format!("record state: {}", failure(outcome)),
+                    );
+                    for i in 0..self.chunks.len() {
+                        if self.status[i] == Status::Planned {
+                            self.status[i] = Status::Failed(error.clone());
+                        }
+                    }
+                }
+            }
             Purpose::Journal => {
                 if !matches!(outcome, Ok(Reply::KvPut)) {
                     let error = ChunkError::new(

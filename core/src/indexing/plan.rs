@@ -16,15 +16,24 @@ pub(crate) struct Cost {
     pub lookups: usize,
     /// Chunks without a marker key, which a journal names: its write and delete.
     pub journaled: usize,
+    /// The tenant's record state may exist: its delete, once.
+    pub state_drop: bool,
 }
 
 impl Cost {
-    /// Operations: cache reads in bulk; per new content a summary call and a cache write,
-    /// plus the embedding calls in batches; per chunk a marker write, plus the upserts in
-    /// batches; the journal's write and delete.
+    /// Operations: cache reads in bulk; per new content a cache write, the summary calls
+    /// (`summaryBatchSize` contents each, none when `summaries` is off) and the embedding
+    /// calls in batches; per chunk a marker write, plus the upserts in batches; the
+    /// journal's write and delete, and the record state's delete.
     pub(crate) fn operations(&self, config: &Config) -> usize {
+        let summaries = if config.summaries {
+            self.new_contents.div_ceil(config.summary_batch_size)
+        } else {
+            0
+        };
         self.lookups.div_ceil(config.kv_bulk_get_size)
-            + 2 * self.new_contents
+            + summaries
+            + self.new_contents
             + self.new_contents.div_ceil(config.embedding_batch_size)
             + self.chunks
             + self.chunks.div_ceil(config.upsert_batch_size)
@@ -40,7 +49,8 @@ impl Cost {
     }
 
     fn journal_operations(&self) -> usize {
-        if self.journaled > 0 { 2 } else { 0 }
+        let journal = if self.journaled > 0 { 2 } else { 0 };
+        journal + usize::from(self.state_drop && self.chunks > 0)
     }
 
     fn fits(&self, config: &Config, budget: &Budget) -> bool {
@@ -82,6 +92,7 @@ mod tests {
             new_contents: 1000,
             lookups: 1000,
             journaled: 1000,
+            state_drop: false,
         };
         // 10 reads + 1,000 summaries + 10 embedding batches + 1,000 cache writes
         // + 1 upsert + 1,000 markers + a journal written and deleted.

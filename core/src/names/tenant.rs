@@ -10,7 +10,8 @@
 //!    kept in the marker's metadata. Any hash prefix of up to [`MAX_HASH_PREFIX_BYTES`]
 //!    is spelled out, so that a list by hash prefix finds form 3 too.
 //!
-//! Journals are `{root}%j{digest}` under the root of form 3.
+//! Journals are `{root}%j{digest}` under the root of form 3, and so is the record state,
+//! `{root}%s`.
 
 use super::{MARKER_PREFIX, escape, extended, join, push_escaped, sha256_hex, unescape};
 use crate::config::Config;
@@ -19,6 +20,8 @@ use crate::config::Config;
 const CUT_MARK: &str = "%h";
 /// Marks a journal key.
 const JOURNAL_MARK: &str = "%j";
+/// Marks the tenant's record state (`record_state.rs`).
+const STATE_MARK: &str = "%s";
 /// Marks a hashed root (form 2).
 const HASHED_ROOT_MARK: &str = "%t";
 /// Hex digits of a SHA-256.
@@ -63,6 +66,8 @@ pub enum ListedName {
     CutMarker,
     /// A journal.
     Journal,
+    /// The record state.
+    State,
     /// Not a name this engine writes for the tenant: left alone.
     Foreign,
 }
@@ -131,6 +136,11 @@ impl TenantNames {
         format!("{}{JOURNAL_MARK}{digest}", self.long_root())
     }
 
+    /// The key of the tenant's record state.
+    pub fn state_key(&self) -> String {
+        format!("{}{STATE_MARK}", self.long_root())
+    }
+
     /// The prefixes under which a list finds every marker and journal of the tenant.
     pub fn roots(&self) -> Vec<String> {
         let mut roots = Vec::with_capacity(2);
@@ -176,6 +186,9 @@ impl TenantNames {
             } else {
                 ListedName::Foreign
             };
+        }
+        if rest == STATE_MARK && name.starts_with(self.long_root()) {
+            return ListedName::State;
         }
         if rest.contains(CUT_MARK) {
             return ListedName::CutMarker;
@@ -265,6 +278,8 @@ mod tests {
         let journal = n.journal_key(&"0".repeat(JOURNAL_DIGEST_HEX_BYTES));
         assert!(journal.starts_with(&n.journal_root()));
         assert_eq!(n.read_listed(&journal), ListedName::Journal);
+        assert_eq!(n.state_key(), "chunkHash:alice:p:%s");
+        assert_eq!(n.read_listed(&n.state_key()), ListedName::State);
         for foreign in [
             "chunkHash:alice:p:50%",
             "chunkHash:alice:p:%jnothex",

@@ -78,6 +78,9 @@ pub struct CheckRequest {
     /// `Some` for a complete listing: the tenant's chunks in scope that it does not name
     /// are removed.
     pub complete: Option<Scope>,
+    /// A root-only phase 1: the digest of the listing, sent instead of it
+    /// (`record_state.rs`); `listed` is then empty.
+    pub digest: Option<String>,
 }
 
 /// `remove`: what leaves the index.

@@ -24,11 +24,14 @@ struct CheckBody {
     _phase: Option<IgnoredAny>,
     user_id: Option<String>,
     project_id: String,
-    chunks: Vec<HashBody>,
+    #[serde(default)]
+    chunks: Option<Vec<HashBody>>,
     #[serde(default)]
     complete: bool,
     #[serde(default)]
     hash_prefixes: Option<Vec<String>>,
+    #[serde(default)]
+    digest: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -80,8 +83,25 @@ fn check_request(
     body: CheckBody,
 ) -> Result<CheckRequest, RequestError> {
     let tenant = tenant(config, user, body.user_id, body.project_id)?;
-    check_count(config, body.chunks.len())?;
-    for chunk in &body.chunks {
+    let (chunks, digest) = match (body.chunks, body.digest) {
+        (Some(chunks), None) => (chunks, None),
+        (None, Some(digest)) if body.complete && is_digest(&digest) => (Vec::new(), Some(digest)),
+        (None, Some(_)) => {
+            return Err(RequestError::new(
+                Kind::InvalidBody,
+                "a phase 1 with a digest instead of chunks is complete (\"complete\": true) \
+                 and the digest is 64 lower-case hex digits",
+            ));
+        }
+        (Some(_), Some(_)) | (None, None) => {
+            return Err(RequestError::new(
+                Kind::InvalidBody,
+                "phase 1 takes either \"chunks\" or, for a complete listing, its \"digest\"",
+            ));
+        }
+    };
+    check_count(config, chunks.len())?;
+    for chunk in &chunks {
         check_id("hash", &chunk.hash, config)?;
         if let Some(path) = &chunk.file_path {
             check_size("filePath", path, config.max_file_path_bytes)?;
@@ -99,8 +119,7 @@ fn check_request(
         }
     };
     if let Some(Scope::HashPrefixes(prefixes)) = &complete
-        && let Some(outside) = body
-            .chunks
+        && let Some(outside) = chunks
             .iter()
             .find(|c| !prefixes.iter().any(|p| c.hash.starts_with(p.as_str())))
     {
@@ -112,15 +131,15 @@ fn check_request(
             ),
         ));
     }
-    let listed = group(body.chunks.iter().map(|c| c.hash.as_str()))
+    let listed = group(chunks.iter().map(|c| c.hash.as_str()))
         .into_iter()
         .map(|occurrences| {
             let paths: Option<Vec<&str>> = occurrences
                 .iter()
-                .map(|&i| body.chunks[i].file_path.as_deref())
+                .map(|&i| chunks[i].file_path.as_deref())
                 .collect();
             Listed {
-                hash: body.chunks[occurrences[0]].hash.clone(),
+                hash: chunks[occurrences[0]].hash.clone(),
                 paths: paths.map(|p| paths_digest(&p)),
             }
         })
@@ -129,7 +148,12 @@ fn check_request(
         tenant,
         listed,
         complete,
+        digest,
     })
+}
+
+fn is_digest(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Prefixes of a part: at least one, none empty or too long, none a prefix of another.
@@ -275,5 +299,27 @@ mod tests {
         }
         let no_complete = r#"{"phase": 1, "projectId": "p", "hashPrefixes": ["a"], "chunks": []}"#;
         assert_eq!(sync(no_complete).unwrap_err(), "invalid_scope");
+    }
+
+    #[test]
+    fn a_root_only_phase_1_is_complete_and_carries_a_digest_alone() {
+        let digest = "ab".repeat(32);
+        let c = check(&format!(
+            r#"{{"phase": 1, "complete": true, "projectId": "p", "digest": "{digest}"}}"#
+        ));
+        assert_eq!(
+            (c.digest.as_deref(), c.listed.len()),
+            (Some(digest.as_str()), 0)
+        );
+        for bad in [
+            format!(r#"{{"phase": 1, "projectId": "p", "digest": "{digest}"}}"#),
+            format!(
+                r#"{{"phase": 1, "complete": true, "projectId": "p", "digest": "{digest}", "chunks": []}}"#
+            ),
+            r#"{"phase": 1, "complete": true, "projectId": "p", "digest": "AB"}"#.to_owned(),
+            r#"{"phase": 1, "complete": true, "projectId": "p"}"#.to_owned(),
+        ] {
+            assert_eq!(sync(&bad).unwrap_err(), "invalid_body", "{bad}");
+        }
     }
 }

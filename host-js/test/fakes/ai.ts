@@ -54,11 +54,29 @@ export class FakeAi implements AiBinding {
   }
 }
 
+/** The fake summary of some text: `Summary: ` and its first line that is not blank. */
+function summary(text: string): string {
+  const line = text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "";
+  return `Summary: ${line}`;
+}
+
+/** JSON mode: the text is `{"chunks": [{id, code}]}`; one summary per chunk, in order. */
+function jsonMode(text: string): unknown {
+  const request = JSON.parse(text) as { chunks?: unknown };
+  if (!Array.isArray(request.chunks)) throw new Error("fake AI: JSON mode without `chunks`");
+  const summaries = request.chunks.map((chunk: unknown) => {
+    const { id, code } = (chunk ?? {}) as { id?: unknown; code?: unknown };
+    if (typeof id !== "string" || typeof code !== "string") throw new Error("fake AI: a chunk without id or code");
+    return { id, summary: summary(code) };
+  });
+  return { response: { summaries } };
+}
+
 function answer(model: string, input: Record<string, unknown>): unknown {
   const prompt = generationText(input);
   if (prompt !== undefined) {
-    const line = prompt.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "";
-    return { response: `Summary: ${line}` };
+    if (input.response_format !== undefined) return jsonMode(prompt);
+    return { response: summary(prompt) };
   }
   const { text } = input;
   const texts = typeof text === "string" ? [text] : text;

@@ -43,6 +43,7 @@ export class ExpiringKv implements KvBinding {
   ) {}
 
   get(keys: string[], type: "text"): Promise<Map<string, string | null>> {
+    this.ledger.bill("kv.keysRead", keys.length);
     return this.ledger.call("kv.get", async () => {
       const found = await this.namespace.getWithMetadata<Stored>(keys, type);
       const live = new Map<string, string | null>();
@@ -52,10 +53,12 @@ export class ExpiringKv implements KvBinding {
   }
 
   put(key: string, value: string, options?: KVNamespacePutOptions): Promise<void> {
+    this.ledger.bill("kv.keysWritten", 1);
     return this.ledger.call("kv.put", () => this.write(key, value, options));
   }
 
   delete(key: string): Promise<void> {
+    this.ledger.bill("kv.keysDeleted", 1);
     return this.ledger.call("kv.delete", () => this.namespace.delete(key));
   }
 

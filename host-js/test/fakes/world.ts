@@ -22,6 +22,9 @@ export type CallName =
   | "vectorize.query"
   | "vectorize.deleteByIds";
 
+/** The per-key counts KV bills by, beside the calls. */
+export type BilledName = "kv.keysRead" | "kv.keysWritten" | "kv.keysDeleted";
+
 /** How an injected fault shows: `error` fails before touching anything; `timeout` (the
  * native host's addition) performs the call, then reports it as timed out. */
 export type FaultMode = "error" | "timeout";
@@ -50,6 +53,12 @@ export class CallLedger {
    * and after it succeed. */
   failAfter(target: string, skip: number, mode: FaultMode = "error"): void {
     this.faults.push({ target, skip, mode });
+  }
+
+  /** Adds to a billed count: KV bills per key (`kv.keysRead`: a bulk read of 100 keys is
+   * 100 reads), whether the call then succeeds or not, as calls are counted. */
+  bill(name: BilledName, keys: number): void {
+    this.counts.set(name, (this.counts.get(name) ?? 0) + keys);
   }
 
   /** Calls made so far, by name. */

@@ -17,7 +17,7 @@ mod removal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use index_sync_core::ai::{
-    embedding_call, embedding_text, read_embeddings, read_summary, summary_call,
+    embedding_call, embedding_input, read_embeddings, read_summary, summary_call,
 };
 use index_sync_core::names::{CACHE_PREFIX, marker_key, sha256_hex, vector_id};
 use index_sync_core::{CacheEntry, CacheScope, Config, Effect, RequestKind, Response};
@@ -183,8 +183,15 @@ pub fn expected_embedding(config: &Config, code: &str) -> Vec<f32> {
         Effect::AiRun { model, input } => ai::run(&model, &input).unwrap_or_default(),
         _ => Value::Null,
     };
-    let summary = read_summary(config, &run(summary_call(config, code))).unwrap_or_default();
-    let output = run(embedding_call(config, vec![embedding_text(&summary, code)]));
+    let summary = if config.summaries {
+        read_summary(config, &run(summary_call(config, code))).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let output = run(embedding_call(
+        config,
+        vec![embedding_input(config, &summary, code)],
+    ));
     read_embeddings(config, &output, 1)
         .map(|mut v| v.remove(0))
         .unwrap_or_default()

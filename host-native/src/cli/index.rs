@@ -94,8 +94,13 @@ fn index(args: &Args) -> Result<bool, String> {
         walk.chunks.len()
     );
     println!(
-        "phase 1: {} chunks needed, {} cached, {} removed (no longer in the folder), in {} requests",
-        summary.needed, summary.cached, summary.removed, summary.phase1_requests
+        "phase 1: {} chunks needed, {} cached, {} removed (no longer in the folder), in {} requests; {} unchanged of {} parts (told by their digest alone)",
+        summary.needed,
+        summary.cached,
+        summary.removed,
+        summary.phase1_requests,
+        summary.unchanged_parts,
+        summary.parts
     );
     println!(
         "phase 2: {} chunks indexed, {} not indexed, in {} requests",

@@ -13,15 +13,23 @@ pub fn dimensions(model: &str) -> usize {
     }
 }
 
+/// The fake summary of some text: `Summary: ` and its first line that is not blank.
+fn summary(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    format!("Summary: {line}")
+}
+
 /// Runs `model` on `input`.
 pub fn run(model: &str, input: &Value) -> Result<Value, HostError> {
     if let Some(text) = generation_text(input) {
-        let line = text
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("");
-        return Ok(json!({ "response": format!("Summary: {line}") }));
+        if input.get("response_format").is_some() {
+            return json_mode(text);
+        }
+        return Ok(json!({ "response": summary(text) }));
     }
     let texts: Vec<&str> = match input.get("text") {
         Some(Value::String(s)) => vec![s.as_str()],
@@ -37,6 +45,32 @@ pub fn run(model: &str, input: &Value) -> Result<Value, HostError> {
     let dims = dimensions(model);
     let data: Vec<Vec<f64>> = texts.iter().map(|t| embed(t, dims)).collect();
     Ok(json!({ "shape": [data.len(), dims], "data": data }))
+}
+
+/// JSON mode: the text is `{"chunks": [{"id", "code"}]}`; the answer is one summary per
+/// chunk, in order, as an object (`{"response": {"summaries": [{"id", "summary"}]}}`).
+fn json_mode(text: &str) -> Result<Value, HostError> {
+    let request: Value = serde_json::from_str(text)
+        .map_err(|_| bad_input("JSON mode with a text that is not JSON"))?;
+    let chunks = request
+        .get("chunks")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad_input("JSON mode without `chunks`"))?;
+    let summaries = chunks
+        .iter()
+        .map(|c| {
+            let id = c
+                .get("id")
+                .and_then(Value::as_str)
+                .ok_or_else(|| bad_input("a chunk without id"))?;
+            let code = c
+                .get("code")
+                .and_then(Value::as_str)
+                .ok_or_else(|| bad_input("a chunk without code"))?;
+            Ok(json!({ "id": id, "summary": summary(code) }))
+        })
+        .collect::<Result<Vec<_>, HostError>>()?;
+    Ok(json!({ "response": { "summaries": summaries } }))
 }
 
 fn bad_input(what: &str) -> HostError {
@@ -93,5 +127,19 @@ mod tests {
     fn summaries_come_from_the_code_alone() {
         let out = run("m", &json!({"messages": [{"role": "system", "content": "x"}, {"role": "user", "content": "\n  fn a() {}\nmore"}]})).unwrap();
         assert_eq!(out["response"], "Summary: fn a() {}");
+    }
+
+    #[test]
+    fn json_mode_summarises_each_chunk_by_id() {
+        let chunks =
+            json!({"chunks": [{"id": "0", "code": "fn a() {}"}, {"id": "1", "code": "\n b"}]});
+        let input = json!({"messages": [{"role": "user", "content": chunks.to_string()}], "response_format": {"type": "json_schema"}});
+        let out = run("m", &input).unwrap();
+        assert_eq!(
+            out["response"]["summaries"],
+            json!([{"id": "0", "summary": "Summary: fn a() {}"}, {"id": "1", "summary": "Summary: b"}])
+        );
+        let not_json = json!({"messages": [{"content": "x"}], "response_format": {}});
+        assert!(run("m", &not_json).is_err());
     }
 }

@@ -160,8 +160,15 @@ impl World {
         }
     }
 
+    /// Adds to a billed count (`kv.keysRead`, ...): KV bills per key, a bulk read of 100
+    /// keys as 100 reads (kv pricing).
+    fn bill(&mut self, name: &'static str, keys: usize) {
+        *self.calls.entry(name).or_default() += keys as u64;
+    }
+
     /// `kv.get`: a bulk read.
     pub fn kv_get(&mut self, keys: &[String]) -> Result<Vec<Option<String>>, HostError> {
+        self.bill("kv.keysRead", keys.len());
         self.call("kv.get", |w| w.kv.get(keys, w.now))
     }
 
@@ -173,6 +180,7 @@ impl World {
         ttl: Option<u64>,
         metadata: Option<&Value>,
     ) -> Result<(), HostError> {
+        self.bill("kv.keysWritten", 1);
         self.call("kv.put", |w| {
             w.kv.put_with(key, value, ttl, metadata, w.now)
         })
@@ -180,6 +188,7 @@ impl World {
 
     /// `kv.delete`: one key.
     pub fn kv_delete(&mut self, key: &str) -> Result<(), HostError> {
+        self.bill("kv.keysDeleted", 1);
         self.call("kv.delete", |w| {
             w.kv.delete(key);
             Ok(())

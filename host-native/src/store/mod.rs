@@ -123,6 +123,7 @@ impl LocalStore {
 impl Backend for LocalStore {
     fn kv_get(&mut self, keys: &[String]) -> Result<Vec<Option<String>>, HostError> {
         self.count("kv.get");
+        *self.calls.entry("kv.keysRead").or_default() += keys.len() as u64;
         if keys.len() > MAX_BULK_GET_KEYS {
             return Err(HostError::new(
                 "kv_limit",

@@ -1,9 +1,11 @@
 //! The client side of the protocol, shared by `index` (the engine component in this
 //! process) and any other transport: a complete sync of a folder's chunks.
 //!
-//! 1. Phase 1 lists every chunk of the project with its file (`"complete": true`). A
-//!    listing larger than [`PART_LIMIT`] goes in parts, each naming the hash prefixes it
-//!    covers (`hashPrefixes`), so that no request outgrows the engine's limits.
+//! 1. Phase 1 sends the digest of each part of the listing alone (a root-only phase 1):
+//!    a part the engine answers `unchanged` costs it one key read. The others are listed:
+//!    every chunk with its file (`"complete": true`). A listing larger than
+//!    [`PART_LIMIT`] goes in parts, each naming the hash prefixes it covers
+//!    (`hashPrefixes`), so that no request outgrows the engine's limits.
 //! 2. Phase 2 sends the chunks phase 1 names as needed, every file of a hash in the same
 //!    request (the engine sets a chunk's files from one request), [`PHASE2_BATCH`] at a
 //!    time; what comes back deferred or failed is sent again.
@@ -17,6 +19,8 @@ mod parts;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use index_sync_core::RequestKind;
+use index_sync_core::marker::paths_digest;
+use index_sync_core::record_state::listing_digest;
 use serde_json::{Value, json};
 
 use super::chunker::Chunk;
@@ -52,8 +56,12 @@ pub struct Summary {
     pub indexed: usize,
     /// Chunks of the index that the project no longer holds, removed.
     pub removed: usize,
-    /// Phase-1 requests (parts and rounds).
+    /// Phase-1 requests (parts and rounds, root-only ones included).
     pub phase1_requests: usize,
+    /// Parts of the listing.
+    pub parts: usize,
+    /// Parts the engine answered unchanged from their digest alone.
+    pub unchanged_parts: usize,
     /// Phase-2 requests.
     pub phase2_requests: usize,
     /// Chunks still not indexed, with why.
@@ -100,8 +108,32 @@ pub fn sync_project(
     };
     let counts: Vec<(&str, usize)> = by_hash.iter().map(|(h, c)| (*h, c.len())).collect();
     let parts = partition(&counts, PART_LIMIT)?;
+    summary.parts = parts.len();
     let mut needed: BTreeSet<String> = BTreeSet::new();
-    let mut pending: Vec<&Part> = parts.iter().collect();
+    let mut pending: Vec<&Part> = Vec::new();
+    for part in &parts {
+        let entries: Vec<(&str, String)> = part
+            .hashes(&by_hash)
+            .map(|(hash, occurrences)| {
+                let paths: Vec<&str> = occurrences.iter().map(|c| c.file_path.as_str()).collect();
+                (hash, paths_digest(&paths))
+            })
+            .collect();
+        let digest = listing_digest(entries.iter().map(|(h, d)| (*h, Some(d.as_str()))));
+        let mut body =
+            json!({"phase": 1, "complete": true, "projectId": project, "digest": digest});
+        if let Some(prefixes) = part.prefixes() {
+            body["hashPrefixes"] = json!(prefixes);
+        }
+        let answer = transport.send(RequestKind::Sync, &body)?;
+        summary.phase1_requests += 1;
+        if answer["unchanged"] == true {
+            summary.unchanged_parts += 1;
+            summary.cached += part.hashes(&by_hash).count();
+        } else {
+            pending.push(part);
+        }
+    }
     for _ in 0..MAX_ROUNDS {
         let mut again = Vec::new();
         for (done, part) in pending.iter().enumerate() {

@@ -1,0 +1,122 @@
+//! The record state's part in a complete sync: the shortcut of an unchanged listing, and the
+//! state written when a listing proved to be exactly the index (`record_state.rs`).
+
+use super::{Answer, CompleteSync};
+use crate::effect::{Effect, Outcome, Reply};
+use crate::listing::SeenMarker;
+use crate::marker::MarkerRead;
+use crate::operation::Budget;
+use crate::record_state::{CleanScope, RecordState, digest_of, scope_prefixes};
+
+/// What the record state's read found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum StateRead {
+    Unread,
+    Absent,
+    Present(RecordState),
+    /// The read failed, or the value is of another form: it may exist.
+    Unknown,
+}
+
+impl StateRead {
+    pub(super) fn from_outcome(outcome: Option<Outcome>) -> Self {
+        match outcome {
+            Some(Ok(Reply::KvGet { values })) if values.len() == 1 => {
+                match values.into_iter().next().flatten() {
+                    None => Self::Absent,
+                    Some(value) => RecordState::decode(&value).map_or(Self::Unknown, Self::Present),
+                }
+            }
+            _ => Self::Unknown,
+        }
+    }
+
+    /// Whether a key may be there to delete.
+    pub(super) fn may_exist(&self) -> bool {
+        !matches!(self, Self::Absent)
+    }
+}
+
+impl CompleteSync {
+    /// Answers from the record state when it vouches for this scope and listing: every
+    /// listed chunk cached, nothing to remove. Returns whether it did.
+    pub(super) fn shortcut(&mut self) -> bool {
+        let StateRead::Present(state) = &self.state else {
+            return false;
+        };
+        let digest = match &self.root_only {
+            Some(digest) => digest.clone(),
+            None => digest_of(&self.listed),
+        };
+        if !state.vouches(&self.scope, &digest, self.now) {
+            return false;
+        }
+        self.unchanged = true;
+        self.answers = self
+            .listed
+            .iter()
+            .map(|l| Answer::Cached {
+                marker: SeenMarker {
+                    hash: l.hash.clone(),
+                    key: String::new(),
+                    read: None,
+                },
+                read: MarkerRead {
+                    due: false,
+                    written_at: None,
+                    paths: l.paths.clone(),
+                    hash: None,
+                },
+            })
+            .collect();
+        true
+    }
+
+    /// The record state once the listing proved to be exactly the index: every listed
+    /// chunk cached, nothing left to remove, the record listed and its journals read
+    /// whole. Not written when this request deleted it (two writes to one key within a
+    /// second are refused by KV): the next sync finds it clean instead.
+    pub(super) fn record_clean(&self, budget: &Budget) -> Vec<Effect> {
+        let (removed, left) = self.removal_fates();
+        let clean = budget.kv() > 0
+            && self
+                .answers
+                .iter()
+                .all(|a| matches!(a, Answer::Cached { .. }))
+            && removed.is_empty()
+            && left.is_empty()
+            && self.listing.complete()
+            && !self.unread_journals
+            && self.removal.as_ref().is_none_or(|r| !r.journals_left());
+        if !clean {
+            return Vec::new();
+        }
+        // The first marker to fall due: those refreshed now, the others when written.
+        let refresh_due = self
+            .answers
+            .iter()
+            .zip(&self.refreshed)
+            .map(|(a, refreshed)| match a {
+                Answer::Cached { read, .. } if !refreshed => read.written_at.unwrap_or(0),
+                _ => self.now,
+            })
+            .min()
+            .unwrap_or(self.now)
+            .saturating_add(self.config.marker_refresh_after());
+        let own = CleanScope {
+            prefixes: scope_prefixes(&self.scope),
+            digest: digest_of(&self.listed),
+            refresh_due,
+        };
+        let state = match &self.state {
+            StateRead::Present(state) => state.clone().with(own),
+            _ => RecordState::default().with(own),
+        };
+        vec![Effect::KvPut {
+            key: self.names.state_key(),
+            value: state.encode(),
+            ttl_seconds: None,
+            metadata: None,
+        }]
+    }
+}

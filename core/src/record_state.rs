@@ -1,0 +1,132 @@
+//! The tenant's record state: for each scope a complete sync last found clean (the listing
+//! was exactly the index: every chunk cached at its files, nothing to remove), the digest of
+//! that listing and when its first marker falls due for a refresh. A complete phase 1 whose
+//! listing has that digest is answered from this one key, before any marker is listed or
+//! read; any request that changes the tenant's index deletes it first.
+//!
+//! The listing digest, as clients compute it (for a root-only phase 1): for each distinct
+//! hash in byte order, the hash and its paths digest ([`crate::marker::paths_digest`], or
+//! nothing when the client named no file), each preceded by its length as 8 little-endian
+//! bytes; the SHA-256 of all that, as 64 lower-case hex digits.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::names::hex;
+use crate::request::{Listed, Scope};
+
+/// The digest of a listing (see the module doc).
+pub fn listing_digest<'a>(listed: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> String {
+    let mut entries: Vec<(&str, Option<&str>)> = listed.into_iter().collect();
+    entries.sort_unstable();
+    entries.dedup_by(|a, b| a.0 == b.0);
+    let mut hasher = Sha256::new();
+    for (hash, paths) in entries {
+        for part in [hash, paths.unwrap_or("")] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+    }
+    hex(&hasher.finalize())
+}
+
+/// The digest of a parsed listing.
+pub(crate) fn digest_of(listed: &[Listed]) -> String {
+    listing_digest(listed.iter().map(|l| (l.hash.as_str(), l.paths.as_deref())))
+}
+
+/// One scope found clean.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CleanScope {
+    /// The hash prefixes of the scope; empty for the whole project.
+    pub prefixes: Vec<String>,
+    /// The digest of its listing.
+    pub digest: String,
+    /// Unix seconds from which a marker in it is due for a refresh: the shortcut ends then.
+    pub refresh_due: u64,
+}
+
+/// The state: the clean scopes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct RecordState {
+    pub scopes: Vec<CleanScope>,
+}
+
+/// The prefixes that identify a scope in the state.
+pub(crate) fn scope_prefixes(scope: &Scope) -> Vec<String> {
+    match scope {
+        Scope::Project => Vec::new(),
+        Scope::HashPrefixes(prefixes) => prefixes.clone(),
+    }
+}
+
+impl RecordState {
+    /// Reads a KV value; anything else than the engine's form is no state (the slow way).
+    pub(crate) fn decode(value: &str) -> Option<Self> {
+        serde_json::from_str(value).ok()
+    }
+
+    /// The KV value.
+    pub(crate) fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Whether `scope` was clean with this digest, and is not yet due at `now`.
+    pub(crate) fn vouches(&self, scope: &Scope, digest: &str, now: u64) -> bool {
+        let prefixes = scope_prefixes(scope);
+        self.scopes
+            .iter()
+            .any(|s| s.prefixes == prefixes && s.digest == digest && now < s.refresh_due)
+    }
+
+    /// The state with `clean` in place of any entry of the same scope.
+    pub(crate) fn with(mut self, clean: CleanScope) -> Self {
+        self.scopes.retain(|s| s.prefixes != clean.prefixes);
+        self.scopes.push(clean);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_is_the_listing_whatever_its_order_and_repeats() {
+        let a = listing_digest([("h1", Some("d1")), ("h2", None)]);
+        assert_eq!(
+            a,
+            listing_digest([("h2", None), ("h1", Some("d1")), ("h1", Some("d1"))])
+        );
+        assert_ne!(a, listing_digest([("h1", Some("d2")), ("h2", None)]));
+        assert_ne!(
+            a,
+            listing_digest([("h1d1", None), ("h2", None)]),
+            "lengths keep parts apart"
+        );
+        assert_eq!(a.len(), 64);
+    }
+
+    #[test]
+    fn a_state_vouches_for_its_scope_and_digest_until_due() {
+        let clean = CleanScope {
+            prefixes: vec!["a".into()],
+            digest: "d".into(),
+            refresh_due: 100,
+        };
+        let state = RecordState::default().with(clean.clone());
+        let part = Scope::HashPrefixes(vec!["a".into()]);
+        assert!(state.vouches(&part, "d", 99));
+        assert!(!state.vouches(&part, "d", 100), "a marker falls due");
+        assert!(!state.vouches(&part, "e", 99));
+        assert!(!state.vouches(&Scope::Project, "d", 99));
+        let again = state.clone().with(CleanScope {
+            digest: "e".into(),
+            ..clean
+        });
+        assert_eq!(again.scopes.len(), 1);
+        assert_eq!(RecordState::decode(&again.encode()), Some(again));
+        assert_eq!(RecordState::decode("1"), None);
+    }
+}
