@@ -133,5 +133,6 @@ export function baselineServer(env: Env): Server {
   return {
     init: (body, userId) => handleInit(env, JSON.parse(body) as Parameters<typeof handleInit>[1], userId),
     sync: (body, userId) => handleSync(env, JSON.parse(body) as Parameters<typeof handleSync>[1], userId),
+    completeSync: false,
   };
 }

@@ -39,8 +39,8 @@ export class Client {
     this.invocations++;
     const after = this.world.calls();
     const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
-    const kvOps = delta("kv.get") + delta("kv.put");
-    const sub = kvOps + delta("ai.run") + delta("vectorize.upsert") + delta("vectorize.query");
+    const kvOps = delta("kv.get") + delta("kv.put") + delta("kv.delete") + delta("kv.list");
+    const sub = kvOps + delta("ai.run") + delta("vectorize.upsert") + delta("vectorize.query") + delta("vectorize.deleteByIds");
     const least = (budget: number) => Math.max(1, Math.ceil(sub / budget), Math.ceil(kvOps / PLAN_LIMITS.kv));
     this.leastInvocations.free += least(PLAN_LIMITS.free);
     this.leastInvocations.paid += least(PLAN_LIMITS.paid);
@@ -62,6 +62,34 @@ export class Client {
       if (deferred.size >= pending.length) throw new Error("no progress");
       pending = pending.filter((c) => deferred.has(c.hash));
     }
+  }
+
+  /** A complete sync, as `index-sync index` makes it: the whole listing (every chunk with
+   * its file) in one phase 1, sent again while the engine says there is more to remove or
+   * deferred something, then phase 2 of the needed ones. Resolves to the first phase 1's
+   * `unchanged` and how many were needed. */
+  async completeSync(userId: string, projectId: string, chunks: Chunk[]): Promise<{ unchanged: boolean; needed: number }> {
+    this.chunks += chunks.length;
+    const body = {
+      phase: 1,
+      complete: true,
+      projectId,
+      chunks: chunks.map(({ hash, filePath }) => ({ hash, filePath })),
+    };
+    const needed = new Set<string>();
+    let unchanged: boolean | undefined;
+    for (;;) {
+      const answer = await this.request("sync", userId, body);
+      unchanged ??= answer.unchanged === true;
+      for (const hash of list(answer.needed)) needed.add(hash);
+      if (answer.moreToRemove !== true && list(answer.deferred).length === 0) break;
+    }
+    const send = chunks.filter((c) => needed.has(c.hash));
+    if (send.length > 0) {
+      this.chunks -= send.length;
+      await this.index(userId, projectId, send, true);
+    }
+    return { unchanged, needed: send.length };
   }
 
   /** Phase 1 over the hashes (resending what was deferred), then phase 2 of the needed

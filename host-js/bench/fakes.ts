@@ -23,6 +23,42 @@ const MIN_TTL = 60;
 const MAX_ID_BYTES = 64;
 const utf8 = new TextEncoder();
 
+/** What AI calls were given (as host-native/src/fakes/mod.rs `AiUsage` counts it): bytes
+ * of messages to text generation, summaries asked for (one per call, or one per chunk of a
+ * JSON-mode call), bytes of texts to embed. */
+export interface AiUsage {
+  generationBytes: number;
+  summaries: number;
+  embeddingBytes: number;
+  generationCalls: number;
+  embeddingCalls: number;
+}
+
+function addUsage(usage: AiUsage, input: Record<string, unknown>): void {
+  const { text, messages, response_format: jsonMode } = input;
+  if (text !== undefined) {
+    const texts = Array.isArray(text) ? text : [text];
+    for (const t of texts) if (typeof t === "string") usage.embeddingBytes += utf8.encode(t).length;
+    usage.embeddingCalls += 1;
+    return;
+  }
+  usage.generationCalls += 1;
+  const contents = (Array.isArray(messages) ? messages : [])
+    .map((m: unknown) => (m as { content?: unknown } | null)?.content)
+    .filter((c): c is string => typeof c === "string");
+  for (const c of contents) usage.generationBytes += utf8.encode(c).length;
+  if (jsonMode === undefined) {
+    usage.summaries += 1;
+    return;
+  }
+  try {
+    const chunks = (JSON.parse(contents.at(-1) ?? "{}") as { chunks?: unknown[] }).chunks;
+    usage.summaries += Array.isArray(chunks) ? chunks.length : 0;
+  } catch {
+    // Not the engine's JSON mode: no summary asked for.
+  }
+}
+
 /** KV, AI and Vectorize in memory, with counters and a stopwatch. */
 export class World {
   readonly ledger = new CallLedger();
@@ -32,6 +68,8 @@ export class World {
   longIds = 0;
   /** Milliseconds spent inside the fakes. */
   ioMs = 0;
+  /** What the AI calls were given, to estimate what the real models would bill. */
+  readonly aiUsage: AiUsage = { generationBytes: 0, summaries: 0, embeddingBytes: 0, generationCalls: 0, embeddingCalls: 0 };
   private readonly fakeAi = new FakeAi(this.ledger);
 
   constructor() {
@@ -100,32 +138,39 @@ export class World {
   bindings(): { kv: KvBinding & SingleGet; ai: AiBinding; vectorize: VectorizeBinding } {
     const kv = {
       get: ((keys: string | string[]) =>
-        this.timed(() =>
-          this.ledger.call("kv.get", async () => {
+        this.timed(() => {
+          this.ledger.bill("kv.keysRead", typeof keys === "string" ? 1 : keys.length);
+          return this.ledger.call("kv.get", async () => {
             if (typeof keys === "string") return this.read(keys);
             if (keys.length > MAX_BULK_KEYS) throw new Error(`bulk get of ${keys.length} keys`);
             return new Map(keys.map((k) => [k, this.read(k)]));
-          }),
-        )) as KvBinding["get"] & SingleGet["get"],
+          });
+        })) as KvBinding["get"] & SingleGet["get"],
       put: (key: string, value: string, options?: { expirationTtl?: number; metadata?: unknown }) =>
-        this.timed(() =>
-          this.ledger.call("kv.put", async () => {
+        this.timed(() => {
+          this.ledger.bill("kv.keysWritten", 1);
+          return this.ledger.call("kv.put", async () => {
             const ttl = options?.expirationTtl;
             if (ttl !== undefined && ttl < MIN_TTL) throw new Error(`expirationTtl ${ttl} under 60`);
             this.write(key, value, ttl, options?.metadata);
-          }),
-        ),
+          });
+        }),
       delete: (key: string) =>
-        this.timed(() =>
-          this.ledger.call("kv.delete", async () => {
+        this.timed(() => {
+          this.ledger.bill("kv.keysDeleted", 1);
+          return this.ledger.call("kv.delete", async () => {
             this.kvEntries.delete(key);
-          }),
-        ),
+          });
+        }),
       list: (options: KvListOptions) =>
         this.timed(() => this.ledger.call("kv.list", async () => this.list(options))),
     };
     const ai: AiBinding = {
-      run: (model, input) => this.timed(() => this.fakeAi.run(model, input)),
+      run: (model, input) =>
+        this.timed(() => {
+          addUsage(this.aiUsage, input);
+          return this.fakeAi.run(model, input);
+        }),
     };
     const vectorize = {
       upsert: (vectors: VectorizeVector[]) =>

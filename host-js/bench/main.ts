@@ -6,7 +6,7 @@
  * side's `<out>/rust.json`. Bundled by esbuild and run by host-native/benches/run.sh:
  *
  *   node bench.mjs --pkg DIR --out DIR --benchmarks FILE --svg FILE [--reps N] [--only W1,W2]
- *     [--budget paid]   (a partial run, for profiling: --only and --budget skip the chart)
+ *     [--budget paid] [--engine-only]   (a partial run, for profiling: these skip the chart)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -14,7 +14,7 @@ import { gzipSync } from "node:zlib";
 import { baselineServer } from "./baseline.js";
 import { Client } from "./client.js";
 import { type Chunk, synthetic } from "./data.js";
-import { World } from "./fakes.js";
+import { type AiUsage, World } from "./fakes.js";
 import { writeReport } from "./report.js";
 import { type EnginePkg, engineServer, type Server } from "./server.js";
 import { type Budget, RAISED, workloads, type Workload } from "./workloads.js";
@@ -27,6 +27,7 @@ interface Args {
   reps: number;
   only?: string[];
   budget?: string;
+  engineOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -45,6 +46,7 @@ function parseArgs(argv: string[]): Args {
     reps: Number(get("--reps") ?? "3"),
     ...(only === undefined ? {} : { only: only.split(",") }),
     ...(budget === undefined ? {} : { budget }),
+    engineOnly: argv.includes("--engine-only"),
   };
 }
 
@@ -58,6 +60,7 @@ export interface NodeRecord {
   host: "wasm-bindgen" | "baseline";
   budget: string;
   calls: Record<string, number>;
+  ai: AiUsage;
   invocations: number;
   leastInvocations?: { free: number; paid: number };
   chunks: number;
@@ -110,6 +113,7 @@ async function measure(workload: Workload, make: MakeServer, host: NodeRecord["h
         host,
         budget: budget.name,
         calls: Object.fromEntries(world.calls()),
+        ai: { ...world.aiUsage },
         invocations: client.invocations,
         chunks: client.chunks,
         engineMicros: client.serverMs * 1000,
@@ -168,7 +172,7 @@ async function main(): Promise<void> {
     const budgets = workload.budgets.filter((b) => args.budget === undefined || b.name.startsWith(args.budget));
     const found = [
       ...(await measure(workload, engine, "wasm-bindgen", budgets, args.reps)),
-      ...(await measure(workload, baseline, "baseline", [{ name: "none", config: "{}" }], args.reps)),
+      ...(args.engineOnly ? [] : await measure(workload, baseline, "baseline", [{ name: "none", config: "{}" }], args.reps)),
     ];
     for (const r of found) {
       const perChunk = r.engineMicros / Math.max(1, r.chunks);
@@ -176,7 +180,7 @@ async function main(): Promise<void> {
     }
     records.push(...found);
   }
-  const points = args.only || args.budget ? [] : await sweep(engine, baseline);
+  const points = args.only || args.budget || args.engineOnly ? [] : await sweep(engine, baseline);
   const node = { module: figures, records, sweep: points, reps: args.reps };
   writeFileSync(`${args.out}/node.json`, JSON.stringify(node, null, 2));
   const rustPath = `${args.out}/rust.json`;

@@ -17,6 +17,9 @@ export interface Answer {
 export interface Server {
   init(body: string, userId: string): Promise<Answer>;
   sync(body: string, userId: string): Promise<Answer>;
+  /** `false` for a server without complete listings (the seed's algorithm): its client
+   * lists hashes alone. */
+  completeSync?: false;
 }
 
 /** The parts of the wasm-bindgen module (`pkg/index_sync_js.js`) the bench uses. */

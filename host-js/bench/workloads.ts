@@ -12,7 +12,10 @@ export interface Budget {
 }
 
 export const FREE: Budget = { name: "free 50/50", config: '{"operationBudget": 50, "kvOperationBudget": 50}' };
-export const PAID: Budget = { name: "paid 1000/1000", config: "{}" };
+/** The engine's defaults: 10,000 subrequests (paid default since 2026-02), KV's 1,000. */
+export const PAID: Budget = { name: "paid 10000/1000", config: "{}" };
+export const PAID_BATCHED: Budget = { name: "paid, summaryBatchSize 8", config: '{"summaryBatchSize": 8}' };
+export const PAID_NO_SUMMARIES: Budget = { name: "paid, summaries off", config: '{"summaries": false}' };
 export const RAISED: Budget = {
   name: "raised 10000/10000",
   config: '{"operationBudget": 10000, "kvOperationBudget": 10000}',
@@ -39,10 +42,22 @@ export function workloads(trees?: { a: Chunk[]; b: Chunk[] }): Workload[] {
     {
       name: "W1",
       budgets: [FREE, PAID],
-      prepare: (c) => c.index("alice", "p", w1),
-      run: async (c) => expect("W1 needed", await c.sync("alice", "p", w1), 0),
+      prepare: async (c) => {
+        await c.index("alice", "p", w1);
+        await c.completeSync("alice", "p", w1);
+      },
+      // The seed's client lists every hash in phase 1; the engine's, every chunk with its file.
+      run: async (c) => {
+        if (c.server.completeSync === false) {
+          expect("W1 needed", await c.sync("alice", "p", w1), 0);
+          return;
+        }
+        const { unchanged, needed } = await c.completeSync("alice", "p", w1);
+        expect("W1 needed", needed, 0);
+        expect("W1 unchanged", Number(unchanged), 1);
+      },
     },
-    { name: "W2", budgets: [FREE, PAID, RAISED], run: (c) => c.index("alice", "p", w2) },
+    { name: "W2", budgets: [FREE, PAID, RAISED, PAID_BATCHED, PAID_NO_SUMMARIES], run: (c) => c.index("alice", "p", w2) },
     {
       name: "W3",
       budgets: [FREE, PAID],
@@ -63,11 +78,17 @@ export function workloads(trees?: { a: Chunk[]; b: Chunk[] }): Workload[] {
   list.push({
     name: "W5",
     budgets: [FREE, PAID],
-    prepare: (c) => c.index("alice", "p", w5),
+    prepare: async (c) => {
+      await c.index("alice", "p", w5);
+      if (c.server.completeSync !== false) await c.completeSync("alice", "p", w5);
+    },
     run: async (c) => {
       for (let sync = 1; sync <= 50; sync++) {
         c.world.advance(600);
-        expect("W5 needed", await c.sync("alice", "p", mixedDayVersion(w5, sync)), w5.length / 50);
+        const version = mixedDayVersion(w5, sync);
+        const needed =
+          c.server.completeSync === false ? await c.sync("alice", "p", version) : (await c.completeSync("alice", "p", version)).needed;
+        expect("W5 needed", needed, w5.length / 50);
       }
     },
   });

@@ -99,6 +99,7 @@ impl Indexing {
                 cost.new_contents += 1;
             }
         });
+        let fits = self.aligned(&open, fits);
         for &i in &open[..fits] {
             self.status[i] = Status::Planned;
             let content = &mut self.contents[self.content_of[i]];
@@ -109,6 +110,46 @@ impl Indexing {
             }
         }
         self.defer_open(open[fits..].to_vec());
+    }
+
+    /// When the budget defers part of the request anyway, the admitted chunks cut so that
+    /// their new contents fill whole AI batches (embeddings, and summaries in JSON mode):
+    /// the deferred rest then fills whole batches of its own in the next invocations, and
+    /// the request as a whole makes no more AI calls than one invocation would.
+    fn aligned(&self, open: &[usize], fits: usize) -> usize {
+        if fits == open.len() {
+            return fits;
+        }
+        let mut whole = self.config.embedding_batch_size;
+        if self.config.summaries && self.config.summary_batch_size > 1 {
+            let summaries = self.config.summary_batch_size;
+            whole = whole / gcd(whole, summaries) * summaries;
+        }
+        let mut new = vec![false; self.contents.len()];
+        let fresh: Vec<usize> = open[..fits]
+            .iter()
+            .map(|&i| self.content_of[i])
+            .filter(|&c| {
+                self.contents[c].embedding.is_none() && !std::mem::replace(&mut new[c], true)
+            })
+            .collect();
+        let keep = fresh.len() / whole * whole;
+        if keep == 0 || keep == fresh.len() {
+            return fits;
+        }
+        // Admit chunks in order up to the one that brings the (keep + 1)-th new content.
+        let mut seen = vec![false; self.contents.len()];
+        let mut count = 0;
+        for (n, &i) in open[..fits].iter().enumerate() {
+            let c = self.content_of[i];
+            if self.contents[c].embedding.is_none() && !std::mem::replace(&mut seen[c], true) {
+                count += 1;
+                if count > keep {
+                    return n;
+                }
+            }
+        }
+        fits
     }
 
     /// Step 4a: the next few summary calls, each of up to `summaryBatchSize` contents.
@@ -314,4 +355,8 @@ impl Indexing {
             }
         }
     }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
 }

@@ -210,30 +210,35 @@ impl<'a> Client<'a> {
         }
     }
 
-    /// Phase 1 over `chunks`' hashes (resending what was deferred), then phase 2 of the
-    /// needed ones. Returns how many were needed.
-    pub fn sync(&mut self, user: &str, project: &str, chunks: &[Chunk]) -> usize {
+    /// A complete sync, as `index-sync index` makes it: the whole listing (every chunk with
+    /// its file) in one phase 1, sent again while the engine says there is more to remove
+    /// or something was deferred, then phase 2 of the needed ones. Returns the phase 1's
+    /// body (its `unchanged` and counts) and how many were needed.
+    pub fn complete_sync(&mut self, user: &str, project: &str, chunks: &[Chunk]) -> (Value, usize) {
         self.chunks += chunks.len() as u64;
-        let mut pending: Vec<&str> = chunks.iter().map(|c| c.hash.as_str()).collect();
+        let listed: Vec<Value> = chunks
+            .iter()
+            .map(|c| json!({"hash": c.hash, "filePath": c.file_path}))
+            .collect();
+        let body = json!({"phase": 1, "complete": true, "projectId": project, "chunks": listed});
         let mut needed = HashSet::new();
-        while !pending.is_empty() {
-            let list: Vec<Value> = pending.iter().map(|h| json!({"hash": h})).collect();
-            let body = json!({"phase": 1, "projectId": project, "chunks": list});
+        let first = loop {
             let answer = self.request(RequestKind::Sync, user, &body);
             needed.extend(hashes(&answer["needed"]).into_iter().map(str::to_owned));
-            let deferred = hashes(&answer["deferred"]);
-            assert!(deferred.len() < pending.len(), "no progress: {answer}");
-            pending.retain(|h| deferred.contains(h));
-        }
+            if answer["moreToRemove"] != true && hashes(&answer["deferred"]).is_empty() {
+                break answer;
+            }
+        };
         let send: Vec<Chunk> = chunks
             .iter()
             .filter(|c| needed.contains(&c.hash))
             .cloned()
             .collect();
         if !send.is_empty() {
+            self.chunks -= send.len() as u64;
             self.index(user, project, &send, true);
         }
-        send.len()
+        (first, send.len())
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use index_sync_native::fakes::World;
+use index_sync_native::fakes::{AiUsage, World};
 use serde_json::{Value, json};
 
 use crate::client::{Client, Component, Measured, Native};
@@ -22,10 +22,21 @@ pub const FREE: Budget = Budget {
     name: "free 50/50",
     config: r#"{"operationBudget": 50, "kvOperationBudget": 50}"#,
 };
-/// The paid plan: the engine's defaults, 1,000 subrequests and 1,000 KV operations.
+/// The paid plan: the engine's defaults, 10,000 subrequests (the default since 2026-02)
+/// and KV's 1,000 operations.
 pub const PAID: Budget = Budget {
-    name: "paid 1000/1000",
+    name: "paid 10000/1000",
     config: "{}",
+};
+/// The paid plan, with 8 chunks summarised per text-generation call.
+pub const PAID_BATCHED: Budget = Budget {
+    name: "paid, summaryBatchSize 8",
+    config: r#"{"summaryBatchSize": 8}"#,
+};
+/// The paid plan, the code alone embedded.
+pub const PAID_NO_SUMMARIES: Budget = Budget {
+    name: "paid, summaries off",
+    config: r#"{"summaries": false}"#,
 };
 /// Budgets raised so one invocation does everything (W2's single-invocation figure).
 pub const RAISED: Budget = Budget {
@@ -51,6 +62,7 @@ pub struct Record {
     pub budget: &'static str,
     pub host: &'static str,
     pub calls: BTreeMap<&'static str, u64>,
+    pub ai: AiUsage,
     pub invocations: u64,
     pub chunks: u64,
     /// The engine's time (fakes excluded), the best of the repetitions.
@@ -62,6 +74,10 @@ impl Record {
         json!({
             "workload": self.workload, "budget": self.budget, "host": self.host,
             "calls": self.calls, "invocations": self.invocations, "chunks": self.chunks,
+            "ai": {"generationBytes": self.ai.generation_bytes, "summaries": self.ai.summaries,
+                   "embeddingBytes": self.ai.embedding_bytes,
+                   "generationCalls": self.ai.generation_calls,
+                   "embeddingCalls": self.ai.embedding_calls},
             "engineMicros": self.engine_time.as_secs_f64() * 1e6,
         })
     }
@@ -83,21 +99,24 @@ pub fn all(trees: Option<(Vec<Chunk>, Vec<Chunk>)>) -> Vec<Workload> {
     let mut list = vec![
         Workload {
             name: "W1",
-            about: "phase 1 of 10,000 hashes, all cached, markers fresh".into(),
+            about: "a complete sync of 10,000 unchanged chunks (the full listing, as the seed's client sends every hash)".into(),
             budgets: vec![FREE, PAID],
             setup: prepared({
                 let w1 = w1.clone();
-                move |c| c.index("alice", "p", &w1, false)
+                move |c| {
+                    c.index("alice", "p", &w1, false);
+                    c.complete_sync("alice", "p", &w1);
+                }
             }),
             run: Box::new(move |c| {
-                let needed = c.sync("alice", "p", &w1);
-                assert_eq!(needed, 0);
+                let (answer, needed) = c.complete_sync("alice", "p", &w1);
+                assert_eq!((needed, &answer["unchanged"]), (0, &json!(true)));
             }),
         },
         Workload {
             name: "W2",
             about: "init of 1,000 new unique chunks".into(),
-            budgets: vec![FREE, PAID, RAISED],
+            budgets: vec![FREE, PAID, RAISED, PAID_BATCHED, PAID_NO_SUMMARIES],
             setup: World::new(),
             run: Box::new({
                 let w2 = w2.clone();
@@ -133,16 +152,21 @@ pub fn all(trees: Option<(Vec<Chunk>, Vec<Chunk>)>) -> Vec<Workload> {
     }
     list.push(Workload {
         name: "W5",
-        about: "50 syncs of a 1,000-chunk project, 2% changed each time, 10 min apart".into(),
+        about: "50 complete syncs of a 1,000-chunk project, 2% changed each time, 10 min apart"
+            .into(),
         budgets: vec![FREE, PAID],
         setup: prepared({
             let w5 = w5.clone();
-            move |c| c.index("alice", "p", &w5, false)
+            move |c| {
+                c.index("alice", "p", &w5, false);
+                c.complete_sync("alice", "p", &w5);
+            }
         }),
         run: Box::new(move |c| {
             for sync in 1..=50 {
                 c.world.advance(600);
-                let needed = c.sync("alice", "p", &data::mixed_day_version(&w5, sync));
+                let (_, needed) =
+                    c.complete_sync("alice", "p", &data::mixed_day_version(&w5, sync));
                 assert_eq!(needed, w5.len() / 50);
             }
         }),
@@ -198,11 +222,20 @@ impl Workload {
             .iter()
             .map(|(name, n)| (*name, n - before.get(name).copied().unwrap_or(0)))
             .collect();
+        let (now, then) = (world.ai_usage, self.setup.ai_usage);
+        let ai = AiUsage {
+            generation_bytes: now.generation_bytes - then.generation_bytes,
+            summaries: now.summaries - then.summaries,
+            embedding_bytes: now.embedding_bytes - then.embedding_bytes,
+            generation_calls: now.generation_calls - then.generation_calls,
+            embedding_calls: now.embedding_calls - then.embedding_calls,
+        };
         Record {
             workload: self.name,
             budget: budget.name,
             host: host_name,
             calls,
+            ai,
             invocations,
             chunks,
             engine_time,

@@ -30,6 +30,54 @@ pub enum FaultMode {
     Timeout,
 }
 
+/// What the AI calls were given, to estimate what the real models would bill for them
+/// (BENCHMARKS.md): bytes of text in, and the summaries asked for (one per text-generation
+/// call, or one per chunk of a JSON-mode call).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AiUsage {
+    /// Bytes of the messages sent to text generation.
+    pub generation_bytes: u64,
+    /// Summaries asked for.
+    pub summaries: u64,
+    /// Bytes of the texts sent to be embedded.
+    pub embedding_bytes: u64,
+    /// Text-generation calls.
+    pub generation_calls: u64,
+    /// Embedding calls.
+    pub embedding_calls: u64,
+}
+
+impl AiUsage {
+    fn add(&mut self, input: &Value) {
+        if let Some(texts) = input.get("text") {
+            let bytes = match texts {
+                Value::String(s) => s.len(),
+                Value::Array(items) => items.iter().filter_map(Value::as_str).map(str::len).sum(),
+                _ => 0,
+            };
+            self.embedding_bytes += bytes as u64;
+            self.embedding_calls += 1;
+            return;
+        }
+        self.generation_calls += 1;
+        let messages = input.get("messages").and_then(Value::as_array);
+        let contents = messages
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["content"].as_str());
+        let last = contents.clone().last().unwrap_or_default();
+        self.generation_bytes += contents.map(|c| c.len() as u64).sum::<u64>();
+        self.summaries += if input.get("response_format").is_some() {
+            serde_json::from_str::<Value>(last)
+                .ok()
+                .and_then(|v| v["chunks"].as_array().map(|c| c.len() as u64))
+                .unwrap_or(0)
+        } else {
+            1
+        };
+    }
+}
+
 /// KV, AI and Vectorize fakes with a clock.
 #[derive(Clone, Debug)]
 pub struct World {
@@ -42,6 +90,8 @@ pub struct World {
     calls: BTreeMap<&'static str, u64>,
     classes: BTreeMap<&'static str, u64>,
     faults: Vec<Fault>,
+    /// What the AI calls were given.
+    pub ai_usage: AiUsage,
 }
 
 /// One injected fault: the call of `target` after `skip` more such calls fails.
@@ -79,6 +129,7 @@ impl World {
             calls: BTreeMap::new(),
             classes: BTreeMap::new(),
             faults: Vec::new(),
+            ai_usage: AiUsage::default(),
         }
     }
 
@@ -207,6 +258,7 @@ impl World {
 
     /// `ai.run`.
     pub fn ai_run(&mut self, model: &str, input: &Value) -> Result<Value, HostError> {
+        self.ai_usage.add(input);
         self.call_as("ai.run", ai_class(input), |_| ai::run(model, input))
     }
 
