@@ -22,6 +22,7 @@ const MAX_BULK_KEYS = 100;
 const MIN_TTL = 60;
 const MAX_ID_BYTES = 64;
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 
 /** What AI calls were given (as host-native/src/fakes/mod.rs `AiUsage` counts it): bytes
  * of messages to text generation, summaries asked for (one per call, or one per chunk of a
@@ -146,13 +147,13 @@ export class World {
             return new Map(keys.map((k) => [k, this.read(k)]));
           });
         })) as KvBinding["get"] & SingleGet["get"],
-      put: (key: string, value: string, options?: { expirationTtl?: number; metadata?: unknown }) =>
+      put: (key: string, value: string | ArrayBufferView, options?: { expirationTtl?: number; metadata?: unknown }) =>
         this.timed(() => {
           this.ledger.bill("kv.keysWritten", 1);
           return this.ledger.call("kv.put", async () => {
             const ttl = options?.expirationTtl;
             if (ttl !== undefined && ttl < MIN_TTL) throw new Error(`expirationTtl ${ttl} under 60`);
-            this.write(key, value, ttl, options?.metadata);
+            this.write(key, typeof value === "string" ? value : utf8Decoder.decode(value), ttl, options?.metadata);
           });
         }),
       delete: (key: string) =>

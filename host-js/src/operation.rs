@@ -18,6 +18,8 @@ pub struct Operation {
     floats: Vec<f32>,
     /// The text of the last step, until taken.
     text: String,
+    /// The bytes of the last step (KV values written), until taken.
+    bytes: Vec<u8>,
 }
 
 impl Operation {
@@ -27,6 +29,7 @@ impl Operation {
             batch: Vec::new(),
             floats: Vec::new(),
             text: String::new(),
+            bytes: Vec::new(),
         }
     }
 }
@@ -37,13 +40,15 @@ impl Operation {
     /// `{"done": true}`. After `respond`, `io` batches may still come (work that may outlive
     /// the response), then `done`. Vectors name their values by span (`valuesAt`,
     /// `vectorAt`: `[start, end)`) in the array `takeFloats` returns; KV keys and values
-    /// (`keys: {at, lengths}`, `keyAt`, `valueAt`) and the response body (`bodyAt`) are
-    /// parts of the string `takeText` returns, in UTF-16 code units.
+    /// (`keys: {at, lengths}`, `keyAt`) and the response body (`bodyAt`) are parts of the
+    /// string `takeText` returns, in UTF-16 code units; KV values written (`valueAt`) are
+    /// parts of the bytes `takeBytes` returns.
     pub fn poll(&mut self) -> String {
         let step = self.inner.poll();
         let wire = step_to_wire(&step);
         self.floats = wire.floats;
         self.text = wire.text;
+        self.bytes = wire.bytes;
         self.batch = match step {
             Step::Io(batch) => batch,
             Step::Respond(_) | Step::Done => Vec::new(),
@@ -61,6 +66,12 @@ impl Operation {
     #[wasm_bindgen(js_name = takeText)]
     pub fn take_text(&mut self) -> String {
         std::mem::take(&mut self.text)
+    }
+
+    /// The bytes of the last step (the KV values it writes, `valueAt` spans), once.
+    #[wasm_bindgen(js_name = takeBytes)]
+    pub fn take_bytes(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.bytes)
     }
 
     /// The outcomes of the last `io` batch as a JSON array, one per effect in order, each

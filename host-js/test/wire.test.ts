@@ -54,30 +54,32 @@ describe("outcomes", () => {
 });
 
 describe("steps", () => {
-  const operation = (json: string, floats: number[], text: string): WireOperation => ({
+  const operation = (json: string, floats: number[], text: string, bytes = ""): WireOperation => ({
     poll: () => json,
     takeFloats: () => Float32Array.from(floats),
     takeText: () => text,
+    takeBytes: () => utf8(bytes),
     handle: () => undefined,
   });
+  const utf8 = (text: string) => new TextEncoder().encode(text);
 
-  it("slices KV keys and values from the text, and views vectors in the floats", () => {
+  it("slices KV keys from the text, views values in the bytes and vectors in the floats", () => {
     const json = JSON.stringify({
       io: [
         { kind: "kvGet", keys: { at: 0, lengths: [1, 2] } },
-        { kind: "kvPut", keyAt: [3, 4], valueAt: [4, 6], ttlSeconds: 60 },
-        { kind: "kvPut", keyAt: [0, 1], valueAt: [6, 6] },
+        { kind: "kvPut", keyAt: [3, 4], valueAt: [1, 4], ttlSeconds: 60 },
+        { kind: "kvPut", keyAt: [0, 1], valueAt: [4, 4] },
         { kind: "vectorizeUpsert", vectors: [{ id: "v", valuesAt: [1, 3], metadata: { userId: "u" } }] },
         { kind: "vectorizeQuery", vectorAt: [0, 2], topK: 5, filter: {} },
       ],
     });
-    // UTF-16 spans: "😀" is two units.
-    const step = pollStep(operation(json, [9, 8, 7], "a😀kvé"));
+    // Text spans are UTF-16 ("😀" is two units), byte spans UTF-8 ("é" is two bytes).
+    const step = pollStep(operation(json, [9, 8, 7], "a😀k", "xvé"));
     expect(step).toEqual({
       io: [
         { kind: "kvGet", keys: ["a", "😀"] },
-        { kind: "kvPut", key: "k", value: "vé", ttlSeconds: 60 },
-        { kind: "kvPut", key: "a", value: "" },
+        { kind: "kvPut", key: "k", value: utf8("vé"), ttlSeconds: 60 },
+        { kind: "kvPut", key: "a", value: utf8("") },
         { kind: "vectorizeUpsert", vectors: [{ id: "v", values: Float32Array.from([8, 7]), metadata: { userId: "u" } }] },
         { kind: "vectorizeQuery", vector: Float32Array.from([9, 8]), topK: 5, filter: {} },
       ],
@@ -86,15 +88,15 @@ describe("steps", () => {
 
   it("reads removals and listings as the engine writes them (core/src/wire/step.rs)", () => {
     const json = [
-      '{"io":[{"kind":"kvPut","keyAt":[0,1],"valueAt":[1,2],"metadata":{"writtenAt":1}},',
-      '{"kind":"kvDelete","keyAt":[2,6]},',
+      '{"io":[{"kind":"kvPut","keyAt":[0,1],"valueAt":[0,1],"metadata":{"writtenAt":1}},',
+      '{"kind":"kvDelete","keyAt":[1,5]},',
       '{"kind":"kvList","prefix":"chunkHash:u:p:","cursor":"c","limit":1000},',
       '{"kind":"kvList","prefix":"chunkHash:u:p:","limit":2},',
       '{"kind":"vectorizeDeleteByIds","ids":["a","b"]}]}',
     ].join("");
-    expect(pollStep(operation(json, [], "kvgone"))).toEqual({
+    expect(pollStep(operation(json, [], "kgone", "v"))).toEqual({
       io: [
-        { kind: "kvPut", key: "k", value: "v", metadata: { writtenAt: 1 } },
+        { kind: "kvPut", key: "k", value: utf8("v"), metadata: { writtenAt: 1 } },
         { kind: "kvDelete", key: "gone" },
         { kind: "kvList", prefix: "chunkHash:u:p:", cursor: "c", limit: 1000 },
         { kind: "kvList", prefix: "chunkHash:u:p:", limit: 2 },
@@ -150,15 +152,16 @@ describe("effects", () => {
   });
 
   it("pass a put's TTL and metadata, deletes and deleteByIds to the bindings", async () => {
-    expect(await run({ kind: "kvPut", key: "k", value: "v", metadata: { w: 1 } })).toEqual({ ok: null });
-    await run({ kind: "kvPut", key: "k", value: "v", ttlSeconds: 60, metadata: { w: 1 } });
-    await run({ kind: "kvPut", key: "k", value: "v" });
+    const v = new TextEncoder().encode("v");
+    expect(await run({ kind: "kvPut", key: "k", value: v, metadata: { w: 1 } })).toEqual({ ok: null });
+    await run({ kind: "kvPut", key: "k", value: v, ttlSeconds: 60, metadata: { w: 1 } });
+    await run({ kind: "kvPut", key: "k", value: v });
     expect(await run({ kind: "kvDelete", key: "k" })).toEqual({ ok: null });
     expect(await run({ kind: "vectorizeDeleteByIds", ids: ["a"] })).toEqual({ ok: null });
     expect(calls.splice(0)).toEqual([
-      ["put", "k", "v", { metadata: { w: 1 } }],
-      ["put", "k", "v", { expirationTtl: 60, metadata: { w: 1 } }],
-      ["put", "k", "v"],
+      ["put", "k", v, { metadata: { w: 1 } }],
+      ["put", "k", v, { expirationTtl: 60, metadata: { w: 1 } }],
+      ["put", "k", v],
       ["delete", "k"],
       ["deleteByIds", ["a"]],
     ]);

@@ -11,7 +11,9 @@ import { BindingError, type BindingName } from "./errors.js";
  * without a read per key). */
 export interface KvBinding {
   get(keys: string[], type: "text"): Promise<Map<string, string | null>>;
-  put(key: string, value: string, options?: KVNamespacePutOptions): Promise<void>;
+  /** `value` is the UTF-8 of the text to store (KV keeps bytes; a bulk `get` of type
+   * `"text"` reads them back as that text). */
+  put(key: string, value: string | ArrayBufferView, options?: KVNamespacePutOptions): Promise<void>;
   delete(key: string): Promise<void>;
   list(options: KvListOptions): Promise<KVNamespaceListResult<unknown>>;
 }

@@ -31,7 +31,7 @@ export type JsonObject = { [key: string]: JsonValue };
 /** One host call the engine asks for. */
 export type Effect =
   | { kind: "kvGet"; keys: string[] }
-  | { kind: "kvPut"; key: string; value: string; ttlSeconds?: number; metadata?: JsonObject }
+  | { kind: "kvPut"; key: string; value: Uint8Array; ttlSeconds?: number; metadata?: JsonObject }
   | { kind: "kvDelete"; key: string }
   | { kind: "kvList"; prefix: string; cursor?: string; limit: number }
   | { kind: "aiRun"; model: string; input: Record<string, unknown> }
@@ -107,6 +107,7 @@ export interface WireOperation {
   poll(): string;
   takeFloats(): Float32Array;
   takeText(): string;
+  takeBytes(): Uint8Array;
   handle(outcomesJson: string, floats: Float32Array, text: Uint8Array): void;
 }
 
@@ -117,8 +118,9 @@ export function bodyBytes(body: string | Uint8Array | ArrayBuffer): Uint8Array {
   return body instanceof ArrayBuffer ? new Uint8Array(body) : body;
 }
 
-/** Polls `operation` for its next step: KV keys, values and the response body sliced
- * from its text, vectors' values as views of its floats. */
+/** Polls `operation` for its next step: KV keys and the response body sliced from its
+ * text, KV values to write as views of its bytes (KV stores bytes: a 4 KB cache entry is
+ * never decoded into a string on its way), vectors' values as views of its floats. */
 export function pollStep(operation: WireOperation): Step {
   const step = JSON.parse(operation.poll()) as WireStep;
   if ("done" in step) return step;
@@ -132,6 +134,11 @@ export function pollStep(operation: WireOperation): Step {
     text ??= operation.takeText();
     return text.slice(start, end);
   };
+  let bytes: Uint8Array | undefined;
+  const bytesOf = ([start, end]: Span): Uint8Array => {
+    bytes ??= operation.takeBytes();
+    return bytes.subarray(start, end);
+  };
   if ("respond" in step) return { respond: indexResponse(step.respond.status, slice(step.respond.bodyAt)) };
   return {
     io: step.io.map((effect): Effect => {
@@ -142,7 +149,7 @@ export function pollStep(operation: WireOperation): Step {
         }
         case "kvPut": {
           const { keyAt, valueAt, ttlSeconds, metadata } = effect;
-          const put: Extract<Effect, { kind: "kvPut" }> = { kind: effect.kind, key: slice(keyAt), value: slice(valueAt) };
+          const put: Extract<Effect, { kind: "kvPut" }> = { kind: effect.kind, key: slice(keyAt), value: bytesOf(valueAt) };
           if (ttlSeconds !== undefined) put.ttlSeconds = ttlSeconds;
           if (metadata !== undefined) put.metadata = metadata;
           return put;

@@ -353,3 +353,33 @@ fn a_summaries_reply_that_lacks_a_chunk_fails_that_chunk_alone() {
     assert_eq!(response.body["indexed"].as_array().map(Vec::len), Some(2));
     assert_eq!(response.body["failed"][0]["error"]["code"], "ai_failed");
 }
+
+#[test]
+fn a_thousand_new_chunks_take_135_ai_requests_in_batches_of_8_and_10_without_summaries() {
+    for (config, most) in [
+        (json!({"summaryBatchSize": 8}), 135),
+        (json!({"summaries": false}), 10),
+    ] {
+        let mut world = World::new();
+        let mut engine = host(config.clone());
+        let body = json!({"projectId": "p", "chunks": chunks(1_000, "batches")});
+        for _ in 0..10 {
+            let r = serve(
+                &mut engine,
+                &mut world,
+                RequestKind::Init,
+                "alice",
+                body.clone(),
+            );
+            if r.body["deferred"] == json!([]) {
+                break;
+            }
+        }
+        assert_eq!(world.vectorize.ids().count(), 1_000, "{config}");
+        assert_eq!(
+            calls(&world, "ai.run"),
+            most,
+            "{config}: whole AI batches in every invocation KV's limit forces"
+        );
+    }
+}

@@ -3,13 +3,15 @@
 //!
 //! Bulk data never travels inside the JSON: escaping, printing and parsing it cost more
 //! than all the rest of the engine (BENCHMARKS.md). Embedding numbers travel in a float32
-//! array; KV keys and values and the response body travel as text (UTF-8 bytes into the
-//! engine, a string out of it), and the JSON names each by its span `[start, end)`.
+//! array; KV keys and the response body travel as text (a string out of the engine), KV
+//! values written as UTF-8 bytes (handed to KV as they are, never decoded), KV values read
+//! as UTF-8 bytes into the engine, and the JSON names each by its span `[start, end)`.
 //!
 //! - a step: `{"io": [effect, ...]}`, `{"respond": {"status", "bodyAt": span}}` or
 //!   `{"done": true}`. Effects are [`Effect`]'s serde form (`{"kind": "kvGet", ...}`),
 //!   except that a kvGet has `"keys": {"at": n, "lengths": [...]}` (the keys one after
-//!   another in the text from `n`), a kvPut `"keyAt"` and `"valueAt"` spans,
+//!   another in the text from `n`), a kvPut a `"keyAt"` span of the text and a `"valueAt"`
+//!   span of the step's bytes, a kvDelete a `"keyAt"` span,
 //!   an upsert's vectors are `{"id", "valuesAt", "metadata"}` and a query has `"vectorAt"`.
 //!   Text spans count UTF-16 code units of the step's text (a JavaScript string's indices:
 //!   decode once, then slice); float spans count floats;

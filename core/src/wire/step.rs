@@ -1,5 +1,6 @@
-//! Steps out: JSON text, with the bulk of it beside: KV keys and values and the response
-//! body as one text, vector numbers as floats.
+//! Steps out: JSON text, with the bulk of it beside: KV keys and the response body as one
+//! text, KV values as UTF-8 bytes (KV stores bytes: a value need not become a JavaScript
+//! string on its way there), vector numbers as floats.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -14,9 +15,11 @@ pub struct WireStep {
     pub json: String,
     /// Every vector's values, end to end.
     pub floats: Vec<f32>,
-    /// Every KV key and value and the response body, end to end. Its spans count UTF-16
-    /// code units, as a JavaScript string's indices do: a host decodes it once and slices.
+    /// Every KV key and the response body, end to end. Its spans count UTF-16 code
+    /// units, as a JavaScript string's indices do: a host decodes it once and slices.
     pub text: String,
+    /// Every KV value written, as UTF-8, end to end; its spans count bytes.
+    pub bytes: Vec<u8>,
 }
 
 #[derive(Serialize)]
@@ -131,11 +134,12 @@ impl Text {
 pub fn step_to_wire(step: &Step) -> WireStep {
     let mut floats = Vec::new();
     let mut text = Text::default();
+    let mut bytes = Vec::new();
     let form = match step {
         Step::Io(batch) => StepForm::Io(
             batch
                 .iter()
-                .map(|effect| effect_form(effect, &mut floats, &mut text))
+                .map(|effect| effect_form(effect, &mut floats, &mut text, &mut bytes))
                 .collect(),
         ),
         Step::Respond(response) => StepForm::Respond {
@@ -150,10 +154,23 @@ pub fn step_to_wire(step: &Step) -> WireStep {
         json,
         floats,
         text: text.text,
+        bytes,
     }
 }
 
-fn effect_form<'a>(effect: &'a Effect, floats: &mut Vec<f32>, text: &mut Text) -> EffectForm<'a> {
+/// Appends `value`'s UTF-8 to `bytes`; returns where it went.
+fn push_bytes(bytes: &mut Vec<u8>, value: &str) -> Span {
+    let start = bytes.len();
+    bytes.extend_from_slice(value.as_bytes());
+    [start, bytes.len()]
+}
+
+fn effect_form<'a>(
+    effect: &'a Effect,
+    floats: &mut Vec<f32>,
+    text: &mut Text,
+    bytes: &mut Vec<u8>,
+) -> EffectForm<'a> {
     match effect {
         Effect::KvGet { keys } => EffectForm::KvGet {
             keys: text.push_run(keys),
@@ -165,7 +182,7 @@ fn effect_form<'a>(effect: &'a Effect, floats: &mut Vec<f32>, text: &mut Text) -
             metadata,
         } => EffectForm::KvPut {
             key_at: text.push(key),
-            value_at: text.push(value),
+            value_at: push_bytes(bytes, value),
             ttl_seconds: *ttl_seconds,
             metadata: metadata.as_ref(),
         },
@@ -229,13 +246,14 @@ mod tests {
             WireStep {
                 json: concat!(
                     r#"{"io":[{"kind":"kvGet","keys":{"at":0,"lengths":[1,3]}},"#,
-                    r#"{"kind":"kvPut","keyAt":[4,5],"valueAt":[5,7],"ttlSeconds":60}]}"#
+                    r#"{"kind":"kvPut","keyAt":[4,5],"valueAt":[0,3],"ttlSeconds":60}]}"#
                 )
                 .into(),
                 floats: vec![],
-                text: "a😀bkvé".into(),
+                text: "a😀bk".into(),
+                bytes: "vé".as_bytes().to_vec(),
             },
-            "spans count UTF-16 units: 😀 is two, é one"
+            "text spans count UTF-16 units: 😀 is two; value spans count bytes: é is two"
         );
         assert_eq!(step_to_wire(&Step::Done).json, r#"{"done":true}"#);
         let respond = step_to_wire(&Step::Respond(Response {
@@ -272,13 +290,16 @@ mod tests {
         assert_eq!(
             wire.json,
             concat!(
-                r#"{"io":[{"kind":"kvPut","keyAt":[0,1],"valueAt":[1,2],"metadata":{"writtenAt":1}},"#,
-                r#"{"kind":"kvDelete","keyAt":[2,6]},"#,
+                r#"{"io":[{"kind":"kvPut","keyAt":[0,1],"valueAt":[0,1],"metadata":{"writtenAt":1}},"#,
+                r#"{"kind":"kvDelete","keyAt":[1,5]},"#,
                 r#"{"kind":"kvList","prefix":"chunkHash:u:p:","cursor":"c","limit":1000},"#,
                 r#"{"kind":"vectorizeDeleteByIds","ids":["a","b"]}]}"#
             )
         );
-        assert_eq!(wire.text, "kvgone");
+        assert_eq!(
+            (wire.text.as_str(), wire.bytes.as_slice()),
+            ("kgone", b"v".as_slice())
+        );
     }
 
     #[test]

@@ -52,7 +52,7 @@ export class ExpiringKv implements KvBinding {
     });
   }
 
-  put(key: string, value: string, options?: KVNamespacePutOptions): Promise<void> {
+  put(key: string, value: string | ArrayBufferView, options?: KVNamespacePutOptions): Promise<void> {
     this.ledger.bill("kv.keysWritten", 1);
     return this.ledger.call("kv.put", () => this.write(key, value, options));
   }
@@ -67,7 +67,7 @@ export class ExpiringKv implements KvBinding {
   }
 
   /** A write from outside the engine (a scenario's `kvPut` step): not counted, no fault. */
-  async write(key: string, value: string, options?: KVNamespacePutOptions): Promise<void> {
+  async write(key: string, value: string | ArrayBufferView, options?: KVNamespacePutOptions): Promise<void> {
     const ttl = options?.expirationTtl;
     const engine: unknown = options?.metadata ?? undefined;
     if (engine !== undefined && utf8Length(JSON.stringify(engine)) > MAX_METADATA_BYTES) {
