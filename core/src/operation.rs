@@ -27,19 +27,26 @@ pub enum RequestKind {
     Remove,
 }
 
+impl RequestKind {
+    /// The request's name, the last part of its route: `init`, `sync`, `search`, `remove`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Init => "init",
+            Self::Sync => "sync",
+            Self::Search => "search",
+            Self::Remove => "remove",
+        }
+    }
+}
+
 impl FromStr for RequestKind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "init" => Ok(Self::Init),
-            "sync" => Ok(Self::Sync),
-            "search" => Ok(Self::Search),
-            "remove" => Ok(Self::Remove),
-            other => Err(format!(
-                "unknown request {other:?}: init, sync, search or remove"
-            )),
-        }
+        [Self::Init, Self::Sync, Self::Search, Self::Remove]
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+            .ok_or_else(|| format!("unknown request {s:?}: init, sync, search or remove"))
     }
 }
 

@@ -23,6 +23,9 @@ enum Command {
     /// component (what the folder no longer holds leaves the index), with a deterministic
     /// local fake standing in for Workers AI.
     Index(cli::index::Args),
+    /// Push a folder to a deployed Worker over HTTP: a complete two-phase sync, with resends
+    /// and backoff, and a summary of what it cost. Exit status 0 only when all is indexed.
+    Push(cli::push::Args),
     /// Search what `index` stored for a user and project.
     Search(cli::search::Args),
     /// Remove chunks, or a whole project, from the local store's index.
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Conform(args) => cli::conform::run(args),
         Command::Index(args) => cli::index::run(args),
+        Command::Push(args) => cli::push::run(args),
         Command::Search(args) => cli::search::run(args),
         Command::Remove(args) => cli::remove::run(args),
         Command::Names(args) => cli::names::run(args),

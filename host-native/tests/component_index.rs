@@ -2,42 +2,9 @@
 //! component into a SQLite file. Unchanged code is never sent to the AI twice, neither by
 //! the same tenant (its markers) nor by another user (the shared embedding cache).
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-/// Runs the binary; returns its standard output, failing the test on a non-zero exit.
-fn index_sync(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_index-sync"))
-        .args(args)
-        .output()
-        .expect("index-sync runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "index-sync {args:?} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
-/// The number after `label` on its line of the report.
-fn figure(report: &str, label: &str) -> u64 {
-    let line = report
-        .lines()
-        .find(|l| l.starts_with(label))
-        .unwrap_or_else(|| panic!("no {label:?} in\n{report}"));
-    line[label.len()..]
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.trim_end_matches(',').parse().ok())
-        .unwrap_or_else(|| panic!("no number in {line:?}"))
-}
-
-fn write(dir: &Path, path: &str, text: &[u8]) {
-    let path = dir.join(path);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use common::{figure, index_sync, write};
 
 /// A folder of two source files, one ignored file and one binary file.
 fn project() -> tempfile::TempDir {

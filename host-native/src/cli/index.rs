@@ -8,11 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use index_sync_core::RequestKind;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
 use super::chunker;
 use super::client::{Client, Tenant};
+use super::report::{Bars, print_sync};
 use super::sync::{Transport, sync_project};
 
 /// Arguments of `index`.
@@ -42,42 +42,12 @@ impl Transport for Client {
     }
 }
 
-/// A progress bar per phase, drawn only where there is a terminal.
-struct Bars {
-    bar: Option<(String, ProgressBar)>,
-}
-
-impl Bars {
-    fn show(&mut self, phase: &str, done: usize, total: usize) {
-        if self.bar.as_ref().is_none_or(|(p, _)| p != phase) {
-            self.finish();
-            let bar = ProgressBar::new(total as u64);
-            if let Ok(style) =
-                ProgressStyle::with_template(&format!("{phase} {{bar:40}} {{pos}}/{{len}}"))
-            {
-                bar.set_style(style);
-            }
-            self.bar = Some((phase.to_owned(), bar));
-        }
-        if let Some((_, bar)) = &self.bar {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        }
-    }
-
-    fn finish(&mut self) {
-        if let Some((_, bar)) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-    }
-}
-
 /// Whether the index now follows the folder exactly.
 fn index(args: &Args) -> Result<bool, String> {
     let walk = chunker::walk(&args.dir)?;
     let tenant = &args.tenant;
     let mut client = Client::open(&tenant.store, &tenant.user)?;
-    let mut bars = Bars { bar: None };
+    let mut bars = Bars::default();
     let summary = sync_project(
         &mut client,
         &tenant.project,
@@ -85,35 +55,7 @@ fn index(args: &Args) -> Result<bool, String> {
         &mut |phase, done, total| bars.show(phase, done, total),
     )?;
     bars.finish();
-    println!(
-        "{}: {} files read, {} skipped (binary, huge or unreadable), {} chunks ({} with the files they are in)",
-        args.dir.display(),
-        walk.files,
-        walk.skipped,
-        summary.chunks,
-        walk.chunks.len()
-    );
-    println!(
-        "phase 1: {} chunks needed, {} cached, {} removed (no longer in the folder), in {} requests; {} unchanged of {} parts (told by their digest alone)",
-        summary.needed,
-        summary.cached,
-        summary.removed,
-        summary.phase1_requests,
-        summary.unchanged_parts,
-        summary.parts
-    );
-    println!(
-        "phase 2: {} chunks indexed, {} not indexed, in {} requests",
-        summary.indexed,
-        summary.not_indexed.len(),
-        summary.phase2_requests
-    );
-    for (hash, why) in &summary.not_indexed {
-        eprintln!("not indexed: {hash}: {why}");
-    }
-    if summary.removal_unfinished {
-        eprintln!("removal unfinished: run index again");
-    }
+    print_sync(&args.dir, &walk, &summary, "index");
     let store = client.store();
     println!(
         "AI calls: {} (the local deterministic fake of Workers AI stands in for the real models)",

@@ -5,6 +5,8 @@ pub mod client;
 pub mod conform;
 pub mod index;
 pub mod names;
+pub mod push;
 pub mod remove;
+pub mod report;
 pub mod search;
 pub mod sync;

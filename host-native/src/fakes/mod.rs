@@ -65,7 +65,7 @@ impl AiUsage {
             .into_iter()
             .flatten()
             .filter_map(|m| m["content"].as_str());
-        let last = contents.clone().last().unwrap_or_default();
+        let last = contents.clone().next_back().unwrap_or_default();
         self.generation_bytes += contents.map(|c| c.len() as u64).sum::<u64>();
         self.summaries += if input.get("response_format").is_some() {
             serde_json::from_str::<Value>(last)

@@ -15,16 +15,16 @@
 //! Up to [`MAX_ROUNDS`] rounds of each; what is still not done is reported.
 
 mod parts;
+mod requests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use index_sync_core::RequestKind;
-use index_sync_core::marker::paths_digest;
-use index_sync_core::record_state::listing_digest;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::chunker::Chunk;
 pub use parts::{Part, partition};
+pub use requests::{ByHash, batches, by_hash, digest_body, listing_body, occurrences, phase2_body};
 
 /// Occurrences of chunks (a chunk in two files counts twice) in one phase-1 request: half
 /// the engine's `maxChunksPerRequest` (10,000), and a phase 1 well within the CPU of an
@@ -64,6 +64,8 @@ pub struct Summary {
     pub unchanged_parts: usize,
     /// Phase-2 requests.
     pub phase2_requests: usize,
+    /// Occurrences of chunks sent with their code in phase 2, resends included.
+    pub chunks_sent: usize,
     /// Chunks still not indexed, with why.
     pub not_indexed: BTreeMap<String, String>,
     /// Whether removal is still unfinished after every round.
@@ -98,10 +100,7 @@ pub fn sync_project(
     chunks: &[Chunk],
     progress: &mut dyn FnMut(&str, usize, usize),
 ) -> Result<Summary, String> {
-    let by_hash: BTreeMap<&str, Vec<&Chunk>> = chunks.iter().fold(BTreeMap::new(), |mut m, c| {
-        m.entry(c.hash.as_str()).or_default().push(c);
-        m
-    });
+    let by_hash = by_hash(chunks);
     let mut summary = Summary {
         chunks: by_hash.len(),
         ..Summary::default()
@@ -112,20 +111,7 @@ pub fn sync_project(
     let mut needed: BTreeSet<String> = BTreeSet::new();
     let mut pending: Vec<&Part> = Vec::new();
     for part in &parts {
-        let entries: Vec<(&str, String)> = part
-            .hashes(&by_hash)
-            .map(|(hash, occurrences)| {
-                let paths: Vec<&str> = occurrences.iter().map(|c| c.file_path.as_str()).collect();
-                (hash, paths_digest(&paths))
-            })
-            .collect();
-        let digest = listing_digest(entries.iter().map(|(h, d)| (*h, Some(d.as_str()))));
-        let mut body =
-            json!({"phase": 1, "complete": true, "projectId": project, "digest": digest});
-        if let Some(prefixes) = part.prefixes() {
-            body["hashPrefixes"] = json!(prefixes);
-        }
-        let answer = transport.send(RequestKind::Sync, &body)?;
+        let answer = transport.send(RequestKind::Sync, &digest_body(project, part, &by_hash))?;
         summary.phase1_requests += 1;
         if answer["unchanged"] == true {
             summary.unchanged_parts += 1;
@@ -138,16 +124,7 @@ pub fn sync_project(
         let mut again = Vec::new();
         for (done, part) in pending.iter().enumerate() {
             progress("phase 1", done, pending.len());
-            let listed: Vec<Value> = part
-                .hashes(&by_hash)
-                .flat_map(|(_, occurrences)| occurrences.iter())
-                .map(|c| json!({"hash": c.hash, "filePath": c.file_path}))
-                .collect();
-            let mut body =
-                json!({"phase": 1, "complete": true, "projectId": project, "chunks": listed});
-            if let Some(prefixes) = part.prefixes() {
-                body["hashPrefixes"] = json!(prefixes);
-            }
+            let body = listing_body(project, part, &by_hash);
             let answer = transport.send(RequestKind::Sync, &body)?;
             summary.phase1_requests += 1;
             needed.extend(strings(&answer, "needed"));
@@ -173,7 +150,7 @@ pub fn sync_project(
 fn upload(
     transport: &mut dyn Transport,
     project: &str,
-    by_hash: &BTreeMap<&str, Vec<&Chunk>>,
+    by_hash: &ByHash<'_>,
     needed: BTreeSet<String>,
     summary: &mut Summary,
     progress: &mut dyn FnMut(&str, usize, usize),
@@ -188,14 +165,10 @@ fn upload(
         let mut again = Vec::new();
         for batch in batches(&to_send, by_hash) {
             progress("phase 2", summary.indexed, total);
-            let chunks: Vec<Value> = batch
-                .iter()
-                .flat_map(|h| by_hash.get(h.as_str()).into_iter().flatten())
-                .map(|c| json!({"hash": c.hash, "code": c.code, "filePath": c.file_path}))
-                .collect();
-            let body = json!({"phase": 2, "projectId": project, "chunks": chunks});
+            let body = phase2_body(project, &batch, by_hash);
             let answer = transport.send(RequestKind::Sync, &body)?;
             summary.phase2_requests += 1;
+            summary.chunks_sent += occurrences(&batch, by_hash);
             summary.indexed += strings(&answer, "indexed").len() + strings(&answer, "cached").len();
             for failed in answer["failed"].as_array().into_iter().flatten() {
                 let hash = failed["hash"].as_str().unwrap_or_default().to_owned();
@@ -216,21 +189,4 @@ fn upload(
         summary.not_indexed.insert(hash, reason);
     }
     Ok(())
-}
-
-/// `hashes` in requests of at most [`PHASE2_BATCH`] occurrences, a hash never split (one
-/// with more occurrences than that goes alone).
-fn batches(hashes: &[String], by_hash: &BTreeMap<&str, Vec<&Chunk>>) -> Vec<Vec<String>> {
-    let mut out: Vec<Vec<String>> = Vec::new();
-    let mut size = 0;
-    for hash in hashes {
-        let n = by_hash.get(hash.as_str()).map_or(0, Vec::len);
-        if out.is_empty() || size + n > PHASE2_BATCH {
-            out.push(Vec::new());
-            size = 0;
-        }
-        out.last_mut().expect("pushed").push(hash.clone());
-        size += n;
-    }
-    out
 }

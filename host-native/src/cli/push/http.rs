@@ -1,0 +1,162 @@
+//! The protocol over HTTP: each request a `POST {url}/v1/index/{request}` with the token
+//! as a bearer credential, sent again (with backoff) while the Worker says "later" or the
+//! network fails, and counted.
+
+use std::thread::sleep;
+use std::time::{Duration, Instant, SystemTime};
+
+use index_sync_core::RequestKind;
+use serde_json::Value;
+use ureq::Agent;
+
+use super::retry::{Backoff, MAX_RETRY_AFTER, parse_retry_after, retryable};
+use crate::cli::sync::Transport;
+
+/// The largest response body read: a phase-1 answer names at most the engine's
+/// `maxChunksPerRequest` hashes, far below this.
+pub const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What the requests of a run cost.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Traffic {
+    /// Requests answered or attempted, resends included.
+    pub requests: u64,
+    /// Resends after a "later" answer or a network error.
+    pub retries: u64,
+    /// Bytes of request bodies sent, resends included.
+    pub bytes_sent: u64,
+    /// Bytes of response bodies received.
+    pub bytes_received: u64,
+    /// Time spent waiting between attempts.
+    pub waited: Duration,
+}
+
+/// The Worker at `url`, as a [`Transport`].
+pub struct Http {
+    agent: Agent,
+    url: String,
+    authorization: String,
+    backoff: Backoff,
+    /// What the requests so far cost.
+    pub traffic: Traffic,
+}
+
+/// One attempt's outcome, when it is not the answer.
+enum Failure {
+    /// Try again, after at least this long when the server said so.
+    Later(String, Option<Duration>),
+    /// Do not try again.
+    Final(String),
+}
+
+impl Http {
+    /// A client of the Worker at `url` (its origin, or the prefix before `/v1/index`),
+    /// sending `token` on every request; `timeout` bounds each attempt.
+    pub fn new(url: &str, token: &str, backoff: Backoff, timeout: Duration) -> Self {
+        let agent = Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            .user_agent(concat!("index-sync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        Self {
+            agent,
+            url: url.trim_end_matches('/').to_owned(),
+            authorization: format!("Bearer {token}"),
+            backoff,
+            traffic: Traffic::default(),
+        }
+    }
+
+    fn attempt(&mut self, route: &str, body: &[u8]) -> Result<Value, Failure> {
+        self.traffic.requests += 1;
+        self.traffic.bytes_sent += body.len() as u64;
+        let sent = self
+            .agent
+            .post(route)
+            .header("authorization", &self.authorization)
+            .content_type("application/json")
+            .send(body);
+        let mut response = match sent {
+            Ok(response) => response,
+            Err(
+                e @ (ureq::Error::Io(_) | ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed),
+            ) => return Err(Failure::Later(format!("{route}: {e}"), None)),
+            Err(e) => return Err(Failure::Final(format!("{route}: {e}"))),
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let text = match response
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE_BYTES)
+            .read_to_string()
+        {
+            Ok(text) => text,
+            Err(e @ (ureq::Error::Io(_) | ureq::Error::Timeout(_))) => {
+                return Err(Failure::Later(format!("{route}: {e}"), None));
+            }
+            Err(e) => return Err(Failure::Final(format!("{route}: {e}"))),
+        };
+        self.traffic.bytes_received += text.len() as u64;
+        let refusal = || format!("{route} answered {status}: {}", describe(&text));
+        match status {
+            200 => serde_json::from_str(&text)
+                .map_err(|e| Failure::Final(format!("{route} answered 200 with no JSON: {e}"))),
+            401 | 403 => Err(Failure::Final(format!(
+                "{}; check the token (--token or INDEX_SYNC_TOKEN)",
+                refusal()
+            ))),
+            s if retryable(s) => Err(Failure::Later(refusal(), retry_after)),
+            _ => Err(Failure::Final(refusal())),
+        }
+    }
+}
+
+/// A refusal's `error.code` and `error.message` when it has them, else its first bytes.
+fn describe(text: &str) -> String {
+    let parsed: Option<Value> = serde_json::from_str(text).ok();
+    match parsed.as_ref().map(|v| &v["error"]) {
+        Some(error) if error["code"].is_string() => format!(
+            "{} ({})",
+            error["code"].as_str().unwrap_or_default(),
+            error["message"].as_str().unwrap_or_default()
+        ),
+        _ => text.chars().take(200).collect(),
+    }
+}
+
+impl Transport for Http {
+    fn send(&mut self, kind: RequestKind, body: &Value) -> Result<Value, String> {
+        let route = format!("{}/v1/index/{}", self.url, kind.as_str());
+        let bytes = serde_json::to_vec(body).map_err(|e| e.to_string())?;
+        let mut resends = 0;
+        loop {
+            let (why, retry_after) = match self.attempt(&route, &bytes) {
+                Ok(answer) => return Ok(answer),
+                Err(Failure::Final(why)) => return Err(why),
+                Err(Failure::Later(why, retry_after)) => (why, retry_after),
+            };
+            if retry_after.is_some_and(|wait| wait > MAX_RETRY_AFTER) {
+                let wait = retry_after.unwrap_or_default().as_secs();
+                return Err(format!(
+                    "{why}; the Worker asks to wait {wait} s: giving up"
+                ));
+            }
+            if resends >= self.backoff.retries {
+                return Err(format!("{why}; giving up after {} resends", resends));
+            }
+            resends += 1;
+            self.traffic.retries += 1;
+            let wait = self.backoff.delay(resends, retry_after);
+            eprintln!("{why}; again in {} ms", wait.as_millis());
+            let started = Instant::now();
+            sleep(wait);
+            self.traffic.waited += started.elapsed();
+        }
+    }
+}

@@ -1,0 +1,417 @@
+//! `index-sync push` against a stand-in Worker: the engine with the in-memory fakes behind a
+//! loopback HTTP server that knows two tokens and can be told to answer "later" (429 with
+//! Retry-After, 503) or to drop the connection. A push indexes a folder; an edit is pushed as
+//! removals, moves and the one changed chunk; resends carry a push through the faults; a
+//! wrong token changes nothing; `--dry-run` sends nothing.
+
+mod common;
+
+use std::collections::VecDeque;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use common::{figure, index_sync_with, succeeded, write};
+use index_sync_core::RequestKind;
+use index_sync_native::fakes::World;
+use index_sync_native::runner::{EngineHost, Host};
+use serde_json::{Value, json};
+use tiny_http::{Header, Response, Server};
+
+/// How the stand-in answers the next request instead of serving it.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// This status, with this `Retry-After` when given.
+    Status(u16, Option<&'static str>),
+    /// Starts an answer and stalls, the connection held open: a network failure the
+    /// client sees as its timeout.
+    Stall,
+}
+
+#[derive(Default)]
+struct Stand {
+    world: World,
+    faults: VecDeque<Fault>,
+    /// Requests that reached the stand-in: (path, status answered; 0 for a drop).
+    seen: Vec<(String, u16)>,
+}
+
+/// The stand-in Worker on a loopback port.
+struct Worker {
+    url: String,
+    stand: Arc<Mutex<Stand>>,
+    server: Arc<Server>,
+    thread: Option<JoinHandle<()>>,
+}
+
+const TOKENS: [(&str, &str); 2] = [("tok-alice", "alice"), ("tok-bob", "bob")];
+
+impl Worker {
+    fn start() -> Self {
+        let server = Arc::new(Server::http("127.0.0.1:0").expect("a loopback port"));
+        let url = format!("http://{}", server.server_addr());
+        let stand = Arc::new(Mutex::new(Stand::default()));
+        let (server2, stand2) = (Arc::clone(&server), Arc::clone(&stand));
+        let thread = std::thread::spawn(move || {
+            let mut host = EngineHost::from_json("{}").expect("the default config");
+            for request in server2.incoming_requests() {
+                serve(&mut host, &stand2, request);
+            }
+        });
+        Self {
+            url,
+            stand,
+            server,
+            thread: Some(thread),
+        }
+    }
+
+    fn fail_next(&self, faults: &[Fault]) {
+        self.stand.lock().unwrap().faults.extend(faults);
+    }
+
+    /// Requests seen since the last call.
+    fn seen(&self) -> Vec<(String, u16)> {
+        std::mem::take(&mut self.stand.lock().unwrap().seen)
+    }
+
+    /// The engine's search for `user`, answered directly.
+    fn search(&self, user: &str, query: &str) -> Vec<Value> {
+        let mut stand = self.stand.lock().unwrap();
+        let mut host = EngineHost::from_json("{}").unwrap();
+        let body = json!({"projectId": "demo", "query": query, "topK": 10}).to_string();
+        let response = host.serve(&mut stand.world, RequestKind::Search, user, body.as_bytes());
+        assert_eq!(response.status, 200, "{}", response.body);
+        response.body["results"].as_array().unwrap().clone()
+    }
+
+    fn calls(&self, name: &str) -> u64 {
+        let stand = self.stand.lock().unwrap();
+        stand.world.calls().get(name).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn serve(host: &mut EngineHost, stand: &Mutex<Stand>, mut request: tiny_http::Request) {
+    let json = |status: u16, body: &Value| {
+        Response::from_string(body.to_string())
+            .with_status_code(status)
+            .with_header(Header::from_bytes("content-type", "application/json").unwrap())
+    };
+    let path = request.url().to_owned();
+    let mut stand = stand.lock().unwrap();
+    if let Some(fault) = stand.faults.pop_front() {
+        match fault {
+            Fault::Stall => {
+                stand.seen.push((path, 0));
+                // Promises 1,000 bytes and sends one.
+                let cut = Response::new(
+                    200.into(),
+                    Vec::new(),
+                    std::io::Cursor::new(b"{".to_vec()),
+                    Some(1000),
+                    None,
+                );
+                let _ = request.respond(cut);
+            }
+            Fault::Status(status, retry_after) => {
+                stand.seen.push((path, status));
+                let mut response = json(
+                    status,
+                    &json!({"error": {"code": "later", "message": "busy"}}),
+                );
+                if let Some(after) = retry_after {
+                    response.add_header(Header::from_bytes("retry-after", after).unwrap());
+                }
+                let _ = request.respond(response);
+            }
+        }
+        return;
+    }
+    let user = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("authorization"))
+        .and_then(|h| h.value.as_str().strip_prefix("Bearer "))
+        .and_then(|token| TOKENS.iter().find(|(t, _)| *t == token))
+        .map(|(_, user)| *user);
+    let kind = path
+        .strip_prefix("/v1/index/")
+        .and_then(|k| RequestKind::from_str(k).ok());
+    let (status, body) = match (user, kind) {
+        (None, _) => (
+            401,
+            json!({"error": {"code": "unauthenticated", "message": "no valid token"}}),
+        ),
+        (_, None) => (
+            404,
+            json!({"error": {"code": "not_found", "message": "no such route"}}),
+        ),
+        (Some(user), Some(kind)) => {
+            let mut bytes = Vec::new();
+            request.as_reader().read_to_end(&mut bytes).unwrap();
+            let response = host.serve(&mut stand.world, kind, user, &bytes);
+            (response.status, response.body)
+        }
+    };
+    stand.seen.push((path, status));
+    let _ = request.respond(json(status, &body));
+}
+
+fn folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "src/parse.rs",
+        b"fn parse_header(input: &str) -> Header {\n    todo()\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/render.rs",
+        b"fn render_page(page: Page) -> String {\n    page.title\n}\n",
+    );
+    write(dir.path(), "src/old.rs", b"fn legacy_export() {}\n");
+    dir
+}
+
+fn push(
+    worker: &Worker,
+    dir: &std::path::Path,
+    token: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let dir = dir.to_str().unwrap();
+    let mut args = vec![
+        "push",
+        dir,
+        "--url",
+        &worker.url,
+        "--project",
+        "demo",
+        "--retry-base-ms",
+        "10",
+    ];
+    if !extra.contains(&"--timeout") {
+        args.extend(["--timeout", "20"]);
+    }
+    args.extend_from_slice(extra);
+    index_sync_with(&args, &[("INDEX_SYNC_TOKEN", token)])
+}
+
+fn files(results: &[Value]) -> Vec<&str> {
+    let mut files: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["filePath"].as_str())
+        .collect();
+    files.sort_unstable();
+    files
+}
+
+#[test]
+fn a_push_indexes_a_folder_and_a_second_push_sends_only_the_edit() {
+    let worker = Worker::start();
+    let dir = folder();
+    let first = succeeded(&["push"], &push(&worker, dir.path(), "tok-alice", &[]));
+    assert_eq!(figure(&first, "phase 1:"), 3, "{first}");
+    assert_eq!(figure(&first, "phase 2:"), 3, "{first}");
+    assert_eq!(
+        files(&worker.search("alice", "parse header")),
+        ["src/old.rs", "src/parse.rs", "src/render.rs"]
+    );
+    assert!(
+        worker.search("bob", "parse header").is_empty(),
+        "bob sees none of alice's code"
+    );
+
+    // Phase 2 leaves no record state; the next listing, all cached, writes it.
+    let settled = succeeded(&["push"], &push(&worker, dir.path(), "tok-alice", &[]));
+    assert_eq!(figure(&settled, "requests:"), 2, "{settled}");
+    assert_eq!(figure(&settled, "phase 2:"), 0, "{settled}");
+    let unchanged = succeeded(&["push"], &push(&worker, dir.path(), "tok-alice", &[]));
+    assert_eq!(
+        figure(&unchanged, "requests:"),
+        1,
+        "one digest, answered unchanged:\n{unchanged}"
+    );
+
+    std::fs::remove_file(dir.path().join("src/old.rs")).unwrap();
+    std::fs::rename(
+        dir.path().join("src/render.rs"),
+        dir.path().join("lib/render.rs"),
+    )
+    .ok();
+    write(
+        dir.path(),
+        "lib/render.rs",
+        b"fn render_page(page: Page) -> String {\n    page.title\n}\n",
+    );
+    std::fs::remove_file(dir.path().join("src/render.rs")).ok();
+    write(
+        dir.path(),
+        "src/parse.rs",
+        b"fn parse_header(input: &str) -> Header {\n    parse(input)\n}\n",
+    );
+    worker.seen();
+    let ai_before = worker.calls("ai.run");
+    let edit = succeeded(&["push"], &push(&worker, dir.path(), "tok-alice", &[]));
+    assert!(
+        edit.contains("2 chunks needed, 0 cached, 2 removed"),
+        "{edit}"
+    );
+    // The moved chunk is sent again for its new file; the shared cache spares it the AI.
+    assert_eq!(figure(&edit, "phase 2:"), 2, "{edit}");
+    assert_eq!(
+        worker.calls("ai.run") - ai_before,
+        2,
+        "one summary and one embedding, for the changed chunk"
+    );
+    assert_eq!(
+        files(&worker.search("alice", "render page")),
+        ["lib/render.rs", "src/parse.rs"]
+    );
+    assert!(
+        worker
+            .seen()
+            .iter()
+            .all(|(path, status)| path == "/v1/index/sync" && *status == 200)
+    );
+}
+
+#[test]
+fn resends_carry_a_push_through_429_503_and_a_stalled_answer() {
+    let worker = Worker::start();
+    let dir = folder();
+    worker.fail_next(&[
+        Fault::Status(429, Some("1")),
+        Fault::Status(503, None),
+        Fault::Stall,
+    ]);
+    let started = std::time::Instant::now();
+    let out = succeeded(
+        &["push"],
+        &push(&worker, dir.path(), "tok-alice", &["--timeout", "2"]),
+    );
+    assert!(
+        started.elapsed().as_secs_f64() >= 3.0,
+        "the Retry-After of 1 s, and the 2 s of the stalled answer"
+    );
+    assert!(out.contains("(3 resends"), "{out}");
+    assert_eq!(figure(&out, "phase 2:"), 3, "{out}");
+    let seen = worker.seen();
+    let statuses: Vec<u16> = seen.iter().map(|(_, s)| *s).collect();
+    assert_eq!(statuses[..4], [429, 503, 0, 200], "{seen:?}");
+    assert_eq!(files(&worker.search("alice", "parse")).len(), 3);
+}
+
+#[test]
+fn a_push_gives_up_clearly_when_the_worker_stays_busy() {
+    let worker = Worker::start();
+    let dir = folder();
+    worker.fail_next(&[Fault::Status(503, None); 3]);
+    let out = push(&worker, dir.path(), "tok-alice", &["--retries", "2"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("answered 503: later (busy); giving up after 2 resends"),
+        "{stderr}"
+    );
+    assert_eq!(worker.seen().len(), 3);
+    assert_eq!(
+        worker.calls("kv.get") + worker.calls("kv.put"),
+        0,
+        "nothing ran"
+    );
+
+    worker.fail_next(&[Fault::Status(429, Some("3600"))]);
+    let out = push(&worker, dir.path(), "tok-alice", &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the Worker asks to wait 3600 s: giving up"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_wrong_or_missing_token_changes_nothing() {
+    let worker = Worker::start();
+    let dir = folder();
+    let out = push(&worker, dir.path(), "tok-mallory", &[]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("answered 401: unauthenticated"), "{stderr}");
+    assert_eq!(worker.seen().len(), 1, "a 401 is not resent");
+    let out = push(&worker, dir.path(), "", &[]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no token"));
+    assert_eq!(worker.seen().len(), 0);
+    assert!(
+        worker.stand.lock().unwrap().world.calls().is_empty(),
+        "nothing ran"
+    );
+}
+
+#[test]
+fn a_dry_run_sends_nothing_and_says_what_would_go() {
+    let worker = Worker::start();
+    let dir = folder();
+    let out = succeeded(&["push"], &push(&worker, dir.path(), "", &["--dry-run"]));
+    assert!(
+        out.contains("3 chunks (3 with the files they are in); nothing is sent"),
+        "{out}"
+    );
+    assert!(out.contains("a complete listing in 1 parts"), "{out}");
+    assert!(out.contains("at most 3 chunks in 1 requests"), "{out}");
+    assert!(worker.seen().is_empty());
+}
+
+#[test]
+fn plain_http_is_refused_beyond_this_machine() {
+    let dir = folder();
+    let args = [
+        "push",
+        dir.path().to_str().unwrap(),
+        "--url",
+        "http://index.example.com",
+        "--project",
+        "demo",
+    ];
+    let out = index_sync_with(&args, &[("INDEX_SYNC_TOKEN", "tok-alice")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("clear text"));
+}
+
+#[test]
+fn a_worker_that_cannot_be_reached_is_retried_then_given_up_on() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port(); // closed again at once: nothing listens there
+    let dir = folder();
+    let url = format!("http://127.0.0.1:{port}");
+    let args = [
+        "push",
+        dir.path().to_str().unwrap(),
+        "--url",
+        &url,
+        "--project",
+        "demo",
+        "--retries",
+        "2",
+        "--retry-base-ms",
+        "10",
+    ];
+    let out = index_sync_with(&args, &[("INDEX_SYNC_TOKEN", "tok-alice")]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("giving up after 2 resends"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(figure(&stdout, "requests:"), 3, "{stdout}");
+}
