@@ -6,19 +6,20 @@
  *   POST /v1/index/search   {projectId, query, topK?}
  *   POST /v1/index/remove   {projectId, hashes: [...]} or {projectId, all: true}
  *
- * The user id comes from the `X-User-Id` header here, standing in for the Worker's own
- * authentication: never from the body.
+ * Every request must carry `Authorization: Bearer <token>`, a token whose SHA-256 the
+ * `TOKENS` secret maps to a user id (auth.ts): that user id, never the body or another
+ * header, says whose data the request touches. Without a valid token: 401, and nothing runs.
  */
 import { createIndexer } from "index-sync"; // (1)
+import { authenticate } from "./auth.js";
 
 export interface Env {
   INDEX_KV: KVNamespace;
   AI: Ai;
   VECTORIZE: Vectorize;
+  /** JSON: SHA-256 (hex) of each token -> user id. A secret: `wrangler secret put TOKENS`. */
+  TOKENS?: string;
 }
-
-/** The header carrying the authenticated user in this example. */
-export const USER_HEADER = "X-User-Id";
 
 const ROUTES = {
   "/v1/index/init": "init",
@@ -34,9 +35,11 @@ export default {
     if (request.method !== "POST") {
       return Response.json({ error: { code: "method_not_allowed", message: "use POST" } }, { status: 405 });
     }
-    const userId = request.headers.get(USER_HEADER);
-    if (userId === null) {
-      return Response.json({ error: { code: "unauthenticated", message: `no ${USER_HEADER} header` } }, { status: 401 });
+    const userId = await authenticate(request, env.TOKENS);
+    if (typeof userId !== "string") {
+      const { status, code, message } = userId;
+      const headers = status === 401 ? { "www-authenticate": 'Bearer realm="index-sync"' } : undefined;
+      return Response.json({ error: { code, message } }, { status, headers });
     }
 
     const indexer = createIndexer({ kv: env.INDEX_KV, ai: env.AI, vectorize: env.VECTORIZE, waitUntil: (p) => ctx.waitUntil(p) }); // (2)

@@ -2,13 +2,15 @@
  * The example Worker in workerd, replaying the seed's curl examples: alice indexes, bob
  * indexes the same code without a single AI call, bob's phase 1 says "cached" only once bob
  * has indexed, and bob's search finds bob's file path, never alice's; alice's remove takes
- * out alice's chunk alone.
+ * out alice's chunk alone. Each user is known by a bearer token whose digest the TOKENS
+ * secret lists; without one, or without the secret, nothing runs.
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { World } from "../../test/fakes/world.js";
-import worker, { type Env, USER_HEADER } from "../src/worker.js";
+import { tokenDigest } from "../src/auth.js";
+import worker, { type Env } from "../src/worker.js";
 
 const ABC = "abc123";
 const DEF = "def456";
@@ -16,6 +18,21 @@ const CODE = "export function parseConfig(text) {\n  return JSON.parse(text);\n}
 
 let world: World;
 let workerEnv: Env;
+
+/** Each user's token; TOKENS holds only their digests. */
+const TOKEN_OF: Record<string, string> = {
+  "alice@example.com": "alice-token-9f1c",
+  "bob@company.com": "bob-token-27ad",
+};
+
+const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+async function tokensSecret(): Promise<string> {
+  const entries = await Promise.all(
+    Object.entries(TOKEN_OF).map(async ([user, token]) => [hex(await tokenDigest(token)), user] as const),
+  );
+  return JSON.stringify(Object.fromEntries(entries));
+}
 
 beforeEach(async () => {
   world = await World.fresh(env.INDEX_KV);
@@ -25,13 +42,15 @@ beforeEach(async () => {
     INDEX_KV: env.INDEX_KV,
     AI: world.ai as unknown as Ai,
     VECTORIZE: world.vectorize as unknown as Vectorize,
+    TOKENS: await tokensSecret(),
   };
 });
 
-/** `curl -X POST .../path -H "X-User-Id: user" -d body`, with the calls it made. */
-async function post(path: string, user: string | null, body: unknown, method = "POST") {
-  const headers = new Headers({ "content-type": "application/json" });
-  if (user !== null) headers.set(USER_HEADER, user);
+/** `curl -X POST .../path -H "Authorization: Bearer <user's token>" -d body`, with the
+ * calls it made; `user` may also be a raw `Authorization` value, or null for none. */
+async function post(path: string, user: string | null, body: unknown, method = "POST", extra: Record<string, string> = {}) {
+  const headers = new Headers({ "content-type": "application/json", ...extra });
+  if (user !== null) headers.set("authorization", TOKEN_OF[user] === undefined ? user : `Bearer ${TOKEN_OF[user]}`);
   const request = new Request(`https://index.example${path}`, {
     method,
     headers,
@@ -77,19 +96,49 @@ describe("the example Worker", () => {
     expect(results.map((r) => r.filePath)).toEqual(["lib/b.ts"]);
   });
 
-  it("takes the user from the header, not from the body", async () => {
-    const forged = await post("/v1/index/init", "mallory@example.com", {
-      userId: "alice@example.com",
-      projectId: "alice-project",
-      chunks: [{ hash: ABC, code: CODE, filePath: "src/a.ts" }],
-    });
+  it("takes the user from the token, not from the body or another header", async () => {
+    const forged = await post(
+      "/v1/index/init",
+      "bob@company.com",
+      { userId: "alice@example.com", projectId: "alice-project", chunks: [{ hash: ABC, code: CODE, filePath: "src/a.ts" }] },
+      "POST",
+      { "x-user-id": "alice@example.com" },
+    );
     expect(forged.status).toBe(403);
     expect(forged.body).toMatchObject({ error: { code: "user_mismatch" } });
     expect(forged.calls("ai.run") + forged.calls("vectorize.upsert")).toBe(0);
     expect((await env.INDEX_KV.list()).keys).toEqual([]); // refused whole: nothing written
+  });
 
-    const anonymous = await post("/v1/index/sync", null, { phase: 1, projectId: "p", chunks: [] });
-    expect(anonymous.status).toBe(401);
+  it("answers 401 to a missing, unknown or malformed token, and runs nothing", async () => {
+    const body = { projectId: "p", chunks: [{ hash: ABC, code: CODE, filePath: "src/a.ts" }] };
+    for (const authorization of [null, "Bearer nobodys-token", "Basic YWxpY2U6cHc=", "Bearer", `Bearer ${TOKEN_OF["alice@example.com"]}x`]) {
+      const refused = await post("/v1/index/init", authorization, body, "POST", { "x-user-id": "alice@example.com" });
+      expect(refused.status, String(authorization)).toBe(401);
+      expect(refused.body).toMatchObject({ error: { code: "unauthenticated" } });
+      expect(refused.calls("ai.run") + refused.calls("kv.get") + refused.calls("kv.put")).toBe(0);
+    }
+    expect((await env.INDEX_KV.list()).keys).toEqual([]);
+    // The scheme's name is not case-sensitive (RFC 9110 §11.1).
+    const lower = await post("/v1/index/init", `bearer ${TOKEN_OF["alice@example.com"]}`, body);
+    expect(lower.status).toBe(200);
+  });
+
+  it("refuses everything when the TOKENS secret is missing or unusable", async () => {
+    for (const tokens of [undefined, "", "not json", "[]", "{}", '{"abc": "alice@example.com"}']) {
+      const broken = { ...workerEnv, TOKENS: tokens };
+      const request = new Request("https://index.example/v1/index/search", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN_OF["alice@example.com"]}` },
+        body: JSON.stringify({ projectId: "p", query: "x" }),
+      });
+      const ctx = createExecutionContext();
+      const response = await worker.fetch(request, broken, ctx);
+      await waitOnExecutionContext(ctx);
+      expect(response.status, String(tokens)).toBe(500);
+      expect(await response.json()).toMatchObject({ error: { code: "auth_not_configured" } });
+    }
+    expect(world.ledger.snapshot().size).toBe(0);
   });
 
   it("removes the caller's chunks on /v1/index/remove, and no one else's", async () => {
