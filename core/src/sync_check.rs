@@ -155,7 +155,9 @@ impl Procedure for SyncCheck {
             for ((seen, value), listed) in self.seen[start..end].iter_mut().zip(values).zip(listed)
             {
                 *seen = match value.and_then(|v| read_marker(&self.config, &v, self.now)) {
-                    Some(read) if read.holds(listed.paths.as_deref()) => Seen::Cached(read),
+                    Some(read) if read.holds(listed.paths_digest().as_deref()) => {
+                        Seen::Cached(read)
+                    }
                     _ => Seen::Needed,
                 };
             }

@@ -61,10 +61,11 @@ impl CompleteSync {
                     key: String::new(),
                     read: None,
                 },
+                // Not due, so never rewritten: its files need no digest.
                 read: MarkerRead {
                     due: false,
                     written_at: None,
-                    paths: l.paths.clone(),
+                    paths: None,
                     hash: None,
                 },
             })

@@ -63,9 +63,17 @@ pub enum Scope {
 pub struct Listed {
     /// The chunk's hash.
     pub hash: String,
-    /// The digest of the paths the client names for it; `None` when it names none, and the
+    /// The paths of the files the client names for it; `None` when it names none, and the
     /// paths are then not compared.
-    pub paths: Option<String>,
+    pub files: Option<Vec<String>>,
+}
+
+impl Listed {
+    /// The digest of its files, as markers keep it ([`crate::marker::paths_digest`]):
+    /// computed only where a marker is compared, never on an unchanged sync's shortcut.
+    pub fn paths_digest(&self) -> Option<String> {
+        self.files.as_deref().map(crate::marker::paths_digest)
+    }
 }
 
 /// `sync` phase 1: which of these hashes does the tenant still need to send?

@@ -13,7 +13,6 @@ use super::{
 };
 use crate::config::Config;
 use crate::error::{RequestError, RequestErrorKind as Kind};
-use crate::marker::paths_digest;
 use crate::names::MAX_HASH_PREFIX_BYTES;
 
 #[derive(Deserialize)]
@@ -83,7 +82,7 @@ fn check_request(
     body: CheckBody,
 ) -> Result<CheckRequest, RequestError> {
     let tenant = tenant(config, user, body.user_id, body.project_id)?;
-    let (chunks, digest) = match (body.chunks, body.digest) {
+    let (mut chunks, digest) = match (body.chunks, body.digest) {
         (Some(chunks), None) => (chunks, None),
         (None, Some(digest)) if body.complete && is_digest(&digest) => (Vec::new(), Some(digest)),
         (None, Some(_)) => {
@@ -131,16 +130,17 @@ fn check_request(
             ),
         ));
     }
-    let listed = group(chunks.iter().map(|c| c.hash.as_str()))
+    let groups = group(chunks.iter().map(|c| c.hash.as_str()));
+    let listed = groups
         .into_iter()
         .map(|occurrences| {
-            let paths: Option<Vec<&str>> = occurrences
+            let files: Option<Vec<String>> = occurrences
                 .iter()
-                .map(|&i| chunks[i].file_path.as_deref())
+                .map(|&i| chunks[i].file_path.take())
                 .collect();
             Listed {
-                hash: chunks[occurrences[0]].hash.clone(),
-                paths: paths.map(|p| paths_digest(&p)),
+                hash: std::mem::take(&mut chunks[occurrences[0]].hash),
+                files,
             }
         })
         .collect();
@@ -261,13 +261,15 @@ mod tests {
                 {"hash": "c", "filePath": "z"}, {"hash": "c"}]}"#,
         );
         assert_eq!(c.complete, Some(Scope::Project));
-        let listed: Vec<(&str, Option<&str>)> = c
+        let listed: Vec<(&str, Option<Vec<String>>)> = c
             .listed
             .iter()
-            .map(|l| (l.hash.as_str(), l.paths.as_deref()))
+            .map(|l| (l.hash.as_str(), l.files.clone()))
             .collect();
-        let xy = paths_digest(&["y", "x"]);
-        assert_eq!(listed, [("a", Some(xy.as_str())), ("b", None), ("c", None)]);
+        let xy = Some(vec!["x".to_owned(), "y".to_owned()]);
+        assert_eq!(listed, [("a", xy), ("b", None), ("c", None)]);
+        let digest = crate::marker::paths_digest(&["y", "x"]);
+        assert_eq!(c.listed[0].paths_digest(), Some(digest));
     }
 
     #[test]

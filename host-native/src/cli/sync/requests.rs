@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use index_sync_core::marker::paths_digest;
 use index_sync_core::record_state::listing_digest;
 use serde_json::{Value, json};
 
@@ -32,16 +31,18 @@ fn phase1(project: &str, part: &Part) -> Value {
 /// A root-only phase 1 of `part`: the digest of its listing alone, which the engine answers
 /// `unchanged` from one key when the index already follows it.
 pub fn digest_body(project: &str, part: &Part, by_hash: &ByHash<'_>) -> Value {
-    let entries: Vec<(&str, String)> = part
+    let entries: Vec<(&str, Vec<&str>)> = part
         .hashes(by_hash)
         .map(|(hash, occurrences)| {
-            let paths: Vec<&str> = occurrences.iter().map(|c| c.file_path.as_str()).collect();
-            (hash, paths_digest(&paths))
+            (
+                hash,
+                occurrences.iter().map(|c| c.file_path.as_str()).collect(),
+            )
         })
         .collect();
     let mut body = phase1(project, part);
     body["digest"] = json!(listing_digest(
-        entries.iter().map(|(h, d)| (*h, Some(d.as_str())))
+        entries.iter().map(|(h, files)| (*h, files.as_slice()))
     ));
     body
 }
