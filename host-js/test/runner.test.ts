@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { runScenario, type Scenario } from "./scenario.js";
+import { runScenario, type Scenario } from "./workerd.js";
 
 const USER = "alice@example.com";
 const CHUNK = { hash: "h1", code: "export function parseConfig(text) {}", filePath: "src/a.ts" };

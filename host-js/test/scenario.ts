@@ -1,9 +1,16 @@
 /**
- * Conformance scenarios as tests/README.md defines them, run over the fake world; the
- * verdicts are the native runner's (host-native/src/runner.rs), failure for failure.
+ * Conformance scenarios as tests/README.md defines them, run over a fake world; the
+ * verdicts are the native runner's (host-native/src/runner.rs), failure for failure. One
+ * runner for every JS host: the world (workerd's KV, or memory) and the `createIndexer`
+ * (the wasm-bindgen entry, the component entry, the component in Node) are parameters.
  */
-import { ConfigError, createIndexer, type IndexResponse, type Indexer, type JsonValue } from "index-sync";
-import { type FaultMode, World } from "./fakes/world.js";
+import type { IndexResponse, Indexer, JsonValue } from "index-sync";
+// Not from "index-sync": that entry loads the wasm-bindgen module, which Node's runner of
+// the component has no use for. The same class either way.
+import { ConfigError } from "../ts/errors.js";
+import { compareUtf8 } from "./fakes/memory.js";
+import type { CallLedger, FaultMode } from "./fakes/world.js";
+import type { StepRecord } from "./records.js";
 import { subset } from "./subset.js";
 
 interface Expect {
@@ -44,11 +51,34 @@ export interface Scenario {
   final?: { kv?: HasLacks; vectors?: HasLacks };
 }
 
-/** Runs `scenario` in a fresh world over `namespace`; resolves to every unmet expectation. */
-export async function runScenario(scenario: Scenario, namespace: KVNamespace): Promise<string[]> {
-  const world = await World.fresh(namespace);
-  const serve = serverFor(scenario, world);
+/** What the runner needs of a fake world. */
+export interface ScenarioWorld<B> {
+  /** The clock, the counters and the fault plan. */
+  readonly ledger: CallLedger;
+  advance(seconds: number): void;
+  /** The bindings, as the host's `createIndexer` takes them. */
+  bindings(): B;
+  /** A scenario's `kvPut`: a write from outside the engine, not counted. */
+  writeKv(key: string, value: string, ttlSeconds?: number): Promise<void> | void;
+  hasKey(key: string): Promise<boolean> | boolean;
+  hasVector(id: string): boolean;
+}
+
+/** A host's `createIndexer`, over the bindings of its world. */
+export type IndexerFactory<B> = (options: B & { config: string; clock: () => number }) => Indexer;
+
+/** A scenario's result on one host: every unmet expectation, and each request step's
+ * record, in order. */
+export interface ScenarioRun {
+  failures: string[];
+  records: StepRecord[];
+}
+
+/** Runs `scenario` in `world` (fresh) on the indexer `create` makes. */
+export async function runOn<B>(scenario: Scenario, world: ScenarioWorld<B>, create: IndexerFactory<B>): Promise<ScenarioRun> {
+  const serve = serverFor(scenario, world, create);
   const failures: string[] = [];
+  const records: StepRecord[] = [];
   for (const [n, step] of scenario.steps.entries()) {
     if ("advanceSeconds" in step) {
       world.advance(step.advanceSeconds);
@@ -57,34 +87,39 @@ export async function runScenario(scenario: Scenario, namespace: KVNamespace): P
       world.ledger.failNext(call, times, mode, skip);
     } else if ("kvPut" in step) {
       const { key, value, ttlSeconds } = step.kvPut;
-      const options = ttlSeconds === undefined ? {} : { expirationTtl: ttlSeconds };
-      await world.kv.write(key, value, options).catch((e: unknown) => failures.push(`step ${n}: kvPut refused: ${String(e)}`));
+      try {
+        await world.writeKv(key, value, ttlSeconds);
+      } catch (e) {
+        failures.push(`step ${n}: kvPut refused: ${String(e)}`);
+      }
     } else if (!("request" in step)) {
       failures.push(`step ${n}: a step needs request, advanceSeconds, failNext or kvPut`);
     } else {
       const before = world.ledger.snapshot();
-      const body = step.rawBody ?? JSON.stringify(step.body ?? null);
+      const body = step.rawBody ?? canonicalJson(step.body ?? null);
       const response = await serve(step.request, body, step.user);
       const after = world.ledger.snapshot();
-      const calls = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
-      failures.push(...checkStep(`step ${n} (${step.request} as ${step.user})`, step.expect ?? {}, response, calls));
+      const made = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+      const calls = Object.fromEntries([...after.keys()].filter((name) => made(name) > 0).map((name) => [name, made(name)]));
+      records.push({ status: response.status, body: response.body, calls });
+      failures.push(...checkStep(`step ${n} (${step.request} as ${step.user})`, step.expect ?? {}, response, made));
     }
   }
-  for (const key of scenario.final?.kv?.has ?? []) if (!(await world.kv.has(key))) failures.push(`final: kv lacks ${key}`);
-  for (const key of scenario.final?.kv?.lacks ?? []) if (await world.kv.has(key)) failures.push(`final: kv has ${key}`);
-  for (const id of scenario.final?.vectors?.has ?? []) if (!world.vectorize.has(id)) failures.push(`final: vectors lack ${id}`);
-  for (const id of scenario.final?.vectors?.lacks ?? []) if (world.vectorize.has(id)) failures.push(`final: vectors have ${id}`);
-  return failures;
+  for (const key of scenario.final?.kv?.has ?? []) if (!(await world.hasKey(key))) failures.push(`final: kv lacks ${key}`);
+  for (const key of scenario.final?.kv?.lacks ?? []) if (await world.hasKey(key)) failures.push(`final: kv has ${key}`);
+  for (const id of scenario.final?.vectors?.has ?? []) if (!world.hasVector(id)) failures.push(`final: vectors lack ${id}`);
+  for (const id of scenario.final?.vectors?.lacks ?? []) if (world.hasVector(id)) failures.push(`final: vectors have ${id}`);
+  return { failures, records };
 }
 
 type Serve = (kind: RequestStep["request"], body: string, user: string) => Promise<IndexResponse>;
 
 /** The indexer for the scenario's config; a refused config answers every request with
  * 500 `invalid_config`, as every host does. */
-function serverFor(scenario: Scenario, world: World): Serve {
+function serverFor<B>(scenario: Scenario, world: ScenarioWorld<B>, create: IndexerFactory<B>): Serve {
   let indexer: Indexer;
   try {
-    indexer = createIndexer({
+    indexer = create({
       ...world.bindings(),
       config: scenario.config == null ? "{}" : JSON.stringify(scenario.config),
       clock: () => world.ledger.now,
@@ -125,4 +160,15 @@ export function filePaths(body: JsonValue): string[] {
   return results.flatMap((r) =>
     typeof r === "object" && r !== null && !Array.isArray(r) && typeof r.filePath === "string" ? [r.filePath] : [],
   );
+}
+
+/** A body as host-native's runner sends it (serde_json: compact, object keys in UTF-8
+ * order), so that a refusal naming a column names the same one on every host. */
+export function canonicalJson(value: JsonValue): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const keys = Object.keys(value).sort(compareUtf8);
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key] ?? null)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
 }

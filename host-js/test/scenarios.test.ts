@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { runScenario, type Scenario } from "./scenario.js";
+import { runScenario, type Scenario } from "./workerd.js";
 
 const files = import.meta.glob<Scenario>("../../tests/scenarios/*.json", { eager: true, import: "default" });
 

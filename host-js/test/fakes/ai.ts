@@ -50,7 +50,7 @@ export class FakeAi implements AiBinding {
   constructor(private readonly ledger: CallLedger) {}
 
   run(model: string, input: Record<string, unknown>): Promise<unknown> {
-    return this.ledger.call("ai.run", async () => answer(model, input));
+    return this.ledger.call("ai.run", async () => runModel(model, input));
   }
 }
 
@@ -72,7 +72,9 @@ function jsonMode(text: string): unknown {
   return { response: { summaries } };
 }
 
-function answer(model: string, input: Record<string, unknown>): unknown {
+/** What the fake model answers to `input`; throws on input it does not take. Synchronous,
+ * for the fakes of hosts that call their imports without awaiting. */
+export function runModel(model: string, input: Record<string, unknown>): unknown {
   const prompt = generationText(input);
   if (prompt !== undefined) {
     if (input.response_format !== undefined) return jsonMode(prompt);

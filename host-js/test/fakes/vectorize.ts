@@ -26,49 +26,46 @@ interface Stored {
 
 const utf8Length = (text: string): number => new TextEncoder().encode(text).length;
 
-export class FakeVectorize implements VectorizeBinding {
+/** The index itself, synchronous and uncounted: `FakeVectorize` puts it behind the ledger
+ * as a binding, and the component's host in Node calls it directly through the ledger. */
+export class VectorIndex {
   private readonly vectors = new Map<string, Stored>();
 
-  constructor(private readonly ledger: CallLedger) {}
-
-  upsert(vectors: VectorizeVector[]): Promise<VectorizeAsyncMutation> {
-    return this.ledger.call("vectorize.upsert", async () => {
-      if (vectors.length > MAX_UPSERT_VECTORS) throw new Error(`${vectors.length} vectors in one upsert`);
-      for (const { id, metadata } of vectors) {
-        if (utf8Length(id) > MAX_ID_BYTES) {
-          throw new Error(`VECTOR_UPSERT_ERROR code=40008: id of ${utf8Length(id)} bytes`);
-        }
-        if (utf8Length(JSON.stringify(metadata ?? {})) > MAX_METADATA_BYTES) {
-          throw new Error(`metadata of vector ${id} too large`);
-        }
+  /** Stores the vectors, all or none. */
+  upsert(vectors: VectorizeVector[]): VectorizeAsyncMutation {
+    if (vectors.length > MAX_UPSERT_VECTORS) throw new Error(`${vectors.length} vectors in one upsert`);
+    for (const { id, metadata } of vectors) {
+      if (utf8Length(id) > MAX_ID_BYTES) {
+        throw new Error(`VECTOR_UPSERT_ERROR code=40008: id of ${utf8Length(id)} bytes`);
       }
-      for (const { id, values, metadata } of vectors) {
-        this.vectors.set(id, { values: Float32Array.from(values), metadata: metadata ?? {} });
+      if (utf8Length(JSON.stringify(metadata ?? {})) > MAX_METADATA_BYTES) {
+        throw new Error(`metadata of vector ${id} too large`);
       }
-      return { mutationId: crypto.randomUUID() };
-    });
+    }
+    for (const { id, values, metadata } of vectors) {
+      this.vectors.set(id, { values: Float32Array.from(values), metadata: metadata ?? {} });
+    }
+    return { mutationId: crypto.randomUUID() };
   }
 
-  query(vector: number[] | Float32Array, options: VectorizeQueryOptions): Promise<VectorizeMatches> {
-    return this.ledger.call("vectorize.query", async () => {
-      const query = Float32Array.from(vector);
-      const matches: VectorizeMatch[] = [...this.vectors]
-        .filter(([, { metadata }]) => passes(options.filter, metadata))
-        .map(([id, { values, metadata }]) => ({ id, score: cosine(query, values), metadata }))
-        .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-        .slice(0, options.topK);
-      return { matches, count: matches.length };
-    });
+  /** The best `topK` vectors whose metadata passes the filter. */
+  query(vector: number[] | Float32Array, options: VectorizeQueryOptions): VectorizeMatches {
+    const query = Float32Array.from(vector);
+    const matches: VectorizeMatch[] = [...this.vectors]
+      .filter(([, { metadata }]) => passes(options.filter, metadata))
+      .map(([id, { values, metadata }]) => ({ id, score: cosine(query, values), metadata }))
+      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, options.topK);
+    return { matches, count: matches.length };
   }
 
-  deleteByIds(ids: string[]): Promise<VectorizeAsyncMutation> {
-    return this.ledger.call("vectorize.deleteByIds", async () => {
-      if (ids.length > MAX_DELETE_IDS) {
-        throw new Error(`VECTOR_DELETE_ERROR code=40007: ${ids.length} ids in one deleteByIds`);
-      }
-      for (const id of ids) this.vectors.delete(id);
-      return { mutationId: crypto.randomUUID() };
-    });
+  /** Deletes the vectors of these ids; a missing id is no error. */
+  deleteByIds(ids: string[]): VectorizeAsyncMutation {
+    if (ids.length > MAX_DELETE_IDS) {
+      throw new Error(`VECTOR_DELETE_ERROR code=40007: ${ids.length} ids in one deleteByIds`);
+    }
+    for (const id of ids) this.vectors.delete(id);
+    return { mutationId: crypto.randomUUID() };
   }
 
   /** Whether a vector of this id is stored (for `final.vectors`; not counted). */
@@ -79,6 +76,35 @@ export class FakeVectorize implements VectorizeBinding {
   /** Every stored id. */
   ids(): string[] {
     return [...this.vectors.keys()];
+  }
+}
+
+/** The index as a Vectorize binding: every call counted and under the fault plan. */
+export class FakeVectorize implements VectorizeBinding {
+  private readonly index = new VectorIndex();
+
+  constructor(private readonly ledger: CallLedger) {}
+
+  upsert(vectors: VectorizeVector[]): Promise<VectorizeAsyncMutation> {
+    return this.ledger.call("vectorize.upsert", async () => this.index.upsert(vectors));
+  }
+
+  query(vector: number[] | Float32Array, options: VectorizeQueryOptions): Promise<VectorizeMatches> {
+    return this.ledger.call("vectorize.query", async () => this.index.query(vector, options));
+  }
+
+  deleteByIds(ids: string[]): Promise<VectorizeAsyncMutation> {
+    return this.ledger.call("vectorize.deleteByIds", async () => this.index.deleteByIds(ids));
+  }
+
+  /** Whether a vector of this id is stored (for `final.vectors`; not counted). */
+  has(id: string): boolean {
+    return this.index.has(id);
+  }
+
+  /** Every stored id. */
+  ids(): string[] {
+    return this.index.ids();
   }
 }
 

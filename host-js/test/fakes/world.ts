@@ -25,6 +25,21 @@ export type CallName =
 /** The per-key counts KV bills by, beside the calls. */
 export type BilledName = "kv.keysRead" | "kv.keysWritten" | "kv.keysDeleted";
 
+/** Every name the ledger counts (for comparing with another runtime's counts). */
+export const COUNTED_NAMES: readonly (CallName | BilledName)[] = [
+  "kv.get",
+  "kv.put",
+  "kv.delete",
+  "kv.list",
+  "ai.run",
+  "vectorize.upsert",
+  "vectorize.query",
+  "vectorize.deleteByIds",
+  "kv.keysRead",
+  "kv.keysWritten",
+  "kv.keysDeleted",
+];
+
 /** How an injected fault shows: `error` fails before touching anything; `timeout` (the
  * native host's addition) performs the call, then reports it as timed out. */
 export type FaultMode = "error" | "timeout";
@@ -69,10 +84,26 @@ export class CallLedger {
   /** Counts one call of `name` (failed or not), then runs it under the fault plan. */
   async call<T>(name: CallName, run: () => Promise<T>): Promise<T> {
     const fault = this.begin(name);
-    if (fault === "error") throw new Error(`injected failure of ${name}`);
+    if (fault === "error") throw injected("failure", name);
     if (fault === "timeout") {
       await run().catch(() => undefined);
-      throw new Error(`injected time-out of ${name}`);
+      throw injected("time-out", name);
+    }
+    return run();
+  }
+
+  /** `call` for synchronous fakes (the component's host in Node calls its imports
+   * without awaiting): the same count and fault plan, thrown instead of rejected. */
+  callSync<T>(name: CallName, run: () => T): T {
+    const fault = this.begin(name);
+    if (fault === "error") throw injected("failure", name);
+    if (fault === "timeout") {
+      try {
+        run();
+      } catch {
+        // A time-out hides whatever the call did.
+      }
+      throw injected("time-out", name);
     }
     return run();
   }
@@ -87,6 +118,11 @@ export class CallLedger {
     }
     return due === -1 ? undefined : this.faults.splice(due, 1)[0]?.mode;
   }
+}
+
+/** The error an injected fault throws; its words are the native fakes' own. */
+function injected(what: "failure" | "time-out", name: CallName): Error {
+  return new Error(`injected ${what} of ${name}`);
 }
 
 /** KV, AI and Vectorize fakes over one ledger. */

@@ -1,0 +1,70 @@
+/**
+ * What each request step of a scenario answered and called, and the comparison of two
+ * runtimes' records step by step, as host-native/tests/modes.rs compares the component in
+ * Wasmtime with the engine: the same number of request steps, and per step the same status,
+ * the same body (all of it, not a subset) and the same call counts. The engine's records
+ * come from `index-sync conform --engine --records FILE` (host-native/src/cli/conform.rs).
+ */
+import type { JsonValue } from "index-sync";
+
+/** One request step: the response and the calls made during it, by name (names with no
+ * call left out, as the engine writes them). */
+export interface StepRecord {
+  status: number;
+  body: JsonValue;
+  calls: Record<string, number>;
+}
+
+/** A records file: per scenario file name, the scenario's name and its steps' records. */
+export interface RecordsFile {
+  scenarios: Record<string, { name: string; steps: StepRecord[] }>;
+}
+
+/** Reads a records file's text; throws on a file of another shape. */
+export function parseRecords(text: string): RecordsFile {
+  const parsed = JSON.parse(text) as Partial<RecordsFile>;
+  if (typeof parsed.scenarios !== "object" || parsed.scenarios === null) {
+    throw new Error("not a records file: no `scenarios` object");
+  }
+  return parsed as RecordsFile;
+}
+
+/**
+ * Where `mine` differs from the engine's records of the same scenario file. Calls are
+ * compared over the names this runtime counts (`counted`): a name the engine counts and the
+ * runtime does not (a billing count, say) is no disagreement, but a name either side counts
+ * and the other made a different number of is.
+ */
+export function disagreements(engine: readonly StepRecord[], mine: readonly StepRecord[], counted: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  if (engine.length !== mine.length) out.push(`${engine.length} vs ${mine.length} request steps`);
+  for (let n = 0; n < Math.min(engine.length, mine.length); n++) {
+    const e = engine[n];
+    const m = mine[n];
+    if (e === undefined || m === undefined) continue;
+    const differs =
+      e.status !== m.status || !jsonEqual(e.body, m.body) || !callsEqual(e.calls, m.calls, counted);
+    if (differs) out.push(`request ${n}: engine ${show(e, counted)} vs ${show(m, counted)}`);
+  }
+  return out;
+}
+
+function callsEqual(a: Record<string, number>, b: Record<string, number>, counted: ReadonlySet<string>): boolean {
+  return [...counted].every((name) => (a[name] ?? 0) === (b[name] ?? 0));
+}
+
+function show(record: StepRecord, counted: ReadonlySet<string>): string {
+  const calls = Object.fromEntries(Object.entries(record.calls).filter(([name]) => counted.has(name)));
+  return JSON.stringify({ status: record.status, body: record.body, calls });
+}
+
+/** Structural equality of JSON values; object keys in any order. */
+export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  }
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => key in b && jsonEqual(a[key], b[key]));
+}

@@ -1,0 +1,195 @@
+/**
+ * The component's WIT imports (`index-sync:engine/kv`, `ai`, `vectorize`, wit/engine.wit)
+ * bound to Cloudflare-shaped bindings, as jco calls them: JSON text turned into values at
+ * the boundary, and a failed call thrown as the WIT `host-error` payload (`{code, message}`),
+ * which jco lowers into the import's `err`. Text from the engine that does not parse is a
+ * failed call (code `protocol`), never a trap, as in the Wasmtime host
+ * (host-native/src/component/bindings.rs).
+ *
+ * One binding for both ways jco runs the component: under JSPI (workerd) an import may
+ * return a promise and the engine waits for it; in jco's synchronous mode (Node) a binding
+ * must answer at once, and each import hands its answer straight back. So nothing here
+ * awaits unless the binding returned a promise.
+ */
+import { hostError } from "../effects.js";
+import type { HostError } from "../wire.js";
+import type { KvListOptions } from "../bindings.js";
+
+/** A value, or (from an asynchronous binding) a promise of it. */
+export type Awaitable<T> = T | PromiseLike<T>;
+
+/** A KV list page as the component reads it: Workers KV's `list` result, or alike. */
+export interface KvListPage {
+  keys: { name: string; metadata?: unknown }[];
+  list_complete: boolean;
+  cursor?: string;
+}
+
+/** What the imports need of each binding. Workers' `KVNamespace`, `Ai` and `Vectorize` fit,
+ * and so does any object whose methods answer at once (Node's synchronous host). */
+export interface Capabilities {
+  kv: {
+    get(keys: string[], type: "text"): Awaitable<Map<string, string | null>>;
+    put(key: string, value: string, options?: KVNamespacePutOptions): Awaitable<unknown>;
+    delete(key: string): Awaitable<unknown>;
+    list(options: KvListOptions): Awaitable<KvListPage>;
+  };
+  ai: { run(model: string, input: Record<string, unknown>): Awaitable<unknown> };
+  vectorize: {
+    upsert(vectors: VectorizeVector[]): Awaitable<unknown>;
+    query(vector: Float32Array, options: VectorizeQueryOptions): Awaitable<{ matches: VectorizeMatch[] }>;
+    deleteByIds(ids: string[]): Awaitable<unknown>;
+  };
+}
+
+/** `index-sync:engine/kv` as jco passes it: `option` as `undefined`, `u64` as `bigint`. */
+export interface KvImports {
+  get(keys: string[]): Awaitable<(string | undefined)[]>;
+  put(key: string, value: string, ttlSeconds: bigint | undefined, metadata: string | undefined): Awaitable<void>;
+  delete(key: string): Awaitable<void>;
+  list(prefix: string, cursor: string | undefined, limit: number): Awaitable<KeyPage>;
+}
+
+/** `kv.key-page`. */
+export interface KeyPage {
+  keys: { name: string; metadata?: string }[];
+  cursor?: string;
+}
+
+/** `vectorize.vector`: `list<f32>` arrives as a `Float32Array`. */
+export interface WitVector {
+  id: string;
+  values: Float32Array;
+  metadata: string;
+}
+
+/** `vectorize.vector-match`. */
+export interface WitMatch {
+  id: string;
+  score: number;
+  metadata?: string;
+}
+
+/** The import object jco's `instantiate` takes. */
+export interface ImportObject {
+  [name: string]: object;
+}
+
+/** The imports, keyed both as the component names them (`index-sync:engine/kv@0.2.0`, as
+ * jco's `.d.ts` has it) and without the version (as jco 1.35's instantiation-mode code
+ * looks them up). */
+export function componentImports(bindings: Capabilities): ImportObject {
+  const kv = kvImports(bindings.kv);
+  const ai = {
+    run: (model: string, input: string) => {
+      const parsed = parse("ai.run input", input) as Record<string, unknown>;
+      return settle(() => bindings.ai.run(model, parsed), (output) => JSON.stringify(output ?? null));
+    },
+  };
+  const vectorize = vectorizeImports(bindings.vectorize);
+  const interfaces: Record<string, object> = { types: {}, kv, ai, vectorize };
+  const imports: ImportObject = {};
+  for (const [name, value] of Object.entries(interfaces)) {
+    imports[`index-sync:engine/${name}`] = value;
+    imports[`index-sync:engine/${name}@${WIT_VERSION}`] = value;
+  }
+  return imports;
+}
+
+/** The version of the WIT package (wit/engine.wit) the component imports. */
+export const WIT_VERSION = "0.2.0";
+
+function kvImports(kv: Capabilities["kv"]): KvImports {
+  return {
+    get: (keys) =>
+      settle(
+        () => kv.get(keys, "text"),
+        (found) => keys.map((key) => found.get(key) ?? undefined),
+      ),
+    put: (key, value, ttlSeconds, metadata) => {
+      const options: KVNamespacePutOptions = {};
+      if (ttlSeconds !== undefined) options.expirationTtl = Number(ttlSeconds);
+      if (metadata !== undefined) options.metadata = parse("kv.put metadata", metadata);
+      const plain = ttlSeconds === undefined && metadata === undefined;
+      return settle(() => (plain ? kv.put(key, value) : kv.put(key, value, options)), () => undefined);
+    },
+    delete: (key) => settle(() => kv.delete(key), () => undefined),
+    list: (prefix, cursor, limit) =>
+      settle(
+        () => kv.list(cursor === undefined ? { prefix, limit } : { prefix, cursor, limit }),
+        (page): KeyPage => {
+          const keys = page.keys.map(({ name, metadata }) =>
+            metadata === undefined || metadata === null ? { name } : { name, metadata: JSON.stringify(metadata) },
+          );
+          return page.list_complete || page.cursor === undefined ? { keys } : { keys, cursor: page.cursor };
+        },
+      ),
+  };
+}
+
+function vectorizeImports(vectorize: Capabilities["vectorize"]) {
+  return {
+    upsert: (vectors: WitVector[]) => {
+      const parsed = vectors.map(({ id, values, metadata }) => ({
+        id,
+        values,
+        metadata: parse("vector metadata", metadata) as Record<string, VectorizeVectorMetadata>,
+      }));
+      return settle(() => vectorize.upsert(parsed), () => undefined);
+    },
+    query: (vector: Float32Array, topK: number, filter: string) => {
+      const options: VectorizeQueryOptions = {
+        topK,
+        filter: parse("vectorize.query filter", filter) as VectorizeVectorMetadataFilter,
+        returnMetadata: "all",
+      };
+      return settle(
+        () => vectorize.query(vector, options),
+        ({ matches }): WitMatch[] =>
+          matches.map(({ id, score, metadata }) =>
+            metadata === undefined || metadata === null ? { id, score } : { id, score, metadata: JSON.stringify(metadata) },
+          ),
+      );
+    },
+    deleteByIds: (ids: string[]) => settle(() => vectorize.deleteByIds(ids), () => undefined),
+  };
+}
+
+/** Runs a binding call and shapes its answer, at once when it answered at once; anything
+ * it throws or rejects with becomes the `host-error` jco lowers into `err`. */
+function settle<T, U>(call: () => Awaitable<T>, shape: (value: T) => U): Awaitable<U> {
+  let answer: Awaitable<T>;
+  try {
+    answer = call();
+  } catch (thrown) {
+    throw hostError(thrown);
+  }
+  const shaped = (value: T): U => {
+    try {
+      return shape(value);
+    } catch (thrown) {
+      throw hostError(thrown);
+    }
+  };
+  if (isPromiseLike(answer)) {
+    return Promise.resolve(answer).then(shaped, (thrown: unknown) => {
+      throw hostError(thrown);
+    });
+  }
+  return shaped(answer);
+}
+
+/** Whether a binding answered with a promise. */
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
+
+/** JSON text from the engine; text that does not parse fails the call (`protocol`). */
+function parse(what: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const payload: HostError = { code: "protocol", message: `${what} is not JSON: ${String(error)}` };
+    throw payload;
+  }
+}
