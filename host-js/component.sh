@@ -3,7 +3,7 @@
 # (target/component-build/index_sync_engine.component.wasm, built by
 # `cargo build -p index-sync-native`), transpiled by the jco that package-lock.json pins.
 #
-#   bash host-js/component.sh build                          # transpile (when stale) and bundle
+#   bash host-js/component.sh build                          # transpile (when stale), build dist/, bundle
 #   bash host-js/component.sh conform FILE... [--compare RECORDS]
 #                                                            # scenarios on jco in Node
 #   bash host-js/component.sh figures                        # gzipped size, instantiate time
@@ -83,6 +83,11 @@ build() {
   transpile "$here/pkg/component" --async-mode jspi --async-imports "${async_imports[@]}" --async-exports "${async_exports[@]}"
   write_module_list "$here/pkg/component"
   transpile "$here/pkg/component-node"
+  # The package as it ships (dist/: JavaScript and .d.ts), which every test and host here
+  # imports; it needs both the wasm-bindgen module's and jco's declarations, so it comes now.
+  say "the package: tsc -p tsconfig.build.json -> dist/"
+  rm -rf "$here/dist"
+  (cd "$here" && npx tsc -p tsconfig.build.json)
   mkdir -p "$bundles"
   for entry in conform figures; do
     "$here/node_modules/.bin/esbuild" "$here/node/$entry.ts" --bundle --platform=node --format=esm \

@@ -47,7 +47,7 @@ cargo build -p index-sync-js --profile worker --target wasm32-unknown-unknown
 "$wasm_bindgen" --target web --out-dir "$here/pkg" \
   "$target_dir/wasm32-unknown-unknown/worker/index_sync_js.wasm"
 
-say "the engine component, transpiled by jco (pkg/component, pkg/component-node)"
+say "the engine component, transpiled by jco (pkg/component, pkg/component-node), and the package built (dist/)"
 bash "$here/component.sh" build
 
 cd "$here"

@@ -13,13 +13,18 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: here("./example/wrangler.jsonc") },
       remoteBindings: false,
+      // The development Vectorize fake's own namespace, for the example's tests of its dev
+      // environment (wrangler.jsonc declares it under `env.dev` only).
+      miniflare: { kvNamespaces: ["DEV_VECTORS"] },
     }),
   ],
-  // Exact matches: "index-sync" must not also catch "index-sync/component".
+  // The built package (dist/, as `npm pack` ships it; test.sh builds it first), never the
+  // sources. Exact matches: "index-sync" must not also catch "index-sync/component".
   resolve: {
     alias: [
-      { find: /^index-sync$/, replacement: here("./ts/index.ts") },
-      { find: /^index-sync\/component$/, replacement: here("./ts/component/index.ts") },
+      { find: /^index-sync$/, replacement: here("./dist/index.js") },
+      { find: /^index-sync\/component$/, replacement: here("./dist/component/index.js") },
+      { find: /^index-sync\/testing$/, replacement: here("./dist/testing/index.js") },
     ],
   },
   // The conformance scenarios live at the repository root, outside this package.

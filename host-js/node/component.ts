@@ -11,12 +11,12 @@
  * so the next request gets a fresh one.
  */
 import { instantiate } from "../pkg/component-node/engine.js";
-import { checkBindings } from "../ts/bindings.js";
-import { type IndexerConfig, configJson } from "../ts/config.js";
-import type { Indexer, RequestBody } from "../ts/indexer.js";
-import { bodyBytes } from "../ts/wire.js";
-import { type Capabilities, componentImports, type ImportObject, isPromiseLike } from "../ts/component/imports.js";
-import { type ComponentRoot, createEngine, type EngineResource, type Instantiate, type RequestKind, serve } from "../ts/component/operations.js";
+import { checkBindings } from "../dist/bindings.js";
+import { type IndexerConfig, configJson } from "../dist/config.js";
+import type { Indexer, RequestBody } from "../dist/indexer.js";
+import { bodyBytes } from "../dist/wire.js";
+import { type Capabilities, componentImports, type ImportObject, isPromiseLike } from "../dist/component/imports.js";
+import { type ComponentRoot, createEngine, type EngineResource, type Instantiate, type RequestKind, serve } from "../dist/component/operations.js";
 
 const instantiateComponent = instantiate as unknown as Instantiate;
 

@@ -13,7 +13,7 @@
  */
 import { readFileSync } from "node:fs";
 import { MemoryWorld, type MemoryBindings } from "../test/fakes/memory.js";
-import { COUNTED_NAMES } from "../test/fakes/world.js";
+import { COUNTED_NAMES } from "index-sync/testing";
 import { disagreements, parseRecords, type RecordsFile } from "../test/records.js";
 import { runOn, type Scenario, type ScenarioWorld } from "../test/scenario.js";
 import { NodeComponent } from "./component.js";

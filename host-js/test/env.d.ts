@@ -2,5 +2,7 @@
 declare namespace Cloudflare {
   interface Env {
     INDEX_KV: KVNamespace;
+    /** vitest.config.ts adds it, for the example's development environment. */
+    DEV_VECTORS: KVNamespace;
   }
 }

@@ -4,9 +4,7 @@
  * with, so a scenario sees the same world on every host.
  */
 import { describe, expect, it } from "vitest";
-import { embed, FakeAi, fnv1a32, tokens } from "./fakes/ai.js";
-import { FakeVectorize } from "./fakes/vectorize.js";
-import { CallLedger } from "./fakes/world.js";
+import { CallLedger, embed, FakeAi, FakeVectorize, fnv1a32, tokens } from "index-sync/testing";
 
 describe("fake AI", () => {
   it("tokenises identifiers and hashes with FNV-1a", () => {

@@ -12,7 +12,7 @@ import * as moduleEntry from "index-sync";
 import type { IndexerOptions, KvBinding } from "index-sync";
 import * as componentEntry from "index-sync/component";
 import { beforeEach, describe, expect, it } from "vitest";
-import { hostError } from "../ts/effects.js";
+import { hostError } from "../dist/effects.js";
 import { World } from "./fakes/world.js";
 
 let world: World;

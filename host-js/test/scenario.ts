@@ -7,9 +7,9 @@
 import type { IndexResponse, Indexer, JsonValue } from "index-sync";
 // Not from "index-sync": that entry loads the wasm-bindgen module, which Node's runner of
 // the component has no use for. The same class either way.
-import { ConfigError } from "../ts/errors.js";
+import { ConfigError } from "../dist/errors.js";
 import { compareUtf8 } from "./fakes/memory.js";
-import type { CallLedger, FaultMode } from "./fakes/world.js";
+import type { CallLedger, FaultMode } from "index-sync/testing";
 import type { StepRecord } from "./records.js";
 import { subset } from "./subset.js";
 

@@ -6,9 +6,9 @@
  */
 import type { KvBinding } from "index-sync";
 import { describe, expect, it } from "vitest";
-import type { Bindings } from "../ts/bindings.js";
-import { perform } from "../ts/effects.js";
-import { BatchArrays, bodyBytes, type Effect, pollStep, type WireOperation } from "../ts/wire.js";
+import type { Bindings } from "../dist/bindings.js";
+import { perform } from "../dist/effects.js";
+import { BatchArrays, bodyBytes, type Effect, pollStep, type WireOperation } from "../dist/wire.js";
 
 const utf8 = new TextDecoder();
 

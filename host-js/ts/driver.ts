@@ -6,8 +6,14 @@
  */
 import type { Bindings } from "./bindings.js";
 import { perform } from "./effects.js";
-import type { Operation } from "./engine.js";
-import { BatchArrays, type Effect, type IndexResponse, indexResponse, pollStep } from "./wire.js";
+import { BatchArrays, type Effect, type IndexResponse, indexResponse, pollStep, type WireOperation } from "./wire.js";
+
+/** An engine operation as the driver sees it: its wire form, freed once done. (Typed here
+ * rather than by the wasm-bindgen module's declarations, which a user's `tsc` would then
+ * read: they need `lib: esnext` for `Symbol.dispose`.) */
+export interface Operation extends WireOperation {
+  free(): void;
+}
 
 /** Hands work that may outlive the response to the runtime (`ctx.waitUntil`). */
 export type WaitUntil = (work: Promise<unknown>) => void;

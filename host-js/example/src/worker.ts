@@ -9,16 +9,25 @@
  * Every request must carry `Authorization: Bearer <token>`, a token whose SHA-256 the
  * `TOKENS` secret maps to a user id (auth.ts): that user id, never the body or another
  * header, says whose data the request touches. Without a valid token: 401, and nothing runs.
+ *
+ * AI and Vectorize are the real bindings, except under `wrangler dev --env dev`, whose
+ * config says `INDEX_SYNC_BINDINGS: "fakes"`: then they are index-sync/testing's fakes
+ * (no Cloudflare account needed), with workerd's local KV. Nothing else picks the fakes.
  */
-import { createIndexer } from "index-sync"; // (1)
+import { type AiBinding, createIndexer, IndexSyncError, type VectorizeBinding } from "index-sync"; // (1)
+import { FakeAi, StoredVectorize } from "index-sync/testing";
 import { authenticate } from "./auth.js";
 
 export interface Env {
   INDEX_KV: KVNamespace;
-  AI: Ai;
-  VECTORIZE: Vectorize;
+  AI?: Ai;
+  VECTORIZE?: Vectorize;
   /** JSON: SHA-256 (hex) of each token -> user id. A secret: `wrangler secret put TOKENS`. */
   TOKENS?: string;
+  /** `"fakes"` in the `dev` environment only (wrangler.jsonc). */
+  INDEX_SYNC_BINDINGS?: string;
+  /** The development Vectorize fake's own KV namespace (`dev` environment only). */
+  DEV_VECTORS?: KVNamespace;
 }
 
 const ROUTES = {
@@ -28,21 +37,49 @@ const ROUTES = {
   "/v1/index/remove": "remove",
 } as const;
 
+const error = (status: number, code: string, message: string, headers?: HeadersInit) =>
+  Response.json({ error: { code, message } }, { status, headers });
+
+/** The fakes of a development isolate, kept across its requests. */
+let devFakes: { ai: FakeAi; vectorize: StoredVectorize; namespace: KVNamespace } | undefined;
+
+/** AI and Vectorize for this request: the bindings, or the fakes where the config asks. */
+function aiAndVectorize(env: Env): { ai: AiBinding; vectorize: VectorizeBinding } | Response {
+  if (env.INDEX_SYNC_BINDINGS === undefined) {
+    if (env.AI === undefined || env.VECTORIZE === undefined) {
+      return error(500, "missing_binding", "no AI or VECTORIZE binding (wrangler.jsonc); for local development, `wrangler dev --env dev`");
+    }
+    return { ai: env.AI, vectorize: env.VECTORIZE };
+  }
+  if (env.INDEX_SYNC_BINDINGS !== "fakes" || env.DEV_VECTORS === undefined || env.AI !== undefined) {
+    return error(500, "invalid_bindings", 'INDEX_SYNC_BINDINGS is "fakes" only with DEV_VECTORS and no AI binding (the dev environment)');
+  }
+  if (devFakes?.namespace !== env.DEV_VECTORS) {
+    devFakes = { ai: new FakeAi(), vectorize: new StoredVectorize(env.DEV_VECTORS), namespace: env.DEV_VECTORS };
+  }
+  return devFakes;
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const route = ROUTES[new URL(request.url).pathname as keyof typeof ROUTES];
-    if (route === undefined) return Response.json({ error: { code: "not_found", message: "no such route" } }, { status: 404 });
-    if (request.method !== "POST") {
-      return Response.json({ error: { code: "method_not_allowed", message: "use POST" } }, { status: 405 });
-    }
+    if (route === undefined) return error(404, "not_found", "no such route");
+    if (request.method !== "POST") return error(405, "method_not_allowed", "use POST");
     const userId = await authenticate(request, env.TOKENS);
     if (typeof userId !== "string") {
       const { status, code, message } = userId;
-      const headers = status === 401 ? { "www-authenticate": 'Bearer realm="index-sync"' } : undefined;
-      return Response.json({ error: { code, message } }, { status, headers });
+      return error(status, code, message, status === 401 ? { "www-authenticate": 'Bearer realm="index-sync"' } : undefined);
     }
+    const chosen = aiAndVectorize(env);
+    if (chosen instanceof Response) return chosen;
 
-    const indexer = createIndexer({ kv: env.INDEX_KV, ai: env.AI, vectorize: env.VECTORIZE, waitUntil: (p) => ctx.waitUntil(p) }); // (2)
+    let indexer;
+    try {
+      indexer = createIndexer({ kv: env.INDEX_KV, ...chosen, waitUntil: (p) => ctx.waitUntil(p) }); // (2)
+    } catch (thrown) {
+      if (thrown instanceof IndexSyncError) return error(500, thrown.code, thrown.message);
+      throw thrown;
+    }
     const { status, json } = await indexer[route](await request.arrayBuffer(), userId); // (3)
     return new Response(json, { status, headers: { "content-type": "application/json" } });
   },

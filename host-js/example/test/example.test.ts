@@ -156,6 +156,43 @@ describe("the example Worker", () => {
     expect((await phase1("alice@example.com", "shared-name")).body).toMatchObject({ needed: [ABC, DEF], cached: [] });
   });
 
+  it("runs with index-sync/testing's fakes only in the dev environment, and they outlive the isolate", async () => {
+    const dev: Env = { INDEX_KV: env.INDEX_KV, DEV_VECTORS: env.DEV_VECTORS, INDEX_SYNC_BINDINGS: "fakes", TOKENS: workerEnv.TOKENS };
+    const call = async (target: Env, path: string, body: unknown) => {
+      const request = new Request(`https://index.example${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN_OF["alice@example.com"]}` },
+        body: JSON.stringify(body),
+      });
+      const ctx = createExecutionContext();
+      const response = await worker.fetch(request, target, ctx);
+      await waitOnExecutionContext(ctx);
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const indexed = await call(dev, "/v1/index/init", { projectId: "dev", chunks: [{ hash: ABC, code: CODE, filePath: "src/a.ts" }] });
+    expect(indexed).toMatchObject({ status: 200, body: { indexed: [ABC] } });
+    expect(world.ledger.snapshot().get("ai.run") ?? 0).toBe(0); // the dev fakes, not the test's
+    // A new isolate (a reload of `wrangler dev`) reads the vectors back from DEV_VECTORS: the
+    // same storage behind another binding object, so the Worker makes its fakes anew.
+    const storage = env.DEV_VECTORS;
+    const reopened = {
+      get: storage.get.bind(storage),
+      put: storage.put.bind(storage),
+      list: storage.list.bind(storage),
+      delete: storage.delete.bind(storage),
+    } as unknown as KVNamespace;
+    const fresh = { ...dev, DEV_VECTORS: reopened };
+    const found = await call(fresh, "/v1/index/search", { projectId: "dev", query: "parse config" });
+    expect(found).toMatchObject({ status: 200, body: { results: [{ filePath: "src/a.ts" }] } });
+    expect((await env.DEV_VECTORS.list()).keys.map((k) => k.name)).toEqual([`vector:alice@example.com_dev_${ABC}`]);
+
+    // Never the fakes where a real binding is, nor the real path without its bindings.
+    const mixed = await call({ ...dev, AI: workerEnv.AI }, "/v1/index/search", { projectId: "dev", query: "x" });
+    expect(mixed).toMatchObject({ status: 500, body: { error: { code: "invalid_bindings" } } });
+    const bare = await call({ INDEX_KV: env.INDEX_KV, TOKENS: workerEnv.TOKENS }, "/v1/index/search", { projectId: "dev", query: "x" });
+    expect(bare).toMatchObject({ status: 500, body: { error: { code: "missing_binding" } } });
+  });
+
   it("answers only its four POST routes", async () => {
     expect((await post("/v1/index/nope", "alice@example.com", {})).status).toBe(404);
     expect((await post("/v1/index/sync", "alice@example.com", {}, "GET")).status).toBe(405);

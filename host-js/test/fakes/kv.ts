@@ -16,7 +16,7 @@
  * asked for no more keys than still fit; its cursors pass through as they are.
  */
 import type { KvBinding, KvListOptions } from "index-sync";
-import type { CallLedger } from "./world.js";
+import type { CallLedger } from "index-sync/testing";
 
 /** Most keys in one list page (kv/api/list-keys). */
 const MAX_LIST_KEYS = 1_000;

@@ -7,9 +7,7 @@
  * `CallLedger` as in workerd.
  */
 import type { KvListOptions } from "index-sync";
-import { runModel } from "./ai.js";
-import { VectorIndex } from "./vectorize.js";
-import { CallLedger } from "./world.js";
+import { CallLedger, runModel, VectorIndex } from "index-sync/testing";
 
 /** KV refuses an `expirationTtl` under this (kv/api/write-key-value-pairs). */
 const MIN_TTL_SECONDS = 60;

@@ -4,8 +4,8 @@
  * cosine similarity (float64 over the stored float32 values), then by id; deleteByIds
  * deletes, a missing id being no error.
  */
-import type { VectorizeBinding } from "index-sync";
-import type { CallLedger } from "./world.js";
+import type { VectorizeBinding } from "../bindings.js";
+import { CallLedger } from "./ledger.js";
 
 /** Longest vector id in UTF-8 bytes (vectorize/platform/limits). */
 const MAX_ID_BYTES = 64;
@@ -83,7 +83,8 @@ export class VectorIndex {
 export class FakeVectorize implements VectorizeBinding {
   private readonly index = new VectorIndex();
 
-  constructor(private readonly ledger: CallLedger) {}
+  /** Counted on `ledger` (a ledger of its own when none is given). */
+  constructor(private readonly ledger: CallLedger = new CallLedger()) {}
 
   upsert(vectors: VectorizeVector[]): Promise<VectorizeAsyncMutation> {
     return this.ledger.call("vectorize.upsert", async () => this.index.upsert(vectors));

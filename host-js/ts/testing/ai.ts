@@ -3,8 +3,8 @@
  * first non-blank line of the last message, and a feature-hashed bag of identifier tokens,
  * L2-normalised, as the embedding.
  */
-import type { AiBinding } from "index-sync";
-import type { CallLedger } from "./world.js";
+import type { AiBinding } from "../bindings.js";
+import { CallLedger } from "./ledger.js";
 
 /** Embedding dimensions by model, as the real models have; 768 otherwise. */
 const DIMENSIONS: Readonly<Record<string, number>> = {
@@ -47,7 +47,8 @@ export function embed(text: string, dimensions: number): number[] {
 }
 
 export class FakeAi implements AiBinding {
-  constructor(private readonly ledger: CallLedger) {}
+  /** Counted on `ledger` (a ledger of its own when none is given). */
+  constructor(private readonly ledger: CallLedger = new CallLedger()) {}
 
   run(model: string, input: Record<string, unknown>): Promise<unknown> {
     return this.ledger.call("ai.run", async () => runModel(model, input));

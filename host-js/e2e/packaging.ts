@@ -1,0 +1,165 @@
+/**
+ * The package as a user installs it: `npm pack` of host-js, installed into a fresh Worker
+ * project written here (its own package.json, strict tsconfig with `moduleResolution:
+ * "bundler"` and `include: ["src"]`, wrangler config; nothing else of this repository),
+ * whose own `tsc` and `wrangler deploy --dry-run` must pass, and whose Worker, run under
+ * `wrangler dev` with index-sync/testing's fakes, must answer the seed's curl examples.
+ *
+ *   node packaging.mjs --package DIR --work DIR
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { check, run, summary } from "./checks.js";
+import { startDev } from "./dev-server.js";
+import { seedExamples } from "./seed.js";
+
+function arg(name: string): string {
+  const at = process.argv.indexOf(name);
+  const value = at === -1 ? undefined : process.argv[at + 1];
+  if (value === undefined) throw new Error(`missing ${name}`);
+  return value;
+}
+
+const packageDir = arg("--package");
+const work = arg("--work");
+const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as {
+  version: string;
+  devDependencies: Record<string, string>;
+};
+const fresh = join(work, "fresh-worker");
+
+/** The fresh project's Worker: the README's lines, and its development switch. */
+const WORKER = `import { createIndexer, type AiBinding, type VectorizeBinding } from "index-sync";
+import { createIndexer as createComponentIndexer } from "index-sync/component";
+import { FakeAi, StoredVectorize } from "index-sync/testing";
+
+interface Env {
+  INDEX_KV: KVNamespace;
+  AI?: Ai;
+  VECTORIZE?: Vectorize;
+  /** Development only (wrangler.jsonc env.dev): the Vectorize fake's own namespace. */
+  DEV_VECTORS?: KVNamespace;
+  /** This test project's users: token -> user id (a real Worker checks hashes, as the
+   * package's example does). */
+  USERS: string;
+  /** "component": the engine component under JSPI (index-sync/component). */
+  ENGINE?: string;
+}
+
+type Route = "init" | "sync" | "search" | "remove";
+
+function bindings(env: Env): { ai: AiBinding; vectorize: VectorizeBinding } {
+  if (env.DEV_VECTORS !== undefined) return { ai: new FakeAi(), vectorize: new StoredVectorize(env.DEV_VECTORS) };
+  if (env.AI === undefined || env.VECTORIZE === undefined) throw new Error("no AI or VECTORIZE binding");
+  return { ai: env.AI, vectorize: env.VECTORIZE };
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const token = request.headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
+    const userId = (JSON.parse(env.USERS) as Record<string, string>)[token];
+    if (userId === undefined) return Response.json({ error: { code: "unauthenticated" } }, { status: 401 });
+    const route = new URL(request.url).pathname.split("/").pop() as Route;
+    const create = env.ENGINE === "component" ? createComponentIndexer : createIndexer;
+    const indexer = create({ kv: env.INDEX_KV, ...bindings(env), waitUntil: (p) => ctx.waitUntil(p) });
+    const { status, json } = await indexer[route](await request.arrayBuffer(), userId);
+    return new Response(json, { status, headers: { "content-type": "application/json" } });
+  },
+} satisfies ExportedHandler<Env>;
+`;
+
+async function main(): Promise<void> {
+  mkdirSync(join(fresh, "src"), { recursive: true });
+  const packed = run("npm", ["pack", "--json", "--pack-destination", work], { cwd: packageDir, mustSucceed: true });
+  const [tarball] = JSON.parse(packed.stdout) as { filename: string; size: number; unpackedSize: number; files: { path: string }[] }[];
+  if (tarball === undefined) throw new Error("npm pack made nothing");
+  const files = tarball.files.map((f) => f.path);
+  console.log(`tarball ${tarball.filename}: ${tarball.size} bytes, ${tarball.unpackedSize} unpacked, ${files.length} files`);
+  for (const needed of ["dist/index.js", "dist/index.d.ts", "dist/testing/index.d.ts", "dist/component/index.js", "pkg/index_sync_js_bg.wasm", "README.md", "LICENSE-MIT", "LICENSE-APACHE"]) {
+    check(`the tarball holds ${needed}`, files.includes(needed));
+  }
+  check("the tarball holds no TypeScript sources", !files.some((f) => f.startsWith("ts/")), files.filter((f) => f.startsWith("ts/")));
+
+  const devDeps = manifest.devDependencies;
+  writeFileSync(
+    join(fresh, "package.json"),
+    JSON.stringify(
+      {
+        name: "fresh-worker",
+        private: true,
+        type: "module",
+        dependencies: { "index-sync": `file:../${tarball.filename}` },
+        devDependencies: {
+          "@cloudflare/workers-types": devDeps["@cloudflare/workers-types"],
+          typescript: devDeps.typescript,
+          wrangler: devDeps.wrangler,
+        },
+      },
+      null,
+      2,
+    ),
+  );
+  writeFileSync(
+    join(fresh, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "es2022",
+        lib: ["es2023"],
+        module: "es2022",
+        moduleResolution: "bundler",
+        types: ["@cloudflare/workers-types"],
+        strict: true,
+        noEmit: true,
+        isolatedModules: true,
+      },
+      include: ["src"],
+    }),
+  );
+  writeFileSync(
+    join(fresh, "wrangler.jsonc"),
+    JSON.stringify({
+      name: "fresh-worker",
+      main: "src/index.ts",
+      compatibility_date: "2026-08-01",
+      kv_namespaces: [{ binding: "INDEX_KV", id: "fresh-kv" }],
+      env: {
+        dev: {
+          kv_namespaces: [
+            { binding: "INDEX_KV", id: "fresh-kv" },
+            { binding: "DEV_VECTORS", id: "fresh-vectors" },
+          ],
+        },
+      },
+    }),
+  );
+  writeFileSync(join(fresh, "src", "index.ts"), WORKER);
+
+  const install = run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: fresh });
+  check("npm install of the tarball into the fresh project", install.status === 0, install.stderr.slice(-2000));
+  const tsc = run("npx", ["tsc", "-p", "tsconfig.json"], { cwd: fresh });
+  check("the fresh project's own tsc passes", tsc.status === 0, tsc.stdout + tsc.stderr);
+  const bundle = run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(work, "bundle")], {
+    cwd: fresh,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  const upload = /Total Upload: .*/.exec(bundle.stdout + bundle.stderr)?.[0];
+  check("wrangler deploy --dry-run bundles it", bundle.status === 0 && upload !== undefined, bundle.stdout + bundle.stderr);
+  if (upload !== undefined) console.log(`fresh project bundle: ${upload}`);
+
+  const users = { "alice-token": "alice@example.com", "bob-token": "bob@company.com" };
+  for (const engine of ["module", "component"]) {
+    const vars = { USERS: JSON.stringify(users), ENGINE: engine };
+    const dev = await startDev({ cwd: fresh, config: "wrangler.jsonc", environment: "dev", vars, persistTo: join(work, `state-${engine}`) });
+    try {
+      await seedExamples(dev.url, { "alice@example.com": "alice-token", "bob@company.com": "bob-token" }, engine);
+    } finally {
+      await dev.stop();
+    }
+  }
+  summary();
+}
+
+main().catch((error: unknown) => {
+  check("the packaging run", false, error instanceof Error ? error.stack : String(error));
+  summary();
+});
