@@ -12,6 +12,8 @@
 //! neither, or is still named by a journal: never a vector without a record (invariant 8),
 //! never a marker without its vector (invariant 4). The shared cache is never touched.
 
+mod journals;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -276,79 +278,6 @@ impl Removal {
             self.awaiting.push(Purpose::Vectors(group.to_vec()));
         }
         batch
-    }
-
-    /// Whether a chunk an old journal names is settled: its vector is gone, or it keeps a
-    /// marker, or this removal's journal (kept) names it.
-    fn settled(&self, hash: &str) -> bool {
-        if self.confirmed.contains(hash) {
-            return true;
-        }
-        self.items.iter().any(|i| {
-            i.doomed.hash == hash
-                && (i.vector_gone || i.marker_left || (i.planned && self.journal_kept))
-        })
-    }
-
-    fn clean_up(&mut self, budget: &Budget) -> Vec<Effect> {
-        let mut batch = Vec::new();
-        let all_gone = self
-            .items
-            .iter()
-            .filter(|i| i.planned)
-            .all(|i| i.vector_gone);
-        if let Some(journal) = &self.journal
-            && self.journal_kept
-            && all_gone
-        {
-            batch.push(journal.delete());
-            self.awaiting.push(Purpose::Drop);
-            self.journal_kept = false;
-        }
-        for j in 0..self.old.len() {
-            if batch.len() >= budget.kv() {
-                break;
-            }
-            // A journal this very removal wrote again (the same chunks in the same second
-            // make the same key) is this removal's own: kept or dropped above.
-            if self
-                .journal
-                .as_ref()
-                .is_some_and(|own| own.key == self.old[j].key)
-            {
-                continue;
-            }
-            let left: Vec<String> = self.old[j]
-                .hashes
-                .iter()
-                .filter(|h| !self.settled(h))
-                .cloned()
-                .collect();
-            if left.is_empty() {
-                batch.push(Effect::KvDelete {
-                    key: self.old[j].key.clone(),
-                });
-                self.awaiting.push(Purpose::Drop);
-            } else if left.len() < self.old[j].hashes.len() {
-                let smaller = Journal::new(&self.names, "rewrite", self.now, left);
-                batch.push(smaller.put());
-                self.awaiting.push(Purpose::Rewrite(j));
-            }
-        }
-        batch
-    }
-
-    /// Deletes old journals whose smaller rewrite was written.
-    fn retire(&mut self, budget: &Budget) -> Vec<Effect> {
-        let keys: Vec<Effect> = std::mem::take(&mut self.retiring)
-            .into_iter()
-            .take(budget.kv())
-            .map(|j| Effect::KvDelete {
-                key: self.old[j].key.clone(),
-            })
-            .collect();
-        self.awaiting.extend(keys.iter().map(|_| Purpose::Drop));
-        keys
     }
 
     /// The outcomes of the last batch, in order.
