@@ -8,6 +8,14 @@ import { createServer } from "node:net";
 let passed = 0;
 let failed = 0;
 
+/** The value after `name` on the command line; throws when it is missing. */
+export function arg(name: string): string {
+  const at = process.argv.indexOf(name);
+  const value = at === -1 ? undefined : process.argv[at + 1];
+  if (value === undefined) throw new Error(`missing ${name}`);
+  return value;
+}
+
 /** Records one check: `ok`, or a failure with what was seen. */
 export function check(name: string, ok: boolean, seen?: unknown): void {
   if (ok) {

@@ -9,16 +9,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { check, run, summary } from "./checks.js";
+import { arg, check, run, summary } from "./checks.js";
 import { startDev } from "./dev-server.js";
 import { seedExamples } from "./seed.js";
-
-function arg(name: string): string {
-  const at = process.argv.indexOf(name);
-  const value = at === -1 ? undefined : process.argv[at + 1];
-  if (value === undefined) throw new Error(`missing ${name}`);
-  return value;
-}
 
 const packageDir = arg("--package");
 const work = arg("--work");

@@ -10,15 +10,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { check, figure, run, summary } from "./checks.js";
+import { arg, check, figure, run, summary } from "./checks.js";
 import { startDev } from "./dev-server.js";
-
-function arg(name: string): string {
-  const at = process.argv.indexOf(name);
-  const value = at === -1 ? undefined : process.argv[at + 1];
-  if (value === undefined) throw new Error(`missing ${name}`);
-  return value;
-}
 
 const work = arg("--work");
 const bin = arg("--bin");
