@@ -1,15 +1,18 @@
 /**
- * The fake world for Node (tests/README.md, "The fakes, exactly"), in memory: the tests'
- * workerd-backed KV cannot run here, so KV and Vectorize are plain maps; AI is the tests'
- * own fake. Every call is counted by the tests' `CallLedger`, and the time spent inside the
- * fakes is kept apart, so a host's own time is its request time minus `ioMs`.
+ * The fake world of the benchmarks (tests/README.md, "The fakes, exactly"), in memory, for
+ * Node and for a Worker in workerd alike: KV and Vectorize are plain maps, AI is the
+ * package's own fake model (`runModel`). Every call is counted by the tests' `CallLedger`,
+ * and the time spent inside the fakes is kept apart, so a host's own time is its request
+ * time minus `ioMs`. Two faces of one implementation: `bindings()` answers with promises,
+ * as a Worker's bindings do (the wasm-bindgen module's driver, the component under JSPI);
+ * `syncBindings()` answers at once (jco's synchronous host of the component in Node).
  *
  * Vectorize here accepts ids over 64 bytes (real Vectorize refuses them: code 40008) and
  * counts them instead, so the seed's algorithm runs to the end and its calls can be counted.
  */
 import type { AiBinding, KvBinding, KvListOptions, VectorizeBinding } from "../ts/bindings.js";
-import { FakeAi } from "../test/fakes/ai.js";
-import { CallLedger, SCENARIO_EPOCH } from "../test/fakes/world.js";
+import { runModel } from "../ts/testing/ai.js";
+import { CallLedger, SCENARIO_EPOCH } from "../ts/testing/ledger.js";
 
 interface Entry {
   value: string;
@@ -71,7 +74,9 @@ export class World {
   ioMs = 0;
   /** What the AI calls were given, to estimate what the real models would bill. */
   readonly aiUsage: AiUsage = { generationBytes: 0, summaries: 0, embeddingBytes: 0, generationCalls: 0, embeddingCalls: 0 };
-  private readonly fakeAi = new FakeAi(this.ledger);
+  /** A copy of the world on which every call is made a second time (harness.ts, mode
+   * `doubled`: the fakes' own time, found where no clock can time them call by call). */
+  shadow?: World;
 
   constructor() {
     this.ledger.now = SCENARIO_EPOCH;
@@ -83,6 +88,7 @@ export class World {
 
   advance(seconds: number): void {
     this.ledger.now += seconds;
+    this.shadow?.advance(seconds);
   }
 
   /** Calls so far, by name. */
@@ -135,48 +141,74 @@ export class World {
     }
   }
 
-  /** The bindings, as a Worker's `env` gives them. `get` takes one key or up to 100. */
+  /** The bindings, as a Worker's `env` gives them: every method answers with a promise.
+   * `get` takes one key or up to 100. The same calls, counts and stopwatch as
+   * `syncBindings`, whose answers these are. */
   bindings(): { kv: KvBinding & SingleGet; ai: AiBinding; vectorize: VectorizeBinding } {
-    const kv = {
+    const { kv, ai, vectorize } = this.syncBindings();
+    return {
+      kv: {
+        get: (async (keys: string | string[]) => (typeof keys === "string" ? kv.get(keys) : kv.get(keys))) as KvBinding["get"] & SingleGet["get"],
+        put: async (key, value, options) => kv.put(key, value, options),
+        delete: async (key) => kv.delete(key),
+        list: async (options) => kv.list(options),
+      },
+      ai: { run: async (model, input) => ai.run(model, input) },
+      vectorize: {
+        upsert: async (vectors) => vectorize.upsert(vectors),
+        query: async () => vectorize.query(),
+        deleteByIds: async (ids) => vectorize.deleteByIds(ids),
+      } as VectorizeBinding,
+    };
+  }
+
+  /** The bindings answering at once, as jco's synchronous host of the component needs
+   * them (bench/component-server.ts); with a `shadow`, each call is made on it too. */
+  syncBindings(): SyncBindings {
+    const own = this.face();
+    const shadow = this.shadow?.face();
+    return shadow === undefined ? own : echoed(own, shadow);
+  }
+
+  private face(): SyncBindings {
+    const { ledger } = this;
+    const kv: SyncKv = {
       get: ((keys: string | string[]) =>
         this.timed(() => {
-          this.ledger.bill("kv.keysRead", typeof keys === "string" ? 1 : keys.length);
-          return this.ledger.call("kv.get", async () => {
+          ledger.bill("kv.keysRead", typeof keys === "string" ? 1 : keys.length);
+          return ledger.callSync("kv.get", () => {
             if (typeof keys === "string") return this.read(keys);
             if (keys.length > MAX_BULK_KEYS) throw new Error(`bulk get of ${keys.length} keys`);
             return new Map(keys.map((k) => [k, this.read(k)]));
           });
-        })) as KvBinding["get"] & SingleGet["get"],
-      put: (key: string, value: string | ArrayBufferView, options?: { expirationTtl?: number; metadata?: unknown }) =>
+        })) as SyncKv["get"],
+      put: (key, value, options) =>
         this.timed(() => {
-          this.ledger.bill("kv.keysWritten", 1);
-          return this.ledger.call("kv.put", async () => {
+          ledger.bill("kv.keysWritten", 1);
+          ledger.callSync("kv.put", () => {
             const ttl = options?.expirationTtl;
             if (ttl !== undefined && ttl < MIN_TTL) throw new Error(`expirationTtl ${ttl} under 60`);
             this.write(key, typeof value === "string" ? value : utf8Decoder.decode(value), ttl, options?.metadata);
           });
         }),
-      delete: (key: string) =>
+      delete: (key) =>
         this.timed(() => {
-          this.ledger.bill("kv.keysDeleted", 1);
-          return this.ledger.call("kv.delete", async () => {
-            this.kvEntries.delete(key);
-          });
+          ledger.bill("kv.keysDeleted", 1);
+          ledger.callSync("kv.delete", () => this.kvEntries.delete(key));
         }),
-      list: (options: KvListOptions) =>
-        this.timed(() => this.ledger.call("kv.list", async () => this.list(options))),
+      list: (options) => this.timed(() => ledger.callSync("kv.list", () => this.list(options))),
     };
-    const ai: AiBinding = {
-      run: (model, input) =>
+    const ai = {
+      run: (model: string, input: Record<string, unknown>) =>
         this.timed(() => {
           addUsage(this.aiUsage, input);
-          return this.fakeAi.run(model, input);
+          return ledger.callSync("ai.run", () => runModel(model, input));
         }),
     };
     const vectorize = {
       upsert: (vectors: VectorizeVector[]) =>
         this.timed(() =>
-          this.ledger.call("vectorize.upsert", async () => {
+          ledger.callSync("vectorize.upsert", () => {
             if (vectors.length > 1000) throw new Error(`${vectors.length} vectors in one upsert`);
             for (const { id, values, metadata } of vectors) {
               if (utf8.encode(id).length > MAX_ID_BYTES) this.longIds++;
@@ -185,17 +217,62 @@ export class World {
             return { mutationId: "m" };
           }),
         ),
-      query: () => this.timed(() => this.ledger.call("vectorize.query", async () => ({ matches: [], count: 0 }))),
+      query: () => this.timed(() => ledger.callSync("vectorize.query", () => ({ matches: [], count: 0 }))),
       deleteByIds: (ids: string[]) =>
         this.timed(() =>
-          this.ledger.call("vectorize.deleteByIds", async () => {
+          ledger.callSync("vectorize.deleteByIds", () => {
             for (const id of ids) this.vectors.delete(id);
             return { mutationId: "m" };
           }),
         ),
-    } as VectorizeBinding;
+    };
     return { kv, ai, vectorize };
   }
+}
+
+/** KV answering at once; `get` takes one key or up to 100. */
+export interface SyncKv {
+  get(key: string): string | null;
+  get(keys: string[], type?: "text"): Map<string, string | null>;
+  put(key: string, value: string | ArrayBufferView, options?: { expirationTtl?: number; metadata?: unknown }): void;
+  delete(key: string): void;
+  list(options: KvListOptions): KVNamespaceListResult<unknown>;
+}
+
+/** The world's bindings answering at once. */
+export interface SyncBindings {
+  kv: SyncKv;
+  ai: { run(model: string, input: Record<string, unknown>): unknown };
+  vectorize: {
+    upsert(vectors: VectorizeVector[]): { mutationId: string };
+    query(): { matches: VectorizeMatch[]; count: number };
+    deleteByIds(ids: string[]): { mutationId: string };
+  };
+}
+
+/** `own`'s methods, each also calling `shadow`'s with the same arguments (after its own,
+ * outside its stopwatch): every fake's work done twice, on two copies of one world. */
+function echoed(own: SyncBindings, shadow: SyncBindings): SyncBindings {
+  const twice = <A extends unknown[], R>(first: (...args: A) => R, second: (...args: A) => unknown) =>
+    (...args: A): R => {
+      const answer = first(...args);
+      second(...args);
+      return answer;
+    };
+  return {
+    kv: {
+      get: twice(own.kv.get as (k: string | string[]) => unknown, shadow.kv.get as (k: string | string[]) => unknown) as SyncKv["get"],
+      put: twice(own.kv.put, shadow.kv.put),
+      delete: twice(own.kv.delete, shadow.kv.delete),
+      list: twice(own.kv.list, shadow.kv.list),
+    },
+    ai: { run: twice(own.ai.run, shadow.ai.run) },
+    vectorize: {
+      upsert: twice(own.vectorize.upsert, shadow.vectorize.upsert),
+      query: twice(own.vectorize.query, shadow.vectorize.query),
+      deleteByIds: twice(own.vectorize.deleteByIds, shadow.vectorize.deleteByIds),
+    },
+  };
 }
 
 /** The single-key `get` the seed's Worker code uses. */

@@ -5,6 +5,10 @@ declare module "node:fs" {
   export function writeFileSync(path: string, data: string | Uint8Array): void;
   export function existsSync(path: string): boolean;
   export function mkdirSync(path: string, options: { recursive: boolean }): void;
+  export function readdirSync(path: string): string[];
+}
+declare module "node:module" {
+  export function createRequire(path: string): (id: string) => unknown;
 }
 declare module "node:crypto" {
   export function createHash(algorithm: "sha256"): { update(text: string): { digest(encoding: "hex"): string } };
@@ -18,5 +22,6 @@ declare module "node:url" {
 declare const process: {
   argv: string[];
   exitCode?: number;
+  pid: number;
   cpuUsage(previous?: { user: number; system: number }): { user: number; system: number };
 };

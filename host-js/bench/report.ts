@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { chart, type SweepPoint } from "./chart.js";
 import type { AiUsage } from "./fakes.js";
 import type { NodeRecord } from "./main.js";
+import { type SideBySide, sideBySide } from "./side-by-side.js";
 
 const BEGIN = "<!-- bench:begin (written by host-native/benches/run.sh) -->";
 const END = "<!-- bench:end -->";
@@ -47,11 +48,8 @@ interface Rust {
   w6?: MonthRecord[];
 }
 
-interface Node {
-  module: Record<string, number>;
-  records: NodeRecord[];
+interface Node extends SideBySide {
   sweep: SweepPoint[];
-  reps: number;
 }
 
 type Calls = Record<string, number>;
@@ -142,7 +140,8 @@ function billedTable(node: Node): string[] {
     "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
   ];
   for (const w of [...new Set(node.records.map((r) => r.workload))]) {
-    for (const r of node.records.filter((x) => x.workload === w && (x.host === "baseline" || !x.budget.startsWith("free")))) {
+    const billedHere = (x: NodeRecord) => x.host === "baseline" || (x.host === "wasm-bindgen" && !x.budget.startsWith("free"));
+    for (const r of node.records.filter((x) => x.workload === w && billedHere(x))) {
       const b = billed(r.calls, r.ai);
       const server = r.host === "baseline" ? "seed (baseline)" : "engine";
       rows.push(
@@ -294,6 +293,8 @@ export function writeReport(node: Node, rustRaw: unknown, benchmarks: string, sv
     "### Engine time per chunk (µs; paid budget, resends included, fakes excluded)",
     "",
     ...cpuTable(node, rust),
+    "",
+    ...sideBySide(node),
     "",
     "### W6: a month of edits (100 complete syncs; paid budget; the month's calls, the first index excluded)",
     "",

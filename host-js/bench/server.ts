@@ -1,9 +1,11 @@
 /**
- * What a client talks to: the engine behind the package's driver, or the seed's algorithm.
- * One call is one Worker invocation.
+ * What a client talks to: the engine behind the package's driver, the engine behind any
+ * `Indexer` of the package's API (the component's entries), or the seed's algorithm. One
+ * call is one Worker invocation.
  */
 import { drive } from "../ts/driver.js";
 import type { Bindings } from "../ts/bindings.js";
+import type { Indexer } from "../ts/indexer.js";
 import type { Operation } from "../ts/engine.js";
 import { bodyBytes, type JsonValue } from "../ts/wire.js";
 
@@ -38,5 +40,15 @@ export function engineServer(pkg: EnginePkg, configJson: string, bindings: Bindi
   return {
     init: (body, userId) => drive(indexer.start("init", userId, bodyBytes(body), now()), bindings),
     sync: (body, userId) => drive(indexer.start("sync", userId, bodyBytes(body), now()), bindings),
+  };
+}
+
+/** Any `Indexer` (`createIndexer` of `index-sync/component`, or the component under jco in
+ * Node) as a `Server`: its answer handed back as it comes, the body parsed only when the
+ * client reads it, as `engineServer`'s (`drive`'s) is. */
+export function indexerServer(indexer: Pick<Indexer, "init" | "sync">): Server {
+  return {
+    init: (body, userId) => indexer.init(body, userId),
+    sync: (body, userId) => indexer.sync(body, userId),
   };
 }

@@ -10,9 +10,13 @@
 # 1. builds the wasm-bindgen module (as host-js/test.sh does) into target/bench/pkg;
 # 2. `cargo bench --bench workloads`: the engine natively and as the component in Wasmtime
 #    -> target/bench/rust.json (and W4's chunks, target/bench/w4.json);
-# 3. bundles host-js/bench (esbuild, after a strict tsc check) and runs it in Node 22: the
-#    engine behind the package's driver and the seed's algorithm -> target/bench/node.json,
-#    then the tables in BENCHMARKS.md and the chart docs/host-calls.svg.
+# 3. transpiles the component with jco (host-js/component.sh build: pkg/component-node for
+#    Node, pkg/component with JSPI for workerd);
+# 4. bundles host-js/bench (esbuild, after a strict tsc check) and runs it in Node 22: the
+#    engine behind the package's driver, the component under jco, and the seed's algorithm;
+#    then both engines inside workerd (Miniflare), the bench's Worker bundled into
+#    target/bench/worker -> target/bench/node.json, then the tables in BENCHMARKS.md and the
+#    chart docs/host-calls.svg.
 #
 # The bench profile inherits the workspace's size-tuned release profile (lto, one codegen
 # unit), which takes Wasmtime tens of minutes to build on two cores; the overrides below
@@ -54,10 +58,21 @@ echo "bench: Rust side (native engine, component in Wasmtime)" >&2
 CARGO_PROFILE_BENCH_LTO=false CARGO_PROFILE_BENCH_CODEGEN_UNITS=16 CARGO_PROFILE_BENCH_OPT_LEVEL=3 \
   cargo bench -p index-sync-native --bench workloads --quiet -- --reps "$reps" ${dirs[@]+"${dirs[@]}"}
 
-echo "bench: Node side (wasm-bindgen engine, seed baseline)" >&2
+echo "bench: the component under jco (host-js/component.sh build)" >&2
+bash "$repo/host-js/component.sh" build
+component="${CARGO_TARGET_DIR:-$repo/target}/component-build/index_sync_engine.component.wasm"
+
+echo "bench: Node side (wasm-bindgen engine, component under jco, seed baseline), then workerd" >&2
 cd "$repo/host-js"
 npx tsc -p bench/tsconfig.json
 node_modules/.bin/esbuild bench/main.ts --bundle --platform=node --format=esm \
   --outfile="$out/bench.mjs" --log-level=warning
+# The Worker: the wasm-bindgen build above (aliased), the component's JSPI transpilation,
+# their .wasm files copied beside it for Miniflare to load as compiled modules.
+rm -rf "$out/worker"
+node_modules/.bin/esbuild bench/worker.ts --bundle --platform=neutral --format=esm \
+  --outdir="$out/worker" --loader:.wasm=copy --external:'node:*' \
+  --alias:index-sync-bench-pkg="$out/pkg" --log-level=warning
 node "$out/bench.mjs" --pkg "$out/pkg" --out "$out" --reps "$reps" \
+  --component "$component" --host-js "$repo/host-js" --worker "$out/worker" \
   --benchmarks "$repo/BENCHMARKS.md" --svg "$repo/docs/host-calls.svg"
