@@ -15,7 +15,7 @@ import { readFileSync } from "node:fs";
 import { MemoryWorld, type MemoryBindings } from "../test/fakes/memory.js";
 import { COUNTED_NAMES } from "index-sync/testing";
 import { disagreements, parseRecords, type RecordsFile } from "../test/records.js";
-import { runOn, type Scenario, type ScenarioWorld } from "../test/scenario.js";
+import { runOn, type Scenario, type ScenarioWorld, scenarioWorld } from "../test/scenario.js";
 import { NodeComponent } from "./component.js";
 import { coreModulesIn } from "./load.js";
 
@@ -43,14 +43,7 @@ function parseArgs(argv: string[]): Args {
 /** The memory world as the runner sees it. */
 function memoryWorld(): ScenarioWorld<MemoryBindings> {
   const world = new MemoryWorld();
-  return {
-    ledger: world.ledger,
-    advance: (seconds) => world.advance(seconds),
-    bindings: () => world.bindings(),
-    writeKv: (key, value, ttlSeconds) => world.kv.write(key, value, ttlSeconds === undefined ? {} : { expirationTtl: ttlSeconds }),
-    hasKey: (key) => world.kv.has(key),
-    hasVector: (id) => world.index.has(id),
-  };
+  return scenarioWorld(world, (id) => world.index.has(id));
 }
 
 const fileName = (path: string): string => path.split("/").at(-1) ?? path;

@@ -64,6 +64,30 @@ export interface ScenarioWorld<B> {
   hasVector(id: string): boolean;
 }
 
+/** A world of fakes as the runner sees it: its ledger, clock and bindings, its KV fake's
+ * uncounted `write` and `has`, and whether its Vectorize fake holds an id. */
+export function scenarioWorld<B>(
+  world: {
+    readonly ledger: CallLedger;
+    advance(seconds: number): void;
+    bindings(): B;
+    readonly kv: {
+      write(key: string, value: string, options: { expirationTtl?: number }): Promise<void> | void;
+      has(key: string): Promise<boolean> | boolean;
+    };
+  },
+  hasVector: (id: string) => boolean,
+): ScenarioWorld<B> {
+  return {
+    ledger: world.ledger,
+    advance: (seconds) => world.advance(seconds),
+    bindings: () => world.bindings(),
+    writeKv: (key, value, ttlSeconds) => world.kv.write(key, value, ttlSeconds === undefined ? {} : { expirationTtl: ttlSeconds }),
+    hasKey: (key) => world.kv.has(key),
+    hasVector,
+  };
+}
+
 /** A host's `createIndexer`, over the bindings of its world. */
 export type IndexerFactory<B> = (options: B & { config: string; clock: () => number }) => Indexer;
 

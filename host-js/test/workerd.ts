@@ -4,7 +4,7 @@
  */
 import { createIndexer } from "index-sync";
 import { World } from "./fakes/world.js";
-import { type IndexerFactory, runOn, type Scenario, type ScenarioWorld } from "./scenario.js";
+import { type IndexerFactory, runOn, type Scenario, type ScenarioWorld, scenarioWorld } from "./scenario.js";
 
 export type { Scenario } from "./scenario.js";
 
@@ -20,13 +20,6 @@ export async function runScenario(
 
 /** The workerd world as the runner sees it. */
 function workerdWorld(world: World): ScenarioWorld<ReturnType<World["bindings"]>> {
-  return {
-    ledger: world.ledger,
-    advance: (seconds) => world.advance(seconds),
-    bindings: () => world.bindings(),
-    writeKv: (key, value, ttlSeconds) => world.kv.write(key, value, ttlSeconds === undefined ? {} : { expirationTtl: ttlSeconds }),
-    hasKey: (key) => world.kv.has(key),
-    hasVector: (id) => world.vectorize.has(id),
-  };
+  return scenarioWorld(world, (id) => world.vectorize.has(id));
 }
 
