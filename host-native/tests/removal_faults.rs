@@ -6,8 +6,11 @@
 //! chunk; syncing again as told finishes the job; another tenant's chunks are never
 //! touched. Run through the engine and through the component.
 
+mod common;
+
 use std::collections::BTreeSet;
 
+use common::hashes;
 use index_sync_core::{Config, RequestKind, Response};
 use index_sync_native::checker::Ledger;
 use index_sync_native::component::ComponentHost;
@@ -62,17 +65,6 @@ fn listing(chunks: &[Value]) -> Value {
         .map(|c| json!({"hash": c["hash"], "filePath": c["filePath"]}))
         .collect();
     json!({"phase": 1, "complete": true, "projectId": "p", "chunks": listed})
-}
-
-fn hashes(body: &Value, field: &str) -> BTreeSet<String> {
-    body[field]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().or(v["hash"].as_str()).map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 struct Run {

@@ -1,9 +1,12 @@
-//! What the tests of the command-line tool share: running it, reading its report, writing
-//! folders for it.
+//! What the integration tests share: running the command-line tool, reading its report,
+//! writing folders for it, and reading the hashes a response names.
 #![allow(dead_code)] // each test file uses its own share of these
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
+
+use serde_json::Value;
 
 /// Runs the binary with `args` and the environment variables `env`.
 pub fn index_sync_with(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -49,4 +52,17 @@ pub fn write(dir: &Path, path: &str, text: &[u8]) {
     let path = dir.join(path);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
+}
+
+/// The hashes a response lists under `field`: plain strings (`needed`, `cached`) or objects
+/// with a `hash` (`failed`, `deferred`).
+pub fn hashes(body: &Value, field: &str) -> BTreeSet<String> {
+    body[field]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().or(v["hash"].as_str()).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -8,10 +8,13 @@
 //! `cargo test` runs 256 cases; the long run:
 //! `PROPTEST_CASES=10000 cargo test --release -p index-sync-native --test random_runs`
 
+#[path = "../common/mod.rs"]
+mod common;
 mod model;
 
 use std::collections::BTreeSet;
 
+use common::hashes;
 use index_sync_core::{Config, RequestKind};
 use index_sync_native::checker::Ledger;
 use index_sync_native::fakes::{FaultMode, World};
@@ -68,7 +71,7 @@ fn run(config_json: &Value, actions: &[Action]) -> Result<(), TestCaseError> {
                 if r.status == 200 {
                     let told: Vec<BTreeSet<String>> = ["indexed", "cached", "failed", "deferred"]
                         .iter()
-                        .map(|f| names(&r.body, f))
+                        .map(|f| hashes(&r.body, f))
                         .collect();
                     let all: BTreeSet<String> = told.iter().flatten().cloned().collect();
                     let count: usize = told.iter().map(BTreeSet::len).sum();
@@ -119,7 +122,7 @@ fn run(config_json: &Value, actions: &[Action]) -> Result<(), TestCaseError> {
                 );
                 if r.status == 200 {
                     // No oracle: "cached" only for what this very tenant sent.
-                    for hash in names(&r.body, "cached") {
+                    for hash in common::hashes(&r.body, "cached") {
                         let key = index_sync_core::names::marker_key(
                             &config,
                             USERS[*user],
@@ -168,7 +171,7 @@ fn run(config_json: &Value, actions: &[Action]) -> Result<(), TestCaseError> {
                     "step {}: another tenant's data went",
                     n
                 );
-                let needed = names(&r.body, "needed");
+                let needed = hashes(&r.body, "needed");
                 let upload: Vec<Value> = body_chunks
                     .into_iter()
                     .filter(|c| needed.contains(c["hash"].as_str().unwrap_or_default()))

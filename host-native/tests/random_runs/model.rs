@@ -178,14 +178,3 @@ pub fn others(world: &World, config: &Config, user: &str, project: &str) -> BTre
         .map(|id| format!("vector {id}"));
     keys.chain(ids).collect()
 }
-
-pub fn names(body: &Value, field: &str) -> BTreeSet<String> {
-    body[field]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().or(v["hash"].as_str()).map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
