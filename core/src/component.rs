@@ -7,15 +7,15 @@
 //! what the engine run in-process answers.
 //!
 //! Built for `wasm32-unknown-unknown` and encoded with `wit-component` (see
-//! `host-native/build.rs`), the component imports nothing but the three interfaces: no WASI.
+//! `host-native/build.rs`), the component imports nothing but the four interfaces: no WASI.
 // The bindings wit-bindgen generates are `unsafe` ABI glue; the engine itself stays safe.
 #![allow(unsafe_code)]
 
 use serde_json::Value;
 
 use crate::{
-    Config, Effect, Engine, HostError, ListedKey, Match, Outcome, Reply, RequestKind, Response,
-    Vector,
+    Config, Effect, Engine, HostError, Lease, ListedKey, Match, Outcome, Reply, RequestKind,
+    Response, Vector,
 };
 
 wit_bindgen::generate!({
@@ -24,7 +24,7 @@ wit_bindgen::generate!({
 });
 
 use exports::index_sync::engine::operations;
-use index_sync::engine::{ai, kv, types, vectorize};
+use index_sync::engine::{ai, coordinator, kv, types, vectorize};
 
 struct Component;
 
@@ -185,6 +185,37 @@ fn perform(effect: Effect) -> Outcome {
         }
         Effect::VectorizeDeleteByIds { ids } => vectorize::delete_by_ids(&ids)
             .map(|()| Reply::VectorizeDeleteByIds)
+            .map_err(from_wit),
+        Effect::CoordinatorAcquire {
+            user,
+            project,
+            seconds,
+            token,
+        } => coordinator::acquire(&user, &project, seconds, token)
+            .map(|lease| Reply::CoordinatorAcquire {
+                lease: match lease {
+                    coordinator::Lease::Granted(token) => Lease::Granted(token),
+                    coordinator::Lease::Busy(until) => Lease::Busy(until),
+                },
+            })
+            .map_err(from_wit),
+        Effect::CoordinatorRelease {
+            user,
+            project,
+            token,
+        } => coordinator::release(&user, &project, token)
+            .map(|()| Reply::CoordinatorRelease)
+            .map_err(from_wit),
+        Effect::CoordinatorReadState { user, project } => coordinator::read_state(&user, &project)
+            .map(|state| Reply::CoordinatorReadState { state })
+            .map_err(from_wit),
+        Effect::CoordinatorWriteState {
+            user,
+            project,
+            token,
+            state,
+        } => coordinator::write_state(&user, &project, token, state.as_deref())
+            .map(|written| Reply::CoordinatorWriteState { written })
             .map_err(from_wit),
     }
 }

@@ -116,6 +116,18 @@ pub struct Config {
     /// Most hash prefixes one part of a complete listing may name (`hashPrefixes`): each
     /// costs at least one KV list.
     pub max_hash_prefixes: usize,
+
+    /// How long the tenant's lease lasts unless released (`lease.rs`): the bound on how
+    /// long a request that died holding it (a Worker cut off mid-request) keeps the
+    /// tenant's other requests out. It must outlast the longest request: a request's last
+    /// writes follow a renewal, after its AI calls, and take seconds; two minutes leaves a
+    /// wide margin and keeps a tenant locked out at most that long.
+    pub lease_seconds: u64,
+    /// `Retry-After` of a `409 tenant_busy`, in seconds, when the lease is held longer:
+    /// most requests are over within a second or two, so a client asks again soon (and
+    /// backs off on its own if refused again) rather than waiting out a lease that is
+    /// usually released early.
+    pub busy_retry_after_seconds: u64,
 }
 
 /// Which tenants one embedding-cache entry is shared between.
@@ -129,10 +141,10 @@ pub enum CacheScope {
     User,
 }
 
-/// Calls to index one new chunk in `init`: marker read, cache read, summary, embedding,
-/// cache write, journal write, upsert, marker write, journal delete. A smaller budget
-/// could never index anything.
-pub const MIN_OPERATION_BUDGET: usize = 9;
+/// Calls to index one new chunk in `init`: lease, marker read, cache read, summary,
+/// embedding, lease renewal, cache write, journal write, record state's removal, upsert,
+/// marker write, journal delete, release. A smaller budget could never index anything.
+pub const MIN_OPERATION_BUDGET: usize = 13;
 /// KV operations among them: marker read, cache read, cache write, journal write, marker
 /// write, journal delete.
 pub const MIN_KV_OPERATION_BUDGET: usize = 6;
@@ -185,6 +197,8 @@ impl Default for Config {
             max_summary_bytes: 4 * 1024,
             max_query_bytes: 4 * 1024,
             max_hash_prefixes: 256,
+            lease_seconds: 120,
+            busy_retry_after_seconds: 1,
         }
     }
 }
@@ -238,6 +252,11 @@ impl Config {
             ("maxChunksPerRequest", self.max_chunks_per_request),
             ("maxIdBytes", self.max_id_bytes),
             ("maxTopK", self.max_top_k as usize),
+            ("leaseSeconds", self.lease_seconds as usize),
+            (
+                "busyRetryAfterSeconds",
+                self.busy_retry_after_seconds as usize,
+            ),
         ];
         if let Some((name, _)) = at_least_one.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::new(format!("{name} must be at least 1")));

@@ -77,6 +77,48 @@ pub enum Effect {
         /// The ids to delete.
         ids: Vec<String>,
     },
+    /// The coordinator: take the tenant's lease for `seconds`, or with `token` extend the
+    /// one this request holds ([`Reply::CoordinatorAcquire`]).
+    CoordinatorAcquire {
+        /// The tenant's user.
+        user: String,
+        /// The tenant's project.
+        project: String,
+        /// How long the lease lasts unless released.
+        seconds: u64,
+        /// The lease this request holds, to extend; absent: take it.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        token: Option<u64>,
+    },
+    /// The coordinator: give the tenant's lease back.
+    CoordinatorRelease {
+        /// The tenant's user.
+        user: String,
+        /// The tenant's project.
+        project: String,
+        /// The lease's token.
+        token: u64,
+    },
+    /// The coordinator: the tenant's record state.
+    CoordinatorReadState {
+        /// The tenant's user.
+        user: String,
+        /// The tenant's project.
+        project: String,
+    },
+    /// The coordinator: replace (or, with `None`, remove) the tenant's record state, when
+    /// `token` holds the lease.
+    CoordinatorWriteState {
+        /// The tenant's user.
+        user: String,
+        /// The tenant's project.
+        project: String,
+        /// The lease's token.
+        token: u64,
+        /// The new state; absent: none.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        state: Option<String>,
+    },
 }
 
 impl Effect {
@@ -91,6 +133,10 @@ impl Effect {
             Effect::VectorizeUpsert { .. } => "vectorize.upsert",
             Effect::VectorizeQuery { .. } => "vectorize.query",
             Effect::VectorizeDeleteByIds { .. } => "vectorize.deleteByIds",
+            Effect::CoordinatorAcquire { .. } => "coordinator.acquire",
+            Effect::CoordinatorRelease { .. } => "coordinator.release",
+            Effect::CoordinatorReadState { .. } => "coordinator.readState",
+            Effect::CoordinatorWriteState { .. } => "coordinator.writeState",
         }
     }
 
@@ -186,6 +232,34 @@ pub enum Reply {
     },
     /// A `VectorizeDeleteByIds` was accepted.
     VectorizeDeleteByIds,
+    /// What a `CoordinatorAcquire` got.
+    CoordinatorAcquire {
+        /// Granted, or busy.
+        lease: Lease,
+    },
+    /// A `CoordinatorRelease` was carried out.
+    CoordinatorRelease,
+    /// The state a `CoordinatorReadState` found.
+    CoordinatorReadState {
+        /// The state; absent: none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        state: Option<String>,
+    },
+    /// Whether a `CoordinatorWriteState` wrote (false: its token no longer holds the lease).
+    CoordinatorWriteState {
+        /// Written.
+        written: bool,
+    },
+}
+
+/// The coordinator's answer to a lease request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Lease {
+    /// The lease is the caller's, under this token.
+    Granted(u64),
+    /// Another request holds it until this time (Unix seconds).
+    Busy(u64),
 }
 
 /// A host call that failed: an error, a throttle or a time-out. Nothing is assumed written.

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 pub struct RequestError {
     kind: RequestErrorKind,
     message: String,
+    retry_after: Option<u64>,
 }
 
 /// The kinds of [`RequestError`], one stable code each.
@@ -46,6 +47,10 @@ pub enum RequestErrorKind {
     VectorizeUnavailable,
     /// The invocation's operation budget could not fit even one call.
     BudgetSpent,
+    /// Another request of the same tenant holds its lease: resend after `retryAfterSeconds`.
+    TenantBusy,
+    /// The coordinator could not be reached: nothing was done; resend.
+    CoordinatorUnavailable,
     /// The engine's configuration is invalid; no request can be served.
     InvalidConfig,
     /// An operation ended without a response (a defect, never expected).
@@ -72,6 +77,8 @@ impl RequestErrorKind {
             AiUnavailable => "ai_unavailable",
             VectorizeUnavailable => "vectorize_unavailable",
             BudgetSpent => "budget_spent",
+            TenantBusy => "tenant_busy",
+            CoordinatorUnavailable => "coordinator_unavailable",
             InvalidConfig => "invalid_config",
             NoResponse => "no_response",
         }
@@ -84,7 +91,8 @@ impl RequestErrorKind {
             Unauthenticated => 401,
             UserMismatch => 403,
             BodyTooLarge | TooManyChunks | FieldTooLarge => 413,
-            AiUnavailable | VectorizeUnavailable | BudgetSpent => 503,
+            TenantBusy => 409,
+            AiUnavailable | VectorizeUnavailable | BudgetSpent | CoordinatorUnavailable => 503,
             InvalidConfig | NoResponse => 500,
             InvalidJson | InvalidBody | InvalidPhase | InvalidId | DuplicateHash | InvalidScope
             | InvalidQuery => 400,
@@ -98,7 +106,19 @@ impl RequestError {
         Self {
             kind,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// The error with the seconds after which the request may be resent (`Retry-After`).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// The seconds after which the request may be resent, when the error says.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        self.retry_after
     }
 
     /// Its kind.
@@ -121,9 +141,16 @@ impl RequestError {
         &self.message
     }
 
-    /// The body every host sends: `{"error": {"code", "message"}}`.
+    /// The body every host sends: `{"error": {"code", "message"}}`, and
+    /// `"retryAfterSeconds"` in `error` when a resend should wait (a host sends it as the
+    /// `Retry-After` header too).
     pub fn to_body(&self) -> Value {
-        json!({ "error": { "code": self.code(), "message": self.message } })
+        match self.retry_after {
+            Some(seconds) => json!({ "error": {
+                "code": self.code(), "message": self.message, "retryAfterSeconds": seconds,
+            } }),
+            None => json!({ "error": { "code": self.code(), "message": self.message } }),
+        }
     }
 }
 
@@ -159,6 +186,9 @@ impl ChunkError {
     /// Deleting the vector failed: its marker is gone, a journal still names it, and a
     /// later complete sync or `remove` deletes it.
     pub const VECTORIZE_DELETE: &'static str = "vectorize_delete_failed";
+    /// The tenant's lease was lost (it ran out and another request took it) or the
+    /// coordinator could not be reached before this chunk's change: nothing of it changed.
+    pub const TENANT_BUSY: &'static str = "tenant_busy";
 
     pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self {

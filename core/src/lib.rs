@@ -29,6 +29,7 @@ mod effect;
 pub mod error;
 mod indexing;
 pub mod journal;
+mod lease;
 mod listing;
 pub mod marker;
 pub mod names;
@@ -46,6 +47,8 @@ mod component;
 
 pub use cache_entry::CacheEntry;
 pub use config::{CacheScope, Config};
-pub use effect::{Effect, HostError, ListedKey, Match, Outcome, Reply, Response, Step, Vector};
+pub use effect::{
+    Effect, HostError, Lease, ListedKey, Match, Outcome, Reply, Response, Step, Vector,
+};
 pub use error::{ChunkError, ConfigError, RequestError, RequestErrorKind};
 pub use operation::{Engine, Operation, RequestKind};

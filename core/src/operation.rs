@@ -9,8 +9,9 @@ use crate::config::Config;
 use crate::effect::{Effect, HostError, Outcome, Response, Step};
 use crate::error::{ConfigError, RequestError};
 use crate::indexing::Indexing;
+use crate::lease::{LeaseAnswer, TenantLease};
 use crate::remove::Remove;
-use crate::request::{SyncRequest, parse_init, parse_remove, parse_search, parse_sync};
+use crate::request::{SyncRequest, Tenant, parse_init, parse_remove, parse_search, parse_sync};
 use crate::search::Search;
 use crate::sync_check::SyncCheck;
 
@@ -77,7 +78,7 @@ impl Engine {
         let config = Arc::clone(&self.config);
         let machine = match kind {
             RequestKind::Init => parse_init(&config, user, body)
-                .map(|r| Machine::Index(Indexing::new(config.clone(), r, now, true))),
+                .map(|r| Machine::Index(Indexing::new(config.clone(), r, now))),
             RequestKind::Sync => parse_sync(&config, user, body).map(|r| match r {
                 SyncRequest::Check(r) => match r.complete.clone() {
                     Some(scope) => {
@@ -85,17 +86,25 @@ impl Engine {
                     }
                     None => Machine::Check(SyncCheck::new(config.clone(), r, now)),
                 },
-                SyncRequest::Upload(r) => {
-                    Machine::Index(Indexing::new(config.clone(), r, now, false))
-                }
+                SyncRequest::Upload(r) => Machine::Index(Indexing::new(config.clone(), r, now)),
             }),
             RequestKind::Search => parse_search(&config, user, body)
                 .map(|r| Machine::Search(Search::new(config.clone(), r))),
             RequestKind::Remove => parse_remove(&config, user, body)
                 .map(|r| Machine::Remove(Remove::new(config.clone(), r, now))),
         };
+        let machine = machine.unwrap_or_else(|e| Machine::Refused(Some(e)));
+        let lease = machine.tenant().map(|tenant| {
+            TenantLease::new(
+                tenant.clone(),
+                config.lease_seconds,
+                config.busy_retry_after_seconds,
+                now,
+            )
+        });
         Operation {
-            machine: machine.unwrap_or_else(|e| Machine::Refused(Some(e))),
+            machine,
+            lease,
             budget: Budget {
                 calls_left: self.config.operation_budget,
                 kv_left: self.config.kv_operation_budget,
@@ -124,6 +133,14 @@ impl Budget {
         self.kv_left.min(self.calls_left)
     }
 
+    /// The budget with `calls` of any kind held back (for the lease's release).
+    fn less(&self, calls: usize) -> Self {
+        Self {
+            calls_left: self.calls_left.saturating_sub(calls),
+            kv_left: self.kv_left,
+        }
+    }
+
     #[cfg(test)]
     pub(crate) fn new(calls: usize, kv: usize) -> Self {
         Self {
@@ -149,6 +166,13 @@ pub(crate) trait Procedure {
     fn poll(&mut self, budget: &Budget) -> Step;
     /// One outcome per effect of the last `Io` batch, in order.
     fn handle(&mut self, outcomes: Vec<Outcome>);
+    /// Whether the tenant's lease must be taken (or, held, renewed) before the next poll
+    /// (`lease.rs`). Asked before every poll; the answer comes to [`Procedure::leased`].
+    fn wants_lease(&self) -> bool {
+        false
+    }
+    /// The coordinator's answer to [`Procedure::wants_lease`].
+    fn leased(&mut self, _answer: LeaseAnswer) {}
 }
 
 enum Machine {
@@ -160,10 +184,37 @@ enum Machine {
     Remove(Remove),
 }
 
+impl Machine {
+    fn procedure(&mut self) -> Option<&mut dyn Procedure> {
+        match self {
+            Machine::Refused(_) => None,
+            Machine::Check(p) => Some(p),
+            Machine::Complete(p) => Some(p),
+            Machine::Index(p) => Some(p),
+            Machine::Search(p) => Some(p),
+            Machine::Remove(p) => Some(p),
+        }
+    }
+
+    /// The tenant whose lease the procedure may want; none for a search, which changes
+    /// nothing, or a refused request.
+    fn tenant(&self) -> Option<&Tenant> {
+        match self {
+            Machine::Refused(_) | Machine::Search(_) => None,
+            Machine::Check(p) => Some(p.tenant()),
+            Machine::Complete(p) => Some(p.tenant()),
+            Machine::Index(p) => Some(p.tenant()),
+            Machine::Remove(p) => Some(p.tenant()),
+        }
+    }
+}
+
 /// One request in progress. Drive it: `poll`, perform any `Io` batch, `handle` its
 /// outcomes, until `Step::Done`.
 pub struct Operation {
     machine: Machine,
+    /// The tenant's lease, for procedures that may want it.
+    lease: Option<TenantLease>,
     budget: Budget,
     in_flight: usize,
 }
@@ -177,26 +228,51 @@ impl Operation {
         if self.in_flight > 0 {
             self.handle(Vec::new());
         }
-        let step = match &mut self.machine {
-            Machine::Refused(error) => match error.take() {
-                Some(e) => Step::Respond(Response {
-                    status: e.status(),
-                    body: e.to_body(),
-                }),
-                None => Step::Done,
-            },
-            Machine::Check(p) => p.poll(&self.budget),
-            Machine::Complete(p) => p.poll(&self.budget),
-            Machine::Index(p) => p.poll(&self.budget),
-            Machine::Search(p) => p.poll(&self.budget),
-            Machine::Remove(p) => p.poll(&self.budget),
-        };
+        let step = self.next_step();
         if let Step::Io(batch) = &step {
             debug_assert!(!batch.is_empty(), "an empty batch");
             self.in_flight = batch.len();
             self.budget.spend(batch);
         }
         step
+    }
+
+    /// The procedure's next step, with the lease taken, renewed and released around it.
+    fn next_step(&mut self) -> Step {
+        let Some(procedure) = self.machine.procedure() else {
+            let Machine::Refused(error) = &mut self.machine else {
+                unreachable!("only a refused request has no procedure")
+            };
+            return match error.take() {
+                Some(e) => Step::Respond(Response {
+                    status: e.status(),
+                    body: e.to_body(),
+                }),
+                None => Step::Done,
+            };
+        };
+        let Some(lease) = &mut self.lease else {
+            return procedure.poll(&self.budget);
+        };
+        // A procedure yields an empty batch where it wants the lease: asked for here.
+        loop {
+            if procedure.wants_lease() {
+                // Its release is kept in hand too, whatever the procedure spends.
+                if self.budget.calls() >= 2 {
+                    return Step::Io(vec![lease.acquire()]);
+                }
+                procedure.leased(LeaseAnswer::Failed(HostError::new(
+                    "budget",
+                    "no call left to ask the coordinator",
+                )));
+            }
+            let reserve = usize::from(lease.release_pending());
+            match procedure.poll(&self.budget.less(reserve)) {
+                Step::Io(batch) if batch.is_empty() && procedure.wants_lease() => continue,
+                Step::Done => return lease.release().map_or(Step::Done, |r| Step::Io(vec![r])),
+                step => return step,
+            }
+        }
     }
 
     /// Drives the operation to its end with a synchronous host: `perform` carries out one
@@ -237,13 +313,15 @@ impl Operation {
                 "the host returned no outcome",
             )));
         }
-        match &mut self.machine {
-            Machine::Refused(_) => {}
-            Machine::Check(p) => p.handle(outcomes),
-            Machine::Complete(p) => p.handle(outcomes),
-            Machine::Index(p) => p.handle(outcomes),
-            Machine::Search(p) => p.handle(outcomes),
-            Machine::Remove(p) => p.handle(outcomes),
+        if let Some(lease) = self.lease.as_mut().filter(|l| l.in_flight()) {
+            let answer = lease.handle(outcomes.into_iter().next());
+            if let (Some(answer), Some(procedure)) = (answer, self.machine.procedure()) {
+                procedure.leased(answer);
+            }
+            return;
+        }
+        if let Some(procedure) = self.machine.procedure() {
+            procedure.handle(outcomes);
         }
     }
 }

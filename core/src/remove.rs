@@ -1,7 +1,8 @@
 //! `remove`: the caller's chunks (`hashes`) or the caller's whole project (`all`) leave the
 //! index: vectors, markers and journals; never the shared cache, which other tenants use.
-//! For `all`, the tenant's record is listed first; what does not fit the budget is
-//! `deferred`, and `moreToRemove` says to send the request again.
+//! The tenant's lease comes first (`lease.rs`: a request of the tenant that holds it gets
+//! this one refused). For `all`, the tenant's record is listed; what does not fit the
+//! budget is `deferred`, and `moreToRemove` says to send the request again.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -9,19 +10,20 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::config::Config;
-use crate::effect::{Effect, Outcome, Reply, Response, Step};
+use crate::effect::{Effect, Outcome, Response, Step};
+use crate::error::RequestError;
 use crate::journal::{journal_reads, journals_read};
+use crate::lease::{LeaseAnswer, write_state};
 use crate::listing::Listing;
 use crate::names::TenantNames;
 use crate::operation::{Budget, Procedure};
 use crate::removal::{Doomed, Fate, OldJournal, Removal};
-use crate::request::{RemoveRequest, RemoveTarget};
+use crate::request::{RemoveRequest, RemoveTarget, Tenant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stage {
-    ReadState,
-    /// The state's read is in flight.
-    StateRead,
+    /// The lease is asked for; then `List` (for `all`) or `Decide`.
+    Lease,
     List,
     ReadJournals,
     Decide,
@@ -34,15 +36,20 @@ enum Stage {
 pub(crate) struct Remove {
     config: Arc<Config>,
     now: u64,
+    tenant: Tenant,
     names: TenantNames,
+    /// The lease's token, once held.
+    token: Option<u64>,
     /// `Some` for `all`: the tenant's record, listed.
     listing: Option<Listing>,
     doomed: Vec<Doomed>,
     journal_keys: Vec<String>,
     journals: Vec<OldJournal>,
     unknown_left: bool,
-    /// Whether the tenant's record state may exist (deleted before anything changes).
-    state: bool,
+    /// A record state an older engine kept in KV, found by the listing: it goes too.
+    legacy_state: Option<String>,
+    /// Refused: the lease was not granted.
+    refusal: Option<RequestError>,
     removal: Option<Removal>,
     stage: Stage,
 }
@@ -51,12 +58,8 @@ impl Remove {
     pub(crate) fn new(config: Arc<Config>, request: RemoveRequest, now: u64) -> Self {
         let RemoveRequest { tenant, target } = request;
         let names = TenantNames::new(&config, &tenant.user, &tenant.project);
-        let (listing, doomed, stage) = match target {
-            RemoveTarget::All => (
-                Some(Listing::new(&config, names.roots())),
-                Vec::new(),
-                Stage::List,
-            ),
+        let (listing, doomed) = match target {
+            RemoveTarget::All => (Some(Listing::new(&config, names.roots())), Vec::new()),
             RemoveTarget::Hashes(hashes) => {
                 let doomed = hashes
                     .into_iter()
@@ -65,22 +68,29 @@ impl Remove {
                         hash,
                     })
                     .collect();
-                (None, doomed, Stage::ReadState)
+                (None, doomed)
             }
         };
         Self {
             config,
             now,
+            tenant,
             names,
+            token: None,
             listing,
             doomed,
             journal_keys: Vec::new(),
             journals: Vec::new(),
             unknown_left: false,
-            state: true,
+            legacy_state: None,
+            refusal: None,
             removal: None,
-            stage,
+            stage: Stage::Lease,
         }
+    }
+
+    pub(crate) fn tenant(&self) -> &Tenant {
+        &self.tenant
     }
 
     fn decide(&mut self) {
@@ -97,7 +107,9 @@ impl Remove {
                 }
             }
         }
-        let state = self.state.then(|| self.names.state_key());
+        let token = self.token.unwrap_or_default();
+        let mut invalidate = vec![write_state(&self.tenant, token, None)];
+        invalidate.extend(self.legacy_state.take().map(|key| Effect::KvDelete { key }));
         self.removal = Some(
             Removal::new(
                 self.config.clone(),
@@ -107,7 +119,7 @@ impl Remove {
                 std::mem::take(&mut self.journals),
                 HashSet::new(),
             )
-            .invalidating(state),
+            .invalidating(invalidate),
         );
     }
 
@@ -140,27 +152,37 @@ impl Remove {
 }
 
 impl Procedure for Remove {
+    fn wants_lease(&self) -> bool {
+        self.stage == Stage::Lease
+    }
+
+    fn leased(&mut self, answer: LeaseAnswer) {
+        if let LeaseAnswer::Held(token) = answer {
+            self.token = Some(token);
+            self.stage = if self.listing.is_some() {
+                Stage::List
+            } else {
+                Stage::Decide
+            };
+        } else {
+            self.refusal = answer.refusal();
+            self.stage = Stage::Respond;
+        }
+    }
+
     fn poll(&mut self, budget: &Budget) -> Step {
         loop {
             let batch = match self.stage {
-                Stage::ReadState => {
-                    self.stage = Stage::StateRead;
-                    vec![Effect::KvGet {
-                        keys: vec![self.names.state_key()],
-                    }]
-                }
-                Stage::StateRead => {
-                    self.stage = Stage::Decide;
-                    Vec::new()
-                }
+                // An empty batch yields to the operation, which asks for the lease
+                // (`wants_lease`) before polling again.
+                Stage::Lease => return Step::Io(Vec::new()),
                 Stage::List => {
                     let listing = self.listing.as_mut().expect("listed for all");
                     let batch = listing.next(budget);
                     if batch.is_empty() {
                         let record = listing.record(&self.names, &self.config, self.now);
                         self.unknown_left |= !listing.complete();
-                        // Not found by a complete listing: absent. Else it may be there.
-                        self.state = record.state.is_some() || !listing.complete();
+                        self.legacy_state = record.state;
                         self.doomed = record
                             .markers
                             .into_iter()
@@ -195,7 +217,13 @@ impl Procedure for Remove {
                 },
                 Stage::Respond => {
                     self.stage = Stage::Done;
-                    return Step::Respond(self.response());
+                    return Step::Respond(match self.refusal.take() {
+                        Some(e) => Response {
+                            status: e.status(),
+                            body: e.to_body(),
+                        },
+                        None => self.response(),
+                    });
                 }
                 Stage::Done => return Step::Done,
             };
@@ -207,10 +235,6 @@ impl Procedure for Remove {
 
     fn handle(&mut self, outcomes: Vec<Outcome>) {
         match self.stage {
-            Stage::StateRead => {
-                let absent = matches!(outcomes.first(), Some(Ok(Reply::KvGet { values })) if values.first() == Some(&None));
-                self.state = !absent;
-            }
             Stage::List => {
                 if let Some(listing) = &mut self.listing {
                     listing.handle(outcomes);

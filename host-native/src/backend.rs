@@ -2,13 +2,14 @@
 //! conformance scenarios and the SQLite store of the command-line tool both implement it, so
 //! the component host (and the engine driver) serve either without knowing which.
 
-use index_sync_core::{Effect, HostError, ListedKey, Match, Outcome, Reply, Vector};
+use index_sync_core::{Effect, HostError, Lease, ListedKey, Match, Outcome, Reply, Vector};
 use serde_json::Value;
 
 use crate::fakes::World;
 
-/// Workers KV, Workers AI and Vectorize, or something that behaves like them. Each method is
-/// one host call as the engine counts them; a failed call writes nothing.
+/// Workers KV, Workers AI, Vectorize and the coordinator, or something that behaves like
+/// them. Each method is one host call as the engine counts them; a failed call writes
+/// nothing.
 pub trait Backend: 'static {
     /// KV bulk read: one value or `None` per key, in order.
     fn kv_get(&mut self, keys: &[String]) -> Result<Vec<Option<String>>, HostError>;
@@ -42,6 +43,35 @@ pub trait Backend: 'static {
     ) -> Result<Vec<Match>, HostError>;
     /// Deletes vectors by id; missing ids are no error.
     fn vectorize_delete_by_ids(&mut self, ids: &[String]) -> Result<(), HostError>;
+    /// Takes the tenant's lease, or with `token` extends it (`fakes::coordinator`).
+    fn coordinator_acquire(
+        &mut self,
+        user: &str,
+        project: &str,
+        seconds: u64,
+        token: Option<u64>,
+    ) -> Result<Lease, HostError>;
+    /// Gives the tenant's lease back.
+    fn coordinator_release(
+        &mut self,
+        user: &str,
+        project: &str,
+        token: u64,
+    ) -> Result<(), HostError>;
+    /// The tenant's record state.
+    fn coordinator_read_state(
+        &mut self,
+        user: &str,
+        project: &str,
+    ) -> Result<Option<String>, HostError>;
+    /// Replaces the tenant's record state under the lease `token`; whether it did.
+    fn coordinator_write_state(
+        &mut self,
+        user: &str,
+        project: &str,
+        token: u64,
+        state: Option<&str>,
+    ) -> Result<bool, HostError>;
 
     /// Performs one engine effect through the methods above.
     fn perform(&mut self, effect: Effect) -> Outcome {
@@ -79,6 +109,32 @@ pub trait Backend: 'static {
             Effect::VectorizeDeleteByIds { ids } => self
                 .vectorize_delete_by_ids(&ids)
                 .map(|()| Reply::VectorizeDeleteByIds),
+            Effect::CoordinatorAcquire {
+                user,
+                project,
+                seconds,
+                token,
+            } => self
+                .coordinator_acquire(&user, &project, seconds, token)
+                .map(|lease| Reply::CoordinatorAcquire { lease }),
+            Effect::CoordinatorRelease {
+                user,
+                project,
+                token,
+            } => self
+                .coordinator_release(&user, &project, token)
+                .map(|()| Reply::CoordinatorRelease),
+            Effect::CoordinatorReadState { user, project } => self
+                .coordinator_read_state(&user, &project)
+                .map(|state| Reply::CoordinatorReadState { state }),
+            Effect::CoordinatorWriteState {
+                user,
+                project,
+                token,
+                state,
+            } => self
+                .coordinator_write_state(&user, &project, token, state.as_deref())
+                .map(|written| Reply::CoordinatorWriteState { written }),
         }
     }
 }
@@ -130,5 +186,42 @@ impl Backend for World {
 
     fn vectorize_delete_by_ids(&mut self, ids: &[String]) -> Result<(), HostError> {
         World::vectorize_delete_by_ids(self, ids)
+    }
+
+    fn coordinator_acquire(
+        &mut self,
+        user: &str,
+        project: &str,
+        seconds: u64,
+        token: Option<u64>,
+    ) -> Result<Lease, HostError> {
+        World::coordinator_acquire(self, user, project, seconds, token)
+    }
+
+    fn coordinator_release(
+        &mut self,
+        user: &str,
+        project: &str,
+        token: u64,
+    ) -> Result<(), HostError> {
+        World::coordinator_release(self, user, project, token)
+    }
+
+    fn coordinator_read_state(
+        &mut self,
+        user: &str,
+        project: &str,
+    ) -> Result<Option<String>, HostError> {
+        World::coordinator_read_state(self, user, project)
+    }
+
+    fn coordinator_write_state(
+        &mut self,
+        user: &str,
+        project: &str,
+        token: u64,
+        state: Option<&str>,
+    ) -> Result<bool, HostError> {
+        World::coordinator_write_state(self, user, project, token, state)
     }
 }

@@ -9,6 +9,7 @@
 pub mod backend;
 pub mod checker;
 pub mod component;
+pub mod concurrent;
 pub mod fakes;
 pub mod runner;
 pub mod scenario;

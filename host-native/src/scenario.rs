@@ -8,6 +8,7 @@ use index_sync_core::RequestKind;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::concurrent::Grant;
 use crate::fakes::FaultMode;
 
 /// One scenario.
@@ -45,6 +46,8 @@ pub enum ScenarioStep {
         /// Lifetime in seconds, if any.
         ttl_seconds: Option<u64>,
     },
+    /// Overlapping requests, replayed call by call (`concurrently`).
+    Concurrently(Concurrently),
     /// Make the next calls of a name fail.
     FailNext {
         /// Call name (`kv.get`, ...).
@@ -92,12 +95,50 @@ impl RequestStep {
     }
 }
 
+/// A `concurrently` step: named requests, in the order listed, and the schedule.
+#[derive(Debug)]
+pub struct Concurrently {
+    /// The requests, in the order listed.
+    pub requests: Vec<(String, RequestStep)>,
+    /// The grants, in order.
+    pub schedule: Vec<Grant>,
+}
+
+/// An expected status: one, or a list any of which passes (the body is then checked only
+/// when the status is the list's first).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Statuses {
+    /// Exactly this one.
+    One(u16),
+    /// Any of these.
+    Any(Vec<u16>),
+}
+
+impl Statuses {
+    /// Whether `status` passes.
+    pub fn allows(&self, status: u16) -> bool {
+        match self {
+            Statuses::One(s) => *s == status,
+            Statuses::Any(list) => list.contains(&status),
+        }
+    }
+
+    /// Whether the body is checked when the response has `status`.
+    pub fn checks_body_of(&self, status: u16) -> bool {
+        match self {
+            Statuses::One(_) => true,
+            Statuses::Any(list) => list.first() == Some(&status),
+        }
+    }
+}
+
 /// Expectations of a request step; absent ones are not checked.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Expect {
     /// HTTP status.
-    pub status: Option<u16>,
+    pub status: Option<Statuses>,
     /// A subset of the body.
     pub body: Option<Value>,
     /// Exact call counts by name.
@@ -171,6 +212,9 @@ impl<'de> Deserialize<'de> for ScenarioStep {
                 ttl_seconds: p.ttl_seconds,
             });
         }
+        if let Some(step) = value.get("concurrently") {
+            return concurrently(step).map_err(D::Error::custom);
+        }
         if let Some(fail) = value.get("failNext") {
             let f = FailNextBody::deserialize(fail).map_err(D::Error::custom)?;
             let mode = match f.mode.as_deref() {
@@ -188,16 +232,133 @@ impl<'de> Deserialize<'de> for ScenarioStep {
             });
         }
         Err(D::Error::custom(
-            "a step needs `request`, `advanceSeconds`, `failNext` or `kvPut`",
+            "a step needs `request`, `advanceSeconds`, `failNext`, `kvPut` or `concurrently`",
         ))
     }
+}
+
+/// Reads a `concurrently` step. Its requests keep the order of the JSON object only when
+/// read from the file's text (`Scenario::load` puts them back in order): a `Value` sorts
+/// its keys.
+fn concurrently(step: &Value) -> Result<ScenarioStep, String> {
+    let requests = step
+        .get("requests")
+        .and_then(Value::as_object)
+        .ok_or("concurrently needs `requests`, an object of named request steps")?
+        .iter()
+        .map(|(name, r)| {
+            RequestStep::deserialize(r)
+                .map(|r| (name.clone(), r))
+                .map_err(|e| format!("concurrently request {name:?}: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let schedule = step
+        .get("schedule")
+        .and_then(Value::as_array)
+        .ok_or("concurrently needs `schedule`, a list")?
+        .iter()
+        .map(grant)
+        .collect::<Result<Vec<_>, _>>()?;
+    for g in &schedule {
+        if !requests.iter().any(|(name, _)| name == g.request()) {
+            return Err(format!("the schedule names no request {:?}", g.request()));
+        }
+    }
+    Ok(ScenarioStep::Concurrently(Concurrently {
+        requests,
+        schedule,
+    }))
+}
+
+fn grant(entry: &Value) -> Result<Grant, String> {
+    if let Some(name) = entry.as_str() {
+        return Ok(match name.strip_suffix('*') {
+            Some(name) => Grant::ToEnd(name.to_owned()),
+            None => Grant::Next(name.to_owned()),
+        });
+    }
+    let request = entry["request"]
+        .as_str()
+        .ok_or_else(|| format!("a schedule entry needs `request`: {entry}"))?
+        .to_owned();
+    if let Some(n) = entry.get("calls") {
+        let n = n
+            .as_u64()
+            .ok_or_else(|| format!("`calls` must be a whole number: {entry}"))?;
+        return Ok(Grant::Calls(request, n as usize));
+    }
+    if let Some(name) = entry.get("before").and_then(Value::as_str) {
+        return Ok(Grant::Before(request, name.to_owned()));
+    }
+    Err(format!(
+        "a schedule entry needs `calls` or `before`: {entry}"
+    ))
+}
+
+/// The order of the requests of each `concurrently` step, as the file's text lists them.
+fn request_orders(text: &str) -> Result<Vec<Vec<String>>, String> {
+    use serde::de::{IgnoredAny, MapAccess, Visitor};
+
+    /// The keys of an object, in order.
+    struct Keys(Vec<String>);
+    impl<'de> Deserialize<'de> for Keys {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Keys;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                    let mut keys = Vec::new();
+                    while let Some(key) = map.next_key::<String>()? {
+                        map.next_value::<IgnoredAny>()?;
+                        keys.push(key);
+                    }
+                    Ok(Keys(keys))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+    #[derive(Deserialize)]
+    struct Step {
+        concurrently: Option<Requests>,
+    }
+    #[derive(Deserialize)]
+    struct Requests {
+        requests: Keys,
+    }
+    #[derive(Deserialize)]
+    struct Steps {
+        steps: Vec<Step>,
+    }
+    let steps: Steps = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    Ok(steps
+        .steps
+        .into_iter()
+        .filter_map(|s| s.concurrently.map(|c| c.requests.0))
+        .collect())
 }
 
 impl Scenario {
     /// Reads a scenario file.
     pub fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Reads a scenario from its text.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut scenario: Scenario = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let mut orders = request_orders(text)?.into_iter();
+        for step in &mut scenario.steps {
+            if let (ScenarioStep::Concurrently(c), Some(order)) = (step, orders.next()) {
+                c.requests
+                    .sort_by_key(|(name, _)| order.iter().position(|o| o == name));
+            }
+        }
+        Ok(scenario)
     }
 
     /// The config as JSON text for the engine (`{}` when absent).

@@ -1,7 +1,8 @@
 //! Every scenario file in `tests/scenarios/` through the engine driven directly over the
 //! fakes. (The component runs the same files in `modes.rs`.)
 
-use index_sync_native::runner::{EngineHost, report, run};
+use index_sync_native::fakes::World;
+use index_sync_native::runner::{EngineHost, report, run, run_in};
 use index_sync_native::scenario::{Scenario, project_scenarios_dir, scenario_files};
 
 #[test]
@@ -50,4 +51,37 @@ fn a_scenario_with_a_wrong_expectation_fails_with_a_readable_diff() {
         text.contains("final: kv lacks \"chunkHash:u:p:h\""),
         "{text}"
     );
+}
+
+/// Each overlap scenario has teeth: with a coordinator that orders nothing (every lease
+/// granted, every record state written: requests of one tenant interleaving as they did
+/// before invariant 9), it fails, and its failures name what broke.
+#[test]
+fn every_overlap_scenario_fails_without_an_order_between_requests() {
+    let files = scenario_files(&project_scenarios_dir()).expect("the scenarios folder");
+    let overlaps: Vec<_> = files
+        .iter()
+        .filter(|f| {
+            f.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("overlap-"))
+        })
+        .collect();
+    assert!(
+        overlaps.len() >= 6,
+        "found {} overlap scenarios",
+        overlaps.len()
+    );
+    let mut passed = Vec::new();
+    for file in overlaps {
+        let scenario = Scenario::load(file).unwrap_or_else(|e| panic!("{e}"));
+        let mut world = World::new();
+        world.coordinator.permissive = true;
+        let verdict = run_in(world, &scenario, &EngineHost::boxed);
+        println!("{}", report(&verdict));
+        if verdict.passed() {
+            passed.push(scenario.name);
+        }
+    }
+    assert!(passed.is_empty(), "passed without an order: {passed:?}");
 }

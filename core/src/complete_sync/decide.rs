@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::{Answer, CompleteSync};
 use crate::effect::Response;
+use crate::lease::write_state;
 use crate::listing::SeenMarker;
 use crate::removal::{Doomed, Fate, Removal};
 use crate::request::Scope;
@@ -69,8 +70,12 @@ impl CompleteSync {
             .filter(|m| !gone.contains(m.hash.as_str()))
             .map(|m| m.hash.clone())
             .collect();
-        let invalidate =
-            (!doomed.is_empty() && self.state.may_exist()).then(|| self.names.state_key());
+        let invalidate = if !doomed.is_empty() && self.state.may_exist() {
+            let token = self.token.unwrap_or_default();
+            vec![write_state(&self.tenant, token, None)]
+        } else {
+            Vec::new()
+        };
         self.removal = Some(
             Removal::new(
                 self.config.clone(),

@@ -1,18 +1,23 @@
 //! `sync` phase 1 with `"complete": true`: the listing is the tenant's whole project (or,
 //! with `hashPrefixes`, the whole of one part of it).
 //!
-//! 1. Read the tenant's record state (one key): when it vouches for this scope with this
-//!    listing's digest, every listed chunk is cached and nothing is removed, and that is the
-//!    answer (`"unchanged": true`): no marker is listed or read (`shortcut.rs`). A root-only
-//!    phase 1, which sends the digest alone, is answered so, or `"unchanged": false`.
-//! 2. Else list the tenant's record (markers come with their metadata, so no marker is read
-//!    one by one) and read the journals found; each listed hash is cached when a live
-//!    marker holds it at the same files, else needed; every chunk of the record in scope
-//!    that the listing does not name is removed, as the budget allows (`decide.rs`),
-//!    the record state deleted first.
+//! 1. Read the tenant's record state from the coordinator (one call): when it vouches for
+//!    this scope with this listing's digest, every listed chunk is cached and nothing is
+//!    removed, and that is the answer (`"unchanged": true`): no marker is listed or read
+//!    (`shortcut.rs`). A root-only phase 1, which sends the digest alone, is answered so, or
+//!    `"unchanged": false`. Neither takes the tenant's lease: the state is read in one call
+//!    from the one consistent place, and every request that changes the index removes it
+//!    first, under the lease.
+//! 2. Else take the tenant's lease (`lease.rs`; refused, the request is answered 409
+//!    `tenant_busy`), read the state again, and list the tenant's record (markers come with
+//!    their metadata, so no marker is read one by one) and read the journals found; each
+//!    listed hash is cached when a live marker holds it at the same files, else needed;
+//!    every chunk of the record in scope that the listing does not name is removed, as the
+//!    budget allows (`decide.rs`), the record state removed first.
 //! 3. Respond: `removed`, `removeDeferred`, `moreToRemove` (a later complete sync has more to
 //!    remove). After the response, rewrite due markers of cached chunks, and when the
-//!    listing proved to be exactly the index, write the record state for next time.
+//!    listing proved to be exactly the index, write the record state for next time; then
+//!    the lease is released.
 
 mod decide;
 mod shortcut;
@@ -20,14 +25,16 @@ mod shortcut;
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::effect::{Effect, Outcome, Reply, Step};
+use crate::effect::{Effect, Outcome, Reply, Response, Step};
+use crate::error::RequestError;
 use crate::journal::{journal_reads, journals_read};
+use crate::lease::{LeaseAnswer, read_state};
 use crate::listing::{Listing, SeenMarker};
 use crate::marker::MarkerRead;
 use crate::names::TenantNames;
 use crate::operation::{Budget, Procedure};
 use crate::removal::{OldJournal, Removal};
-use crate::request::{CheckRequest, Listed, Scope};
+use crate::request::{CheckRequest, Listed, Scope, Tenant};
 use crate::sync_check::refresh_marker;
 use shortcut::StateRead;
 
@@ -44,8 +51,10 @@ enum Answer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stage {
     ReadState,
-    /// The state's read is in flight: then the shortcut, or the listing.
+    /// The state's read is in flight: then the shortcut, or the lease.
     Shortcut,
+    /// The lease is asked for; then the state is read again, under it.
+    Lease,
     List,
     ReadJournals,
     /// The journals' reads are in flight; then the answers and the removal are decided.
@@ -61,7 +70,12 @@ enum Stage {
 pub(crate) struct CompleteSync {
     config: Arc<Config>,
     now: u64,
+    tenant: Tenant,
     names: TenantNames,
+    /// The lease's token, once held.
+    token: Option<u64>,
+    /// Refused: the lease was not granted.
+    refusal: Option<RequestError>,
     listed: Vec<Listed>,
     /// The digest a root-only phase 1 sent instead of its listing.
     root_only: Option<String>,
@@ -112,7 +126,10 @@ impl CompleteSync {
             root_only: digest,
             config,
             now,
+            tenant,
             names,
+            token: None,
+            refusal: None,
             listed,
             scope,
             state: StateRead::Unread,
@@ -123,6 +140,10 @@ impl CompleteSync {
             removal: None,
             stage: Stage::ReadState,
         }
+    }
+
+    pub(crate) fn tenant(&self) -> &Tenant {
+        &self.tenant
     }
 
     fn refresh(&mut self, budget: &Budget) -> Vec<Effect> {
@@ -143,29 +164,41 @@ impl CompleteSync {
 }
 
 impl Procedure for CompleteSync {
+    fn wants_lease(&self) -> bool {
+        self.stage == Stage::Lease
+    }
+
+    fn leased(&mut self, answer: LeaseAnswer) {
+        if let LeaseAnswer::Held(token) = answer {
+            self.token = Some(token);
+            self.stage = Stage::ReadState;
+        } else {
+            self.refusal = answer.refusal();
+            self.stage = Stage::Respond;
+        }
+    }
+
     fn poll(&mut self, budget: &Budget) -> Step {
         loop {
             let batch = match self.stage {
                 Stage::ReadState => {
                     self.stage = Stage::Shortcut;
-                    if budget.kv() == 0 {
-                        self.state = StateRead::Unknown;
-                        Vec::new()
-                    } else {
-                        vec![Effect::KvGet {
-                            keys: vec![self.names.state_key()],
-                        }]
-                    }
+                    vec![read_state(&self.tenant)]
                 }
                 Stage::Shortcut => {
                     // A root-only phase 1 has no listing to compare: vouched for, or not.
                     self.stage = if self.shortcut() || self.root_only.is_some() {
                         Stage::Respond
+                    } else if self.token.is_none() {
+                        Stage::Lease
                     } else {
                         Stage::List
                     };
                     Vec::new()
                 }
+                // An empty batch yields to the operation, which asks for the lease
+                // (`wants_lease`) before polling again.
+                Stage::Lease => return Step::Io(Vec::new()),
                 Stage::List => {
                     let batch = self.listing.next(budget);
                     if batch.is_empty() {
@@ -196,6 +229,13 @@ impl Procedure for CompleteSync {
                     }
                 },
                 Stage::Respond => {
+                    if let Some(e) = self.refusal.take() {
+                        self.stage = Stage::Done;
+                        return Step::Respond(Response {
+                            status: e.status(),
+                            body: e.to_body(),
+                        });
+                    }
                     self.stage = if self.unchanged || self.root_only.is_some() {
                         Stage::Done
                     } else {

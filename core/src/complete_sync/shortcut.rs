@@ -3,6 +3,7 @@
 
 use super::{Answer, CompleteSync};
 use crate::effect::{Effect, Outcome, Reply};
+use crate::lease::write_state;
 use crate::listing::SeenMarker;
 use crate::marker::MarkerRead;
 use crate::operation::Budget;
@@ -21,12 +22,10 @@ pub(super) enum StateRead {
 impl StateRead {
     pub(super) fn from_outcome(outcome: Option<Outcome>) -> Self {
         match outcome {
-            Some(Ok(Reply::KvGet { values })) if values.len() == 1 => {
-                match values.into_iter().next().flatten() {
-                    None => Self::Absent,
-                    Some(value) => RecordState::decode(&value).map_or(Self::Unknown, Self::Present),
-                }
-            }
+            Some(Ok(Reply::CoordinatorReadState { state })) => match state {
+                None => Self::Absent,
+                Some(value) => RecordState::decode(&value).map_or(Self::Unknown, Self::Present),
+            },
             _ => Self::Unknown,
         }
     }
@@ -75,11 +74,14 @@ impl CompleteSync {
 
     /// The record state once the listing proved to be exactly the index: every listed
     /// chunk cached, nothing left to remove, the record listed and its journals read
-    /// whole. Not written when this request deleted it (two writes to one key within a
-    /// second are refused by KV): the next sync finds it clean instead.
+    /// whole; written to the coordinator under the lease, which refuses it if the lease
+    /// ran out meanwhile.
     pub(super) fn record_clean(&self, budget: &Budget) -> Vec<Effect> {
         let (removed, left) = self.removal_fates();
-        let clean = budget.kv() > 0
+        let Some(token) = self.token else {
+            return Vec::new();
+        };
+        let clean = budget.calls() > 0
             && self
                 .answers
                 .iter()
@@ -113,11 +115,6 @@ impl CompleteSync {
             StateRead::Present(state) => state.clone().with(own),
             _ => RecordState::default().with(own),
         };
-        vec![Effect::KvPut {
-            key: self.names.state_key(),
-            value: state.encode(),
-            ttl_seconds: None,
-            metadata: None,
-        }]
+        vec![write_state(&self.tenant, token, Some(state.encode()))]
     }
 }

@@ -15,32 +15,9 @@ impl Indexing {
             batch.push(Effect::KvGet {
                 keys: self.markers[range.clone()].to_vec(),
             });
-            self.awaiting.push(Purpose::MarkerRead(range, false));
+            self.awaiting.push(Purpose::MarkerRead(range));
         }
-        self.read_state_with(&mut batch, budget);
         batch
-    }
-
-    /// Reads the tenant's record state with the first bulk read of `batch` when it has room
-    /// (else in a read of its own): an upsert must delete it first (`record_state.rs`).
-    fn read_state_with(&mut self, batch: &mut Vec<Effect>, budget: &Budget) {
-        if self.state_asked || batch.is_empty() {
-            return;
-        }
-        self.state_asked = true;
-        let key = self.names.state_key();
-        let size = self.config.kv_bulk_get_size;
-        if let (Some(Effect::KvGet { keys }), Some(purpose)) =
-            (batch.first_mut(), self.awaiting.first_mut())
-            && keys.len() < size
-            && let Purpose::MarkerRead(_, with) | Purpose::CacheRead(_, with) = purpose
-        {
-            keys.push(key);
-            *with = true;
-        } else if budget.kv() > batch.len() {
-            batch.push(Effect::KvGet { keys: vec![key] });
-            self.awaiting.push(Purpose::StateRead);
-        }
     }
 
     /// Step 2: read the shared cache for the open chunks that could fit the budget.
@@ -48,9 +25,11 @@ impl Indexing {
         let open: Vec<usize> = self.open().collect();
         let mut looked_up = vec![false; self.contents.len()];
         let has_key = &self.has_key;
+        let unmark = &self.unmark;
         let fits = fitting(&self.config, budget, &open, |cost, &i| {
             cost.chunks += 1;
             cost.journaled += usize::from(!has_key[i]);
+            cost.unmarks += usize::from(unmark[i]);
             let c = self.content_of[i];
             if !looked_up[c] {
                 looked_up[c] = true;
@@ -74,10 +53,8 @@ impl Indexing {
                     .map(|&c| self.contents[c].key.clone())
                     .collect(),
             });
-            self.awaiting
-                .push(Purpose::CacheRead(group.to_vec(), false));
+            self.awaiting.push(Purpose::CacheRead(group.to_vec()));
         }
-        self.read_state_with(&mut batch, budget);
         batch
     }
 
@@ -88,11 +65,11 @@ impl Indexing {
         let mut counted = vec![false; self.contents.len()];
         let contents = &self.contents;
         let has_key = &self.has_key;
-        let drop_state = self.state != Some(false);
+        let unmark = &self.unmark;
         let fits = fitting(&self.config, budget, &open, |cost, &i| {
             cost.chunks += 1;
             cost.journaled += usize::from(!has_key[i]);
-            cost.state_drop = drop_state;
+            cost.unmarks += usize::from(unmark[i]);
             let c = self.content_of[i];
             if contents[c].embedding.is_none() && !counted[c] {
                 counted[c] = true;
@@ -212,9 +189,10 @@ impl Indexing {
         batch
     }
 
-    /// Step 5: new cache entries, and the journal of the chunks about to be upserted that
-    /// have no marker key (cache writes first: a fault aimed at "the next KV write" meets
-    /// the shared cache, as it did before journals).
+    /// Step 5: new cache entries, the journal of the chunks about to be upserted that have
+    /// no marker key or one that names other files (cache writes first: a fault aimed at
+    /// "the next KV write" meets the shared cache, as it did before journals), and the
+    /// record state's removal.
     pub(super) fn write_entries_and_journal(&mut self) -> Vec<Effect> {
         self.fail_chunks_of_failed_contents();
         let mut batch = Vec::new();
@@ -250,17 +228,29 @@ impl Indexing {
             self.journal = Some(journal);
             self.awaiting.push(Purpose::Journal);
         }
-        let upserting = self.status.contains(&Status::Planned);
-        if upserting && self.state != Some(false) {
-            batch.push(Effect::KvDelete {
-                key: self.names.state_key(),
-            });
+        if let (true, Some(token)) = (self.status.contains(&Status::Planned), self.token) {
+            batch.push(write_state(&self.tenant, token, None));
             self.awaiting.push(Purpose::StateDrop);
         }
         batch
     }
 
-    /// Step 6: the tenant's vectors, in batches.
+    /// Step 6: the markers of planned chunks that name other files, deleted before the
+    /// vectors change (the journal names these chunks meanwhile).
+    pub(super) fn unmark(&mut self) -> Vec<Effect> {
+        let mut batch = Vec::new();
+        for i in 0..self.chunks.len() {
+            if self.unmark[i] && self.status[i] == Status::Planned {
+                batch.push(Effect::KvDelete {
+                    key: self.markers[i].clone(),
+                });
+                self.awaiting.push(Purpose::Unmark(i));
+            }
+        }
+        batch
+    }
+
+    /// Step 7: the tenant's vectors, in batches.
     pub(super) fn upsert(&mut self) -> Vec<Effect> {
         let mut batch = Vec::new();
         let planned: Vec<usize> = (0..self.chunks.len())
@@ -287,7 +277,7 @@ impl Indexing {
         batch
     }
 
-    /// Step 7: a marker for each upserted vector, naming its files.
+    /// Step 8: a marker for each upserted vector, naming its files.
     pub(super) fn write_markers(&mut self) -> Vec<Effect> {
         let upserted: Vec<usize> = (0..self.chunks.len())
             .filter(|&i| self.status[i] == Status::Upserted)
@@ -314,7 +304,7 @@ impl Indexing {
             .collect()
     }
 
-    /// Step 8, after the response: rewrite due markers of chunks the tenant already had,
+    /// Step 9, after the response: rewrite due markers of chunks the tenant already had,
     /// with the budget left; delete the journal once every chunk it names is indexed.
     pub(super) fn finish(&mut self, budget: &Budget) -> Vec<Effect> {
         let mut batch = Vec::new();

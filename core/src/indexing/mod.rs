@@ -1,19 +1,27 @@
 //! Indexing chunks for one tenant, shared by `init` and `sync` phase 2:
 //!
-//! 1. (init only) read the tenant's markers; chunks marked at the same files are "cached"
-//!    and skipped;
+//! 0. take the tenant's lease (`lease.rs`): refused, the request is answered 409
+//!    `tenant_busy` before anything is read or written;
+//! 1. read the tenant's markers; chunks marked at the same files are "cached" and skipped
+//!    (so a phase 2 that crossed another request of the tenant indexing the same chunks,
+//!    or a resend, costs no upsert);
 //! 2. read the shared cache, keyed by the SHA-256 of each distinct piece of code;
 //! 3. plan what fits the budget; the rest is deferred;
 //! 4. summaries for cache misses, a few calls at a time, each of one content or, in JSON
 //!    mode, of up to `summaryBatchSize` (none when `summaries` is off); then their
-//!    embeddings, in batches;
+//!    embeddings, in batches; then renew the lease, since AI calls are the slow part (lost,
+//!    the chunks fail with `tenant_busy` and nothing of the tenant is written);
 //! 5. write the new cache entries, and a journal naming the chunks that have no marker key
-//!    yet (so a vector written now is reachable whatever fails next: invariant 8); delete
-//!    the tenant's record state (read with the first bulk read), which no longer holds;
-//! 6. upsert the tenant's vectors, in batches;
-//! 7. write a marker for each vector that was upserted (invariant 4);
-//! 8. respond; then rewrite the due markers of skipped chunks with the budget left, and
-//!    delete the journal if every chunk it names now has its marker.
+//!    yet or whose marker names other files (so a vector written now is reachable whatever
+//!    fails next: invariant 8); remove the tenant's record state from the coordinator,
+//!    which no longer holds;
+//! 6. delete the markers that name other files: a marker read at any moment must hold
+//!    what its vector holds, so a phase 1 that reads it without the lease answers true;
+//! 7. upsert the tenant's vectors, in batches;
+//! 8. write a marker for each vector that was upserted (invariant 4);
+//! 9. respond; then rewrite the due markers of skipped chunks with the budget left, and
+//!    delete the journal if every chunk it names now has its marker; the lease is then
+//!    released.
 //!
 //! Any failure marks only the chunks it touches as failed, with a retryable code.
 
@@ -34,8 +42,9 @@ use crate::ai::{
 use crate::cache_entry::CacheEntry;
 use crate::config::Config;
 use crate::effect::{Effect, HostError, Outcome, Reply, Response, Step, WRONG_REPLY};
-use crate::error::ChunkError;
+use crate::error::{ChunkError, RequestError};
 use crate::journal::Journal;
+use crate::lease::{LeaseAnswer, state_written, write_state};
 use crate::marker::{MarkerRead, NewMarker, read_marker};
 use crate::names::{TenantNames, cache_key};
 use crate::operation::{Budget, Procedure};
@@ -76,12 +85,13 @@ struct Content {
 
 /// What one effect of the batch in flight was for.
 enum Purpose {
-    /// Markers of these chunks; `true`: the tenant's record state's key comes last.
-    MarkerRead(std::ops::Range<usize>, bool),
-    /// Cache entries of these contents; `true` as for markers.
-    CacheRead(Vec<usize>, bool),
-    StateRead,
+    /// Markers of these chunks.
+    MarkerRead(std::ops::Range<usize>),
+    /// Cache entries of these contents.
+    CacheRead(Vec<usize>),
     StateDrop,
+    /// The marker of this chunk, which names other files.
+    Unmark(usize),
     /// Summaries of these contents, in one call.
     Summaries(Vec<usize>),
     Embedding(Vec<usize>),
@@ -94,12 +104,17 @@ enum Purpose {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stage {
+    /// The lease is asked for; then `Markers`.
+    Lease,
     Markers,
     CacheLookup,
     Plan,
     Summaries,
     Embeddings,
+    /// The lease is renewed after AI calls; then `Journal`.
+    Renew,
     Journal,
+    Unmark,
     Store,
     MarkerWrites,
     Respond,
@@ -113,19 +128,22 @@ pub(crate) struct Indexing {
     identity: String,
     tenant: Tenant,
     names: TenantNames,
+    /// The lease's token, once held.
+    token: Option<u64>,
+    /// Refused: the lease was not granted.
+    refusal: Option<RequestError>,
     now: u64,
     chunks: Vec<Chunk>,
     markers: Vec<String>,
-    /// Whether the chunk's marker key holds anything (init reads it): a vector written
-    /// for it is then reachable without a journal.
+    /// Whether the chunk's marker key holds anything: a vector written for it is then
+    /// reachable without a journal.
     has_key: Vec<bool>,
+    /// Whether the chunk's marker is live and names other files: it is deleted (and the
+    /// chunk journaled) before the vector changes.
+    unmark: Vec<bool>,
     status: Vec<Status>,
     /// The journal of this request's chunks without a marker key, once written.
     journal: Option<Journal>,
-    /// What reading the tenant's record state found: `None` before, or when it could not
-    /// be read (it may then exist); `Some(false)`: absent. It is deleted before any upsert.
-    state: Option<bool>,
-    state_asked: bool,
     /// Chunks named by the journal.
     journaled: Vec<bool>,
     contents: Vec<Content>,
@@ -135,14 +153,7 @@ pub(crate) struct Indexing {
 }
 
 impl Indexing {
-    /// `skip_marked`: init skips chunks the tenant already has; phase 2 indexes what it is
-    /// sent, since phase 1 just said it was needed.
-    pub(crate) fn new(
-        config: Arc<Config>,
-        request: IndexRequest,
-        now: u64,
-        skip_marked: bool,
-    ) -> Self {
+    pub(crate) fn new(config: Arc<Config>, request: IndexRequest, now: u64) -> Self {
         let IndexRequest { tenant, chunks } = request;
         let names = TenantNames::new(&config, &tenant.user, &tenant.project);
         let markers = chunks.iter().map(|c| names.marker_key(&c.hash)).collect();
@@ -171,18 +182,15 @@ impl Indexing {
             identity: config.cache_identity(),
             status: vec![Status::Open; chunks.len()],
             has_key: vec![false; chunks.len()],
+            unmark: vec![false; chunks.len()],
             journaled: vec![false; chunks.len()],
             journal: None,
-            state: None,
-            state_asked: false,
-            stage: if skip_marked {
-                Stage::Markers
-            } else {
-                Stage::CacheLookup
-            },
+            stage: Stage::Lease,
             config,
             tenant,
             names,
+            token: None,
+            refusal: None,
             now,
             chunks,
             markers,
@@ -190,6 +198,16 @@ impl Indexing {
             content_of,
             awaiting: Vec::new(),
         }
+    }
+
+    pub(crate) fn tenant(&self) -> &Tenant {
+        &self.tenant
+    }
+
+    /// Whether the AI was to be asked for anything: the lease is then renewed before the
+    /// first write.
+    fn asked_ai(&self) -> bool {
+        self.contents.iter().any(|c| c.planned)
     }
 
     fn open(&self) -> impl Iterator<Item = usize> + '_ {
@@ -239,9 +257,41 @@ impl Indexing {
 }
 
 impl Procedure for Indexing {
+    fn wants_lease(&self) -> bool {
+        matches!(self.stage, Stage::Lease | Stage::Renew)
+    }
+
+    fn leased(&mut self, answer: LeaseAnswer) {
+        match (self.stage, answer) {
+            (Stage::Renew, LeaseAnswer::Held(_)) => self.stage = Stage::Journal,
+            (Stage::Renew, lost) => {
+                // Nothing of the tenant is written; the cache entries still are (they are
+                // everybody's, and spare the AI calls when the chunks are resent).
+                let error = ChunkError::new(ChunkError::TENANT_BUSY, lost_lease_message(&lost));
+                for status in &mut self.status {
+                    if *status == Status::Planned {
+                        *status = Status::Failed(error.clone());
+                    }
+                }
+                self.stage = Stage::Journal;
+            }
+            (_, LeaseAnswer::Held(token)) => {
+                self.token = Some(token);
+                self.stage = Stage::Markers;
+            }
+            (_, refused) => {
+                self.refusal = refused.refusal();
+                self.stage = Stage::Respond;
+            }
+        }
+    }
+
     fn poll(&mut self, budget: &Budget) -> Step {
         loop {
             let batch = match self.stage {
+                // An empty batch yields to the operation, which asks for the lease
+                // (`wants_lease`) before polling again.
+                Stage::Lease | Stage::Renew => return Step::Io(Vec::new()),
                 Stage::Markers => {
                     self.stage = Stage::CacheLookup;
                     self.read_markers(budget)
@@ -263,12 +313,23 @@ impl Procedure for Indexing {
                     batch
                 }
                 Stage::Embeddings => {
-                    self.stage = Stage::Journal;
-                    self.ask_embeddings()
+                    let batch = self.ask_embeddings();
+                    if batch.is_empty() {
+                        self.stage = if self.asked_ai() {
+                            Stage::Renew
+                        } else {
+                            Stage::Journal
+                        };
+                    }
+                    batch
                 }
                 Stage::Journal => {
-                    self.stage = Stage::Store;
+                    self.stage = Stage::Unmark;
                     self.write_entries_and_journal()
+                }
+                Stage::Unmark => {
+                    self.stage = Stage::Store;
+                    self.unmark()
                 }
                 Stage::Store => {
                     self.stage = Stage::MarkerWrites;
@@ -279,6 +340,13 @@ impl Procedure for Indexing {
                     self.write_markers()
                 }
                 Stage::Respond => {
+                    if let Some(e) = self.refusal.take() {
+                        self.stage = Stage::Done;
+                        return Step::Respond(Response {
+                            status: e.status(),
+                            body: e.to_body(),
+                        });
+                    }
                     self.stage = Stage::Refresh;
                     return Step::Respond(self.response());
                 }
@@ -299,5 +367,18 @@ impl Procedure for Indexing {
         for (purpose, outcome) in purposes.into_iter().zip(outcomes) {
             self.handle_one(purpose, outcome);
         }
+    }
+}
+
+/// Why chunks failed when the lease could not be renewed.
+fn lost_lease_message(answer: &LeaseAnswer) -> String {
+    match answer {
+        LeaseAnswer::Failed(e) => format!(
+            "the tenant's lease could not be renewed ({}: {}); resend",
+            e.code, e.message
+        ),
+        _ => "the tenant's lease ran out and another request of this user and project took it; \
+              resend"
+            .into(),
     }
 }

@@ -9,18 +9,22 @@ impl Indexing {
 
     pub(super) fn handle_one(&mut self, purpose: Purpose, outcome: Outcome) {
         match purpose {
-            Purpose::MarkerRead(range, with_state) => {
-                match kv_values(outcome, range.len() + usize::from(with_state)) {
-                    Ok(mut values) => {
-                        if with_state {
-                            self.state = Some(values.pop().flatten().is_some());
-                        }
+            Purpose::MarkerRead(range) => {
+                match kv_values(outcome, range.len()) {
+                    Ok(values) => {
                         for (i, value) in range.zip(values) {
                             self.has_key[i] = value.is_some();
                             let wanted = Some(self.chunks[i].paths_digest.as_str());
                             match value.and_then(|v| read_marker(&self.config, &v, self.now)) {
                                 Some(read) if read.holds(wanted) => {
                                     self.status[i] = Status::Cached(read);
+                                }
+                                // A live marker of other files: a phase 1 naming those
+                                // would answer cached while the vector changes, so it goes
+                                // first, and the journal keeps the chunk reachable.
+                                Some(read) if read.paths.is_some() => {
+                                    self.has_key[i] = false;
+                                    self.unmark[i] = true;
                                 }
                                 _ => {}
                             }
@@ -36,32 +40,27 @@ impl Indexing {
                     }
                 }
             }
-            Purpose::CacheRead(group, with_state) => {
-                match kv_values(outcome, group.len() + usize::from(with_state)) {
-                    Ok(mut values) => {
-                        if with_state {
-                            self.state = Some(values.pop().flatten().is_some());
-                        }
-                        for (c, value) in group.into_iter().zip(values) {
-                            let content_hash = &self.chunks[self.contents[c].chunk].content_hash;
-                            let entry = value.and_then(|v| {
-                                CacheEntry::decode(&self.config, &self.identity, content_hash, &v)
-                            });
-                            if let Some(entry) = entry {
-                                let content = &mut self.contents[c];
-                                content.summary = Some(entry.summary);
-                                content.embedding = Some(entry.embedding);
-                                content.from_cache = true;
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        for c in group {
-                            self.fail_content(c, ChunkError::KV_READ, e.message.clone());
+            Purpose::CacheRead(group) => match kv_values(outcome, group.len()) {
+                Ok(values) => {
+                    for (c, value) in group.into_iter().zip(values) {
+                        let content_hash = &self.chunks[self.contents[c].chunk].content_hash;
+                        let entry = value.and_then(|v| {
+                            CacheEntry::decode(&self.config, &self.identity, content_hash, &v)
+                        });
+                        if let Some(entry) = entry {
+                            let content = &mut self.contents[c];
+                            content.summary = Some(entry.summary);
+                            content.embedding = Some(entry.embedding);
+                            content.from_cache = true;
                         }
                     }
                 }
-            }
+                Err(e) => {
+                    for c in group {
+                        self.fail_content(c, ChunkError::KV_READ, e.message.clone());
+                    }
+                }
+            },
             Purpose::Summaries(group) => {
                 let read: Vec<Result<String, String>> = match ai_output(outcome) {
                     Ok(output) if self.config.summary_batch_size == 1 => {
@@ -99,23 +98,31 @@ impl Indexing {
             // upserted with the embedding in hand. A journal left behind costs a read at a
             // later listing.
             Purpose::CacheWrite | Purpose::Refresh => {}
-            Purpose::StateRead => {
-                if let Ok(values) = kv_values(outcome, 1) {
-                    self.state = Some(values.into_iter().next().flatten().is_some());
-                }
-            }
             Purpose::StateDrop => {
-                if !matches!(outcome, Ok(Reply::KvDelete)) {
-                    // The state still vouches for what is about to change: change nothing.
-                    let error = ChunkError::new(
-                        ChunkError::KV_DELETE,
-                        format!("record state: {}", failure(outcome)),
-                    );
+                if !state_written(&outcome) {
+                    // The state may still vouch for what is about to change, or the lease
+                    // ran out: change nothing.
+                    let message = match outcome {
+                        Ok(Reply::CoordinatorWriteState { .. }) => {
+                            "the tenant's lease ran out and another request took it".into()
+                        }
+                        other => format!("record state: {}", failure(other)),
+                    };
+                    let error = ChunkError::new(ChunkError::TENANT_BUSY, message);
                     for i in 0..self.chunks.len() {
                         if self.status[i] == Status::Planned {
                             self.status[i] = Status::Failed(error.clone());
                         }
                     }
+                }
+            }
+            Purpose::Unmark(i) => {
+                if !matches!(outcome, Ok(Reply::KvDelete)) {
+                    // Its marker may still name the old files: its vector must too.
+                    self.status[i] = Status::Failed(ChunkError::new(
+                        ChunkError::KV_DELETE,
+                        format!("marker of other files: {}", failure(outcome)),
+                    ));
                 }
             }
             Purpose::Journal => {

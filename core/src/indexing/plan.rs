@@ -16,15 +16,16 @@ pub(crate) struct Cost {
     pub lookups: usize,
     /// Chunks without a marker key, which a journal names: its write and delete.
     pub journaled: usize,
-    /// The tenant's record state may exist: its delete, once.
-    pub state_drop: bool,
+    /// Markers that name other files, deleted before their vectors change.
+    pub unmarks: usize,
 }
 
 impl Cost {
     /// Operations: cache reads in bulk; per new content a cache write, the summary calls
     /// (`summaryBatchSize` contents each, none when `summaries` is off) and the embedding
-    /// calls in batches; per chunk a marker write, plus the upserts in batches; the
-    /// journal's write and delete, and the record state's delete.
+    /// calls in batches, and once the lease's renewal; per chunk a marker write, plus the
+    /// upserts in batches; the journal's write and delete, the markers deleted first, and
+    /// the record state's removal from the coordinator.
     pub(crate) fn operations(&self, config: &Config) -> usize {
         let summaries = if config.summaries {
             self.new_contents.div_ceil(config.summary_batch_size)
@@ -35,9 +36,11 @@ impl Cost {
             + summaries
             + self.new_contents
             + self.new_contents.div_ceil(config.embedding_batch_size)
+            + usize::from(self.new_contents > 0)
             + self.chunks
             + self.chunks.div_ceil(config.upsert_batch_size)
             + self.journal_operations()
+            + usize::from(self.chunks > 0)
     }
 
     /// The KV operations among them: cache reads, cache writes, marker writes, journal.
@@ -50,7 +53,7 @@ impl Cost {
 
     fn journal_operations(&self) -> usize {
         let journal = if self.journaled > 0 { 2 } else { 0 };
-        journal + usize::from(self.state_drop && self.chunks > 0)
+        journal + self.unmarks
     }
 
     fn fits(&self, config: &Config, budget: &Budget) -> bool {
@@ -92,23 +95,25 @@ mod tests {
             new_contents: 1000,
             lookups: 1000,
             journaled: 1000,
-            state_drop: false,
+            unmarks: 0,
         };
-        // 10 reads + 1,000 summaries + 10 embedding batches + 1,000 cache writes
-        // + 1 upsert + 1,000 markers + a journal written and deleted.
-        assert_eq!(cost.operations(&c), 3023);
+        // 10 reads + 1,000 summaries + 10 embedding batches + 1,000 cache writes + the
+        // lease's renewal + 1 upsert + 1,000 markers + a journal written and deleted + the
+        // record state's removal.
+        assert_eq!(cost.operations(&c), 3025);
     }
 
     #[test]
     fn fitting_stops_at_the_first_item_over_budget() {
         let c = Config::default();
-        let n = fitting(&c, &Budget::new(9, 9), 0..10, |cost, _| {
+        let n = fitting(&c, &Budget::new(10, 10), 0..10, |cost, _| {
             cost.chunks += 1;
             cost.new_contents += 1;
             cost.lookups += 1;
             cost.journaled += 1;
         });
-        // One chunk: 1 read + 2 + 1 + 1 + 1 + 2 = 8; two: 1 + 4 + 1 + 2 + 1 + 2 = 11.
+        // One chunk: 1 read + 2 AI + 1 cache write + 1 renewal + 1 marker + 1 upsert + 2
+        // journal + 1 state = 10; two: 1 + 4 + 2 + 1 + 2 + 1 + 2 + 1 = 14.
         assert_eq!(n, 1);
     }
 }

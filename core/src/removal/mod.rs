@@ -2,7 +2,8 @@
 //!
 //! 1. plan what fits the budget; the rest is deferred;
 //! 2. write a journal naming the planned chunks (their markers go before their vectors),
-//!    and delete the tenant's record state (`record_state.rs`), which no longer holds;
+//!    and remove the tenant's record state (`record_state.rs`), which no longer holds, from
+//!    the coordinator under the tenant's lease (`lease.rs`);
 //! 3. delete their markers, one KV delete each (the binding has no bulk delete);
 //! 4. delete the vectors of the chunks whose marker is gone, `deleteBatchSize` ids a call;
 //! 5. delete the journal once every vector it names is gone, and drop (or shrink) the
@@ -21,6 +22,7 @@ use crate::config::Config;
 use crate::effect::{Effect, Outcome, Reply};
 use crate::error::ChunkError;
 use crate::journal::Journal;
+use crate::lease::state_written;
 use crate::names::TenantNames;
 use crate::operation::Budget;
 
@@ -67,7 +69,8 @@ enum Stage {
 
 enum Purpose {
     Journal,
-    StateDrop,
+    /// With the error code of its failure.
+    Invalidate(&'static str),
     Marker(usize),
     Vectors(Vec<usize>),
     Rewrite(usize),
@@ -97,8 +100,8 @@ pub(crate) struct Removal {
     retiring: Vec<usize>,
     /// Journals dropped, of its own and the old ones.
     dropped: usize,
-    /// The record state's key, to delete before anything else changes.
-    invalidate: Option<String>,
+    /// What must succeed before anything is deleted: the record state's removal.
+    invalidate: Vec<Effect>,
     /// The journal or the record state could not be written: nothing is deleted.
     delete_nothing: bool,
     stage: Stage,
@@ -135,17 +138,17 @@ impl Removal {
             confirmed,
             retiring: Vec::new(),
             dropped: 0,
-            invalidate: None,
+            invalidate: Vec::new(),
             delete_nothing: false,
             stage: Stage::Plan,
             awaiting: Vec::new(),
         }
     }
 
-    /// Deletes the tenant's record state (at `key`) with the journal: nothing is removed
-    /// unless both succeed.
-    pub(crate) fn invalidating(mut self, key: Option<String>) -> Self {
-        self.invalidate = key;
+    /// Makes `calls` with the journal (the record state's removal from the coordinator, a
+    /// record state an older engine kept in KV): nothing is removed unless all succeed.
+    pub(crate) fn invalidating(mut self, calls: Vec<Effect>) -> Self {
+        self.invalidate = calls;
         self
     }
 
@@ -215,8 +218,9 @@ impl Removal {
             let (m, c) = (markers + 1, chunks + 1);
             // The journal's write and delete, the record state's delete, the markers, the
             // vector batches.
-            let kv_cost = 2 + usize::from(self.invalidate.is_some()) + m;
-            if kv_cost > kv || kv_cost + c.div_ceil(size) > calls {
+            let kv_cost = 2 + self.invalidate.iter().filter(|e| e.is_kv()).count() + m;
+            let other = self.invalidate.iter().filter(|e| !e.is_kv()).count();
+            if kv_cost > kv || kv_cost + other + c.div_ceil(size) > calls {
                 break;
             }
             (markers, chunks) = (m, c);
@@ -238,9 +242,13 @@ impl Removal {
         let mut batch = vec![journal.put()];
         self.journal = Some(journal);
         self.awaiting.push(Purpose::Journal);
-        if let Some(key) = &self.invalidate {
-            batch.push(Effect::KvDelete { key: key.clone() });
-            self.awaiting.push(Purpose::StateDrop);
+        for call in &self.invalidate {
+            batch.push(call.clone());
+            self.awaiting.push(Purpose::Invalidate(if call.is_kv() {
+                ChunkError::KV_DELETE
+            } else {
+                ChunkError::TENANT_BUSY
+            }));
         }
         batch
     }
@@ -290,11 +298,15 @@ impl Removal {
                         self.block(failure(ChunkError::KV_WRITE, "journal", outcome));
                     }
                 }
-                Purpose::StateDrop => {
-                    if !matches!(outcome, Ok(Reply::KvDelete)) {
-                        self.block(failure(ChunkError::KV_DELETE, "record state", outcome));
-                    }
-                }
+                Purpose::Invalidate(code) => match outcome {
+                    Ok(Reply::KvDelete) => {}
+                    other if state_written(&other) => {}
+                    Ok(Reply::CoordinatorWriteState { .. }) => self.block(ChunkError::new(
+                        ChunkError::TENANT_BUSY,
+                        "the tenant's lease ran out and another request took it",
+                    )),
+                    other => self.block(failure(code, "record state", other)),
+                },
                 Purpose::Marker(i) => match outcome {
                     Ok(Reply::KvDelete) => self.items[i].marker_left = false,
                     other => {

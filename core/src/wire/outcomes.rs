@@ -7,7 +7,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::Span;
-use crate::effect::{Effect, HostError, ListedKey, Match, Outcome, Reply};
+use crate::effect::{Effect, HostError, Lease, ListedKey, Match, Outcome, Reply};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -110,6 +110,21 @@ fn outcome_for(effect: &Effect, raw: &str, floats: &[f32], text: &[u8]) -> Resul
         Effect::VectorizeDeleteByIds { .. } => {
             parse::<IgnoredAny>(raw)?.or_form(Reply::VectorizeDeleteByIds)?
         }
+        Effect::CoordinatorAcquire { .. } => match parse::<Lease>(raw)? {
+            OutcomeForm::Ok(lease) => Ok(Reply::CoordinatorAcquire { lease }),
+            other => other_form(other)?,
+        },
+        Effect::CoordinatorRelease { .. } => {
+            parse::<IgnoredAny>(raw)?.or_form(Reply::CoordinatorRelease)?
+        }
+        Effect::CoordinatorReadState { .. } => match parse::<Option<String>>(raw)? {
+            OutcomeForm::Ok(state) => Ok(Reply::CoordinatorReadState { state }),
+            other => other_form(other)?,
+        },
+        Effect::CoordinatorWriteState { .. } => match parse::<bool>(raw)? {
+            OutcomeForm::Ok(written) => Ok(Reply::CoordinatorWriteState { written }),
+            other => other_form(other)?,
+        },
     })
 }
 

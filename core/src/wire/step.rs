@@ -73,6 +73,29 @@ enum EffectForm<'a> {
     VectorizeDeleteByIds {
         ids: &'a [String],
     },
+    CoordinatorAcquire {
+        user: &'a str,
+        project: &'a str,
+        seconds: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        token: Option<u64>,
+    },
+    CoordinatorRelease {
+        user: &'a str,
+        project: &'a str,
+        token: u64,
+    },
+    CoordinatorReadState {
+        user: &'a str,
+        project: &'a str,
+    },
+    CoordinatorWriteState {
+        user: &'a str,
+        project: &'a str,
+        token: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        state: Option<&'a str>,
+    },
 }
 
 /// Strings one after another in the step's text, from unit `at`, each of its length.
@@ -219,6 +242,40 @@ fn effect_form<'a>(
             filter,
         },
         Effect::VectorizeDeleteByIds { ids } => EffectForm::VectorizeDeleteByIds { ids },
+        Effect::CoordinatorAcquire {
+            user,
+            project,
+            seconds,
+            token,
+        } => EffectForm::CoordinatorAcquire {
+            user,
+            project,
+            seconds: *seconds,
+            token: *token,
+        },
+        Effect::CoordinatorRelease {
+            user,
+            project,
+            token,
+        } => EffectForm::CoordinatorRelease {
+            user,
+            project,
+            token: *token,
+        },
+        Effect::CoordinatorReadState { user, project } => {
+            EffectForm::CoordinatorReadState { user, project }
+        }
+        Effect::CoordinatorWriteState {
+            user,
+            project,
+            token,
+            state,
+        } => EffectForm::CoordinatorWriteState {
+            user,
+            project,
+            token: *token,
+            state: state.as_deref(),
+        },
     }
 }
 

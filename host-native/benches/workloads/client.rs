@@ -8,7 +8,9 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use index_sync_core::{Config, Engine, HostError, ListedKey, Match, RequestKind, Response, Vector};
+use index_sync_core::{
+    Config, Engine, HostError, Lease, ListedKey, Match, RequestKind, Response, Vector,
+};
 use index_sync_native::backend::Backend;
 use index_sync_native::component::ComponentIndexer;
 use index_sync_native::fakes::World;
@@ -109,6 +111,39 @@ impl Backend for Timed {
     }
     fn vectorize_delete_by_ids(&mut self, ids: &[String]) -> Result<(), HostError> {
         self.time(|w| w.vectorize_delete_by_ids(ids))
+    }
+    fn coordinator_acquire(
+        &mut self,
+        user: &str,
+        project: &str,
+        seconds: u64,
+        token: Option<u64>,
+    ) -> Result<Lease, HostError> {
+        self.time(|w| w.coordinator_acquire(user, project, seconds, token))
+    }
+    fn coordinator_release(
+        &mut self,
+        user: &str,
+        project: &str,
+        token: u64,
+    ) -> Result<(), HostError> {
+        self.time(|w| w.coordinator_release(user, project, token))
+    }
+    fn coordinator_read_state(
+        &mut self,
+        user: &str,
+        project: &str,
+    ) -> Result<Option<String>, HostError> {
+        self.time(|w| w.coordinator_read_state(user, project))
+    }
+    fn coordinator_write_state(
+        &mut self,
+        user: &str,
+        project: &str,
+        token: u64,
+        state: Option<&str>,
+    ) -> Result<bool, HostError> {
+        self.time(|w| w.coordinator_write_state(user, project, token, state))
     }
 }
 

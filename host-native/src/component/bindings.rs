@@ -2,10 +2,10 @@
 //! turned into values at the boundary. Text that does not parse is a failed call (code
 //! `protocol`), never a trap: the engine then reports its chunks as retryable.
 
-use index_sync_core::{HostError, Vector};
+use index_sync_core::{HostError, Lease, Vector};
 use serde_json::Value;
 
-use super::generated::index_sync::engine::{ai, kv, types, vectorize};
+use super::generated::index_sync::engine::{ai, coordinator, kv, types, vectorize};
 use crate::backend::Backend;
 
 /// The store's data: the backend the imports act on, wrapped so the generated `Host` traits
@@ -121,5 +121,54 @@ impl<B: Backend> vectorize::Host for Imports<B> {
 
     fn delete_by_ids(&mut self, ids: Vec<String>) -> Result<(), types::HostError> {
         self.0.vectorize_delete_by_ids(&ids).map_err(to_wit)
+    }
+}
+
+impl<B: Backend> coordinator::Host for Imports<B> {
+    fn acquire(
+        &mut self,
+        user: String,
+        project: String,
+        seconds: u64,
+        token: Option<u64>,
+    ) -> Result<coordinator::Lease, types::HostError> {
+        match self.0.coordinator_acquire(&user, &project, seconds, token) {
+            Ok(Lease::Granted(token)) => Ok(coordinator::Lease::Granted(token)),
+            Ok(Lease::Busy(until)) => Ok(coordinator::Lease::Busy(until)),
+            Err(e) => Err(to_wit(e)),
+        }
+    }
+
+    fn release(
+        &mut self,
+        user: String,
+        project: String,
+        token: u64,
+    ) -> Result<(), types::HostError> {
+        self.0
+            .coordinator_release(&user, &project, token)
+            .map_err(to_wit)
+    }
+
+    fn read_state(
+        &mut self,
+        user: String,
+        project: String,
+    ) -> Result<Option<String>, types::HostError> {
+        self.0
+            .coordinator_read_state(&user, &project)
+            .map_err(to_wit)
+    }
+
+    fn write_state(
+        &mut self,
+        user: String,
+        project: String,
+        token: u64,
+        state: Option<String>,
+    ) -> Result<bool, types::HostError> {
+        self.0
+            .coordinator_write_state(&user, &project, token, state.as_deref())
+            .map_err(to_wit)
     }
 }

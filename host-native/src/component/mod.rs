@@ -155,6 +155,16 @@ impl ComponentHost {
 }
 
 impl Host for ComponentHost {
+    fn begin(
+        &mut self,
+        _: RequestKind,
+        _: &str,
+        _: &[u8],
+        _: u64,
+    ) -> Result<Box<dyn crate::concurrent::Request>, String> {
+        Err("the component host does not interleave requests yet".into())
+    }
+
     fn serve(&mut self, world: &mut World, kind: RequestKind, user: &str, body: &[u8]) -> Response {
         let now = world.now;
         let (back, response) = self

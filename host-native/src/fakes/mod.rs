@@ -1,19 +1,21 @@
-//! The fake world every conformance scenario starts from: KV, AI and Vectorize in memory, a
-//! clock, per-call counters and injected faults. Both native hosts (the engine driven
+//! The fake world every conformance scenario starts from: KV, AI, Vectorize and the
+//! coordinator in memory, a clock, per-call counters and injected faults. Both native hosts (the engine driven
 //! directly, and the component through its WIT imports) call the same five methods, so a
 //! scenario sees the same world through either.
 
 pub mod ai;
+pub mod coordinator;
 pub mod kv;
 pub mod vectorize;
 
 use std::collections::BTreeMap;
 
-use index_sync_core::{Effect, HostError, Match, Outcome, Vector};
+use index_sync_core::{Effect, HostError, Lease, Match, Outcome, Vector};
 
 use crate::backend::Backend;
 use serde_json::Value;
 
+pub use coordinator::FakeCoordinator;
 pub use kv::FakeKv;
 pub use vectorize::FakeVectorize;
 
@@ -87,6 +89,8 @@ pub struct World {
     pub kv: FakeKv,
     /// The Vectorize index.
     pub vectorize: FakeVectorize,
+    /// The tenants' leases and record states.
+    pub coordinator: FakeCoordinator,
     calls: BTreeMap<&'static str, u64>,
     classes: BTreeMap<&'static str, u64>,
     faults: Vec<Fault>,
@@ -126,6 +130,7 @@ impl World {
             now: SCENARIO_EPOCH,
             kv: FakeKv::default(),
             vectorize: FakeVectorize::default(),
+            coordinator: FakeCoordinator::default(),
             calls: BTreeMap::new(),
             classes: BTreeMap::new(),
             faults: Vec::new(),
@@ -282,6 +287,56 @@ impl World {
     /// `vectorize.deleteByIds`.
     pub fn vectorize_delete_by_ids(&mut self, ids: &[String]) -> Result<(), HostError> {
         self.call("vectorize.deleteByIds", |w| w.vectorize.delete_by_ids(ids))
+    }
+
+    /// `coordinator.acquire`.
+    pub fn coordinator_acquire(
+        &mut self,
+        user: &str,
+        project: &str,
+        seconds: u64,
+        token: Option<u64>,
+    ) -> Result<Lease, HostError> {
+        self.call("coordinator.acquire", |w| {
+            Ok(w.coordinator.acquire(user, project, seconds, token, w.now))
+        })
+    }
+
+    /// `coordinator.release`.
+    pub fn coordinator_release(
+        &mut self,
+        user: &str,
+        project: &str,
+        token: u64,
+    ) -> Result<(), HostError> {
+        self.call("coordinator.release", |w| {
+            w.coordinator.release(user, project, token);
+            Ok(())
+        })
+    }
+
+    /// `coordinator.readState`.
+    pub fn coordinator_read_state(
+        &mut self,
+        user: &str,
+        project: &str,
+    ) -> Result<Option<String>, HostError> {
+        self.call("coordinator.readState", |w| {
+            Ok(w.coordinator.read_state(user, project))
+        })
+    }
+
+    /// `coordinator.writeState`.
+    pub fn coordinator_write_state(
+        &mut self,
+        user: &str,
+        project: &str,
+        token: u64,
+        state: Option<&str>,
+    ) -> Result<bool, HostError> {
+        self.call("coordinator.writeState", |w| {
+            Ok(w.coordinator.write_state(user, project, token, state))
+        })
     }
 
     /// Performs one engine effect (the same dispatch every [`Backend`] has).

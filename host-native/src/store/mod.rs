@@ -6,12 +6,14 @@
 //! write per KV put cheap. It refuses what the platform refuses (the limits of
 //! `fakes::kv` and `fakes::vectorize`), so a local run fails where Cloudflare would.
 //! Queries score every vector of the index in Rust: a local project holds thousands of
-//! vectors, not millions.
+//! vectors, not millions. The coordinator's leases and record states are a table too
+//! (`coordinator.rs`), so two runs of the tool on one store are ordered as two requests of
+//! one tenant are by a Durable Object.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use index_sync_core::{HostError, ListedKey, Match, Vector};
+use index_sync_core::{HostError, Lease, ListedKey, Match, Vector};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
@@ -41,6 +43,18 @@ const SCHEMA: &str = "
         id TEXT PRIMARY KEY,
         vals BLOB NOT NULL, -- float32, little-endian
         metadata TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS tenants (
+        user TEXT NOT NULL,
+        project TEXT NOT NULL,
+        token INTEGER,      -- the lease held; NULL: none
+        held_until INTEGER, -- Unix seconds
+        last_token INTEGER, -- the last token granted
+        state TEXT,         -- the record state; NULL: none
+        PRIMARY KEY (user, project)
+    );
+    CREATE TABLE IF NOT EXISTS tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT
     );
 ";
 
@@ -327,6 +341,43 @@ impl Backend for LocalStore {
         self.vectors_deleted += deleted as u64;
         Ok(())
     }
+
+    fn coordinator_acquire(
+        &mut self,
+        user: &str,
+        project: &str,
+        seconds: u64,
+        token: Option<u64>,
+    ) -> Result<Lease, HostError> {
+        self.lease_acquire(user, project, seconds, token)
+    }
+
+    fn coordinator_release(
+        &mut self,
+        user: &str,
+        project: &str,
+        token: u64,
+    ) -> Result<(), HostError> {
+        self.lease_release(user, project, token)
+    }
+
+    fn coordinator_read_state(
+        &mut self,
+        user: &str,
+        project: &str,
+    ) -> Result<Option<String>, HostError> {
+        self.state_read(user, project)
+    }
+
+    fn coordinator_write_state(
+        &mut self,
+        user: &str,
+        project: &str,
+        token: u64,
+        state: Option<&str>,
+    ) -> Result<bool, HostError> {
+        self.state_write(user, project, token, state)
+    }
 }
 
 /// Vectorize's metadata filter as the engine uses it: each key must equal its value, given
@@ -341,3 +392,5 @@ fn passes(filter: &Value, metadata: &Value) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+mod coordinator;
