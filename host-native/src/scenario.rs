@@ -353,7 +353,9 @@ impl Scenario {
         let mut scenario: Scenario = serde_json::from_str(text).map_err(|e| e.to_string())?;
         let mut orders = request_orders(text)?.into_iter();
         for step in &mut scenario.steps {
-            if let (ScenarioStep::Concurrently(c), Some(order)) = (step, orders.next()) {
+            if let ScenarioStep::Concurrently(c) = step
+                && let Some(order) = orders.next()
+            {
                 c.requests
                     .sort_by_key(|(name, _)| order.iter().position(|o| o == name));
             }
@@ -366,6 +368,27 @@ impl Scenario {
         self.config
             .as_ref()
             .map_or_else(|| "{}".to_owned(), Value::to_string)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrent_requests_keep_the_order_the_file_lists_them_in() {
+        let text = r#"{"name": "n", "steps": [
+            {"advanceSeconds": 1},
+            {"concurrently": {"requests": {
+                "zeta": {"request": "search", "user": "u", "body": {}},
+                "alpha": {"request": "search", "user": "u", "body": {}}},
+             "schedule": ["alpha*"]}}]}"#;
+        let scenario = Scenario::parse(text).expect("a scenario");
+        let ScenarioStep::Concurrently(c) = &scenario.steps[1] else {
+            panic!("a concurrently step")
+        };
+        let names: Vec<&str> = c.requests.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["zeta", "alpha"]);
     }
 }
 

@@ -3,7 +3,9 @@
     python conform.py [--component FILE] [--compare RECORDS] SCENARIO...
 
 Each scenario file runs in a fresh fake world (fakes.py) through the component (host.py),
-with the checks of host-native/src/runner.rs, failure for failure. With `--compare`, each
+with the checks of host-native/src/runner.rs, failure for failure; a `concurrently` step's
+requests run each on a thread of its own, their host calls granted one at a time by the
+schedule, as host-native/src/concurrent.rs replays them. With `--compare`, each
 request step must also equal the engine's record of it (`index-sync conform --engine
 --records RECORDS`): status, the whole body, and the call counts, as
 host-native/tests/modes.rs holds the component in Wasmtime to. Prints `PASS name` or
@@ -20,7 +22,7 @@ import sys
 from typing import Any
 
 from fakes import COUNTED_NAMES, HostError, World, json_equal
-from host import ComponentHost
+from host import ComponentHost, ComponentRequest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COMPONENT = os.path.join(REPO, "target", "component-build", "index_sync_engine.component.wasm")
@@ -52,9 +54,13 @@ def subset(path: str, want: Any, got: Any, diffs: list[str]) -> None:
 
 
 def check_step(at: str, expect: dict, status: int, body: Any, calls: dict[str, int], failures: list[str]) -> None:
-    if "status" in expect and expect["status"] != status:
-        failures.append(f"{at}: status {status} (body {json.dumps(body)}), expected {expect['status']}")
-    if "body" in expect:
+    """A request's expectations. `status` may be a list, any of which passes; the body is
+    then checked only when the status is the list's first."""
+    statuses = expect.get("status")
+    allowed = statuses if isinstance(statuses, list) else [statuses]
+    if statuses is not None and status not in allowed:
+        failures.append(f"{at}: status {status} (body {json.dumps(body)}), expected {json.dumps(statuses)}")
+    if "body" in expect and (statuses is None or allowed[:1] == [status]):
         diffs: list[str] = []
         subset("body", expect["body"], body, diffs)
         failures.extend(f"{at}: {d}" for d in diffs)
@@ -68,6 +74,99 @@ def check_step(at: str, expect: dict, status: int, body: Any, calls: dict[str, i
             failures.append(f"{at}: file paths {got}, expected {expect['filePaths']}")
 
 
+Grant = tuple[str, str, Any]  # (request, "next" | "toEnd" | "calls" | "before", N or NAME)
+
+
+def grant(entry: Any) -> Grant:
+    """One schedule entry: `"a"`, `"a*"`, `{"request": "a", "calls": N}` or
+    `{"request": "a", "before": NAME}`."""
+    if isinstance(entry, str):
+        return (entry[:-1], "toEnd", None) if entry.endswith("*") else (entry, "next", None)
+    request = entry.get("request") if isinstance(entry, dict) else None
+    if not isinstance(request, str):
+        raise ValueError(f"a schedule entry needs `request`: {json.dumps(entry)}")
+    calls = entry.get("calls")
+    if isinstance(calls, int) and not isinstance(calls, bool) and calls >= 0:
+        return (request, "calls", calls)
+    if isinstance(entry.get("before"), str):
+        return (request, "before", entry["before"])
+    raise ValueError(f"a schedule entry needs `calls` or `before`: {json.dumps(entry)}")
+
+
+def interleave(world: World, requests: list[tuple[str, ComponentRequest]], schedule: list[Grant]) -> list[dict[str, int]]:
+    """Replays the requests (started in the order listed) against `world` as `schedule` grants
+    their calls, then runs those still going to their end one after another, as
+    host-native/src/concurrent.rs's `interleave`. Returns each request's own calls, billed
+    counts included, in the order listed."""
+    calls: list[dict[str, int]] = [{} for _ in requests]
+
+    def make(i: int, request: ComponentRequest) -> None:
+        before = dict(world.calls)
+        request.make_call()
+        for name, count in world.calls.items():
+            if count > before.get(name, 0):
+                calls[i][name] = calls[i].get(name, 0) + count - before.get(name, 0)
+
+    names = [name for name, _ in requests]
+    for name, how, arg in schedule:
+        i = names.index(name)
+        request = requests[i][1]
+        if how == "next":
+            if request.next_call() is not None:
+                make(i, request)
+        elif how == "calls":
+            for _ in range(arg):
+                if request.next_call() is None:
+                    break
+                make(i, request)
+        elif how == "toEnd":
+            while request.next_call() is not None:
+                make(i, request)
+        else:
+            while request.next_call() not in (None, arg):
+                make(i, request)
+    for i, (_, request) in enumerate(requests):
+        while request.next_call() is not None:
+            make(i, request)
+    return calls
+
+
+def overlap(step: dict, host: ComponentHost, world: World, config: str) -> list[tuple[str, dict, dict]]:
+    """A `concurrently` step: each request's (name, step, record), in the order listed (the
+    JSON object's order, which json.load keeps)."""
+    listed = step.get("requests")
+    if not isinstance(listed, dict) or not isinstance(step.get("schedule"), list):
+        raise ValueError("concurrently needs `requests`, an object of named request steps, and `schedule`, a list")
+    schedule = [grant(entry) for entry in step["schedule"]]
+    for name, _, _ in schedule:
+        if name not in listed:
+            raise ValueError(f"the schedule names no request {json.dumps(name)}")
+    asked = [(name, r["request"], r["user"], request_body(r)) for name, r in listed.items()]  # read whole before any starts
+    requests = [(name, host.begin(world, config, kind, user, body)) for name, kind, user, body in asked]
+    calls = interleave(world, requests, schedule)
+    done = []
+    for (name, request), made in zip(requests, calls):
+        if request.error is not None:
+            raise request.error
+        if request.response is None:
+            raise ValueError(f"request {json.dumps(name)} ended without a response")
+        status, text = request.response
+        done.append((name, listed[name], {"status": status, "body": answer_of(text), "calls": made}))
+    return done
+
+
+def request_body(step: dict) -> bytes:
+    return step["rawBody"].encode() if "rawBody" in step else body_text(step.get("body")).encode()
+
+
+def answer_of(text: str) -> Any:
+    """A response body as JSON, or as the text itself when it is not JSON."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def run(scenario: dict, host: ComponentHost) -> tuple[list[str], list[dict]]:
     """Runs a scenario in a fresh world; returns the failures and each request's record."""
     world = World()
@@ -77,15 +176,21 @@ def run(scenario: dict, host: ComponentHost) -> tuple[list[str], list[dict]]:
     for n, step in enumerate(scenario["steps"]):
         if "request" in step:
             before = dict(world.calls)
-            body = step["rawBody"].encode() if "rawBody" in step else body_text(step.get("body")).encode()
-            status, text = host.serve(world, config, step["request"], step["user"], body)
-            try:
-                answer = json.loads(text)
-            except ValueError:
-                answer = text
+            status, text = host.serve(world, config, step["request"], step["user"], request_body(step))
+            answer = answer_of(text)
             calls = {k: v - before.get(k, 0) for k, v in world.calls.items() if v - before.get(k, 0) > 0}
             records.append({"status": status, "body": answer, "calls": calls})
             check_step(f"step {n} ({step['request']} as {step['user']})", step.get("expect") or {}, status, answer, calls, failures)
+        elif "concurrently" in step:
+            try:
+                done = overlap(step["concurrently"], host, world, config)
+            except ValueError as e:
+                failures.append(f"step {n}: {e}")
+                continue
+            for name, request, record in done:
+                records.append(record)
+                at = f"step {n}.{name} ({request['request']} as {request['user']})"
+                check_step(at, request.get("expect") or {}, record["status"], record["body"], record["calls"], failures)
         elif "advanceSeconds" in step:
             world.advance(step["advanceSeconds"])
         elif "failNext" in step:
@@ -98,7 +203,7 @@ def run(scenario: dict, host: ComponentHost) -> tuple[list[str], list[dict]]:
             except HostError as e:
                 failures.append(f"step {n}: kvPut refused: {e.message}")
         else:
-            failures.append(f"step {n}: a step needs request, advanceSeconds, failNext or kvPut")
+            failures.append(f"step {n}: a step needs request, advanceSeconds, failNext, kvPut or concurrently")
     final = scenario.get("final") or {}
     for what, exists in (("kv", lambda k: world.kv.read(k, world.now) is not None),
                          ("vectors", lambda i: i in world.vectorize.vectors)):

@@ -2,7 +2,8 @@
 (and as host-native/src/fakes/ implements it, message for message, so that a failed call
 reads the same in a response on every host): KV with expiry by a fake clock, metadata,
 deletes and lists with cursors; the deterministic AI, JSON mode included; Vectorize with
-upsert, query and delete by ids; per-call counters and injected faults."""
+upsert, query and delete by ids; the coordinator's leases and record states; per-call
+counters and injected faults."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, NamedTuple, Optional, TypeVar
 
 # 2026-01-01T00:00:00Z, where every scenario's clock starts.
 SCENARIO_EPOCH = 1_767_225_600
@@ -27,11 +28,14 @@ MAX_ID_BYTES = 64
 MAX_UPSERT_VECTORS = 1000
 MAX_VECTOR_METADATA_BYTES = 10 * 1024
 MAX_DELETE_IDS = 100
+# The WIT's u64: a lease's end saturates there, as the Rust fake's `saturating_add` does.
+U64_MAX = 2**64 - 1
 
 # Every name the world counts: the calls, and the per-key counts KV bills by.
 COUNTED_NAMES = frozenset(
     ["kv.get", "kv.put", "kv.delete", "kv.list", "ai.run", "vectorize.upsert", "vectorize.query",
-     "vectorize.deleteByIds", "kv.keysRead", "kv.keysWritten", "kv.keysDeleted"])
+     "vectorize.deleteByIds", "coordinator.acquire", "coordinator.release", "coordinator.readState",
+     "coordinator.writeState", "kv.keysRead", "kv.keysWritten", "kv.keysDeleted"])
 
 
 class HostError(Exception):
@@ -256,6 +260,77 @@ def cosine(a: list[float], b: list[float]) -> float:
     return 0.0 if na == 0.0 or nb == 0.0 else dot / (math.sqrt(na) * math.sqrt(nb))
 
 
+class Lease(NamedTuple):
+    """What `acquire` answers, by the WIT variant's case names: `granted` with the caller's
+    token, or `busy` with the holder's `until` (Unix seconds)."""
+
+    case: str
+    value: int
+
+
+@dataclass
+class Tenant:
+    """One (user, project)'s lease and record state."""
+
+    lease: Optional[tuple[int, int]] = None  # the last token granted and its `until`; None once released
+    last_token: Optional[int] = None
+    state: Optional[str] = None
+
+
+class FakeCoordinator:
+    """Per tenant a lease and a record state, against the world's clock; one token counter for
+    the whole world, from 1 (host-native/src/fakes/coordinator.rs, tests/README.md
+    "Coordinator"). Every call answers at once, granted or refused, so no request ever waits
+    for another."""
+
+    def __init__(self) -> None:
+        self.tenants: dict[tuple[str, str], Tenant] = {}
+        self.tokens = 0
+
+    def _tenant(self, user: str, project: str) -> Tenant:
+        return self.tenants.setdefault((user, project), Tenant())
+
+    def acquire(self, user: str, project: str, seconds: int, token: Optional[int], now: int) -> Lease:
+        """Without a token: the next token until `now + seconds` when no lease is held or the
+        one held ran out (`until <= now`), else busy until the holder's `until`. With a token:
+        extends the lease when that token is the last granted and was not released (even if it
+        ran out: no other request was let in since), else busy until the holder's `until`, or
+        `now` when none holds it."""
+        tenant = self._tenant(user, project)
+        held_until = tenant.lease[1] if tenant.lease is not None and tenant.lease[1] > now else None
+        until = min(now + seconds, U64_MAX)
+        if token is not None:
+            if tenant.lease is not None and tenant.lease[0] == token and tenant.last_token == token:
+                tenant.lease = (token, until)
+                return Lease("granted", token)
+            return Lease("busy", now if held_until is None else held_until)
+        if held_until is not None:
+            return Lease("busy", held_until)
+        self.tokens += 1
+        tenant.lease = (self.tokens, until)
+        tenant.last_token = self.tokens
+        return Lease("granted", self.tokens)
+
+    def release(self, user: str, project: str, token: int) -> None:
+        """Ends the lease held under `token`; any other token changes nothing."""
+        tenant = self._tenant(user, project)
+        if tenant.lease is not None and tenant.lease[0] == token:
+            tenant.lease = None
+
+    def read_state(self, user: str, project: str) -> Optional[str]:
+        """The record state last written, or None."""
+        return self._tenant(user, project).state
+
+    def write_state(self, user: str, project: str, token: int, state: Optional[str]) -> bool:
+        """Replaces the record state (None removes it) when `token` holds the lease (the last
+        granted, not released); whether it did."""
+        tenant = self._tenant(user, project)
+        holds = tenant.lease is not None and tenant.lease[0] == token and tenant.last_token == token
+        if holds:
+            tenant.state = state
+        return holds
+
+
 @dataclass
 class Fault:
     target: str
@@ -268,12 +343,13 @@ T = TypeVar("T")
 
 @dataclass
 class World:
-    """KV, AI and Vectorize fakes with a clock, counters and a fault plan
+    """KV, AI, Vectorize and coordinator fakes with a clock, counters and a fault plan
     (host-native/src/fakes/mod.rs)."""
 
     now: int = SCENARIO_EPOCH
     kv: FakeKv = field(default_factory=FakeKv)
     vectorize: FakeVectorize = field(default_factory=FakeVectorize)
+    coordinator: FakeCoordinator = field(default_factory=FakeCoordinator)
     calls: dict[str, int] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
 
