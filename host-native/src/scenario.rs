@@ -371,6 +371,22 @@ impl Scenario {
     }
 }
 
+/// The project's own scenarios: `tests/scenarios/` at the repository root.
+pub fn project_scenarios_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios")
+}
+
+/// Every `*.json` file in a folder, sorted.
+pub fn scenario_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,20 +406,4 @@ mod tests {
         let names: Vec<&str> = c.requests.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["zeta", "alpha"]);
     }
-}
-
-/// The project's own scenarios: `tests/scenarios/` at the repository root.
-pub fn project_scenarios_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios")
-}
-
-/// Every `*.json` file in a folder, sorted.
-pub fn scenario_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    Ok(files)
 }

@@ -1,5 +1,6 @@
 //! The component imports nothing but `index-sync:engine`'s interfaces, so any component
-//! runtime that lends it kv, ai and vectorize can run it (no WASI, no host-specific import).
+//! runtime that lends it kv, ai, vectorize and coordinator can run it (no WASI, no
+//! host-specific import).
 
 use index_sync_native::component::imports::{component_imports, stray_imports};
 
@@ -12,7 +13,7 @@ fn the_component_imports_only_index_sync_engine_interfaces() {
         stray.is_empty(),
         "imports outside index-sync:engine/: {stray:?}"
     );
-    for wanted in ["kv", "ai", "vectorize"] {
+    for wanted in ["kv", "ai", "vectorize", "coordinator"] {
         assert!(
             imports
                 .iter()

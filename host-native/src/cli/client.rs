@@ -1,13 +1,26 @@
-//! What `index` and `search` share: the component over the local store, one request at a
-//! time, with the wall clock as the engine's `now`.
+//! What `index`, `remove` and `search` share: the component over the local store, one
+//! request at a time, with the wall clock as the engine's `now`.
+//!
+//! Two runs of the tool on one store (two terminals, an editor hook beside a script) are
+//! two clients of one tenant: the store's coordinator table lends the tenant's lease to one
+//! request at a time, and refuses the other `409 tenant_busy`. The refused request is sent
+//! again after the time it is told, with backoff, as `push` does (`retry.rs`); so is one
+//! the coordinator could not answer (`503 coordinator_unavailable`: the SQLite file locked
+//! longer than its busy timeout, say).
 
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::thread::sleep;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use index_sync_core::{RequestKind, Response};
 use index_sync_native::component::ComponentIndexer;
 use index_sync_native::store::LocalStore;
 use serde_json::Value;
+
+use super::retry::{
+    Backoff, BusyWaits, DEFAULT_BASE_MS, DEFAULT_BUSY_WAIT, DEFAULT_RETRIES, body_retry_after,
+    tenant_busy,
+};
 
 /// Where `index` and `search` keep their data unless `--store` says otherwise.
 pub const DEFAULT_STORE: &str = ".index-sync/store.sqlite";
@@ -31,6 +44,35 @@ pub struct Client {
     indexer: ComponentIndexer<LocalStore>,
     store: Option<LocalStore>,
     user: String,
+    backoff: Backoff,
+    /// What the requests so far waited for.
+    pub waits: Waits,
+}
+
+/// Resends of a run's requests, and the time spent waiting for them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Waits {
+    /// Resends after a `409 tenant_busy`: another run held the project.
+    pub busy: u64,
+    /// Resends after a `503 coordinator_unavailable`.
+    pub unavailable: u64,
+    /// Time spent waiting between attempts.
+    pub waited: Duration,
+}
+
+impl Waits {
+    /// The report's line, when there was any resend.
+    pub fn line(&self) -> Option<String> {
+        (self.busy + self.unavailable > 0).then(|| {
+            format!(
+                "resends: {} while another run held the project, {} while the coordinator was \
+                 unavailable ({:.1} s waiting)",
+                self.busy,
+                self.unavailable,
+                self.waited.as_secs_f64()
+            )
+        })
+    }
 }
 
 impl Client {
@@ -41,11 +83,61 @@ impl Client {
             indexer: ComponentIndexer::new("{}")?,
             store: Some(store),
             user: user.to_owned(),
+            backoff: Backoff::new(DEFAULT_RETRIES, Duration::from_millis(DEFAULT_BASE_MS)),
+            waits: Waits::default(),
         })
     }
 
-    /// Sends one request through the component; a refusal is an error with its body.
+    /// Sends one request through the component, again while another run holds the project
+    /// or the coordinator cannot be asked; any other refusal is an error with its body.
     pub fn request(&mut self, kind: RequestKind, body: &Value) -> Result<Value, String> {
+        let mut busy = BusyWaits::new(DEFAULT_BUSY_WAIT);
+        let mut resends = 0;
+        loop {
+            let Response {
+                status,
+                body: answer,
+            } = self.serve(kind, body)?;
+            if status == 200 {
+                return Ok(answer);
+            }
+            let error = &answer["error"];
+            let why = format!(
+                "{} answered {status}: {} ({})",
+                kind.as_str(),
+                error["code"].as_str().unwrap_or_default(),
+                error["message"].as_str().unwrap_or_default()
+            );
+            let (why, wait) = if tenant_busy(status, &answer) {
+                let wait = busy
+                    .next(&mut self.backoff, body_retry_after(&answer))
+                    .ok_or_else(|| {
+                        format!(
+                            "{why}; another run kept the project busy for {} s: giving up",
+                            busy.waited().as_secs()
+                        )
+                    })?;
+                self.waits.busy += 1;
+                (format!("{why}; another run is changing the project"), wait)
+            } else if status == 503 && error["code"] == "coordinator_unavailable" {
+                if resends >= self.backoff.retries {
+                    return Err(format!("{why}; giving up after {resends} resends"));
+                }
+                resends += 1;
+                self.waits.unavailable += 1;
+                (why, self.backoff.delay(resends, None))
+            } else {
+                return Err(format!("status {status}: {answer}"));
+            };
+            eprintln!("{why}; again in {} ms", wait.as_millis());
+            let started = Instant::now();
+            sleep(wait);
+            self.waits.waited += started.elapsed();
+        }
+    }
+
+    /// One request through the component, at the wall clock's `now`.
+    fn serve(&mut self, kind: RequestKind, body: &Value) -> Result<Response, String> {
         let mut store = self
             .store
             .take()
@@ -54,15 +146,11 @@ impl Client {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         store.set_now(now);
-        let (store, Response { status, body }) =
+        let (store, response) =
             self.indexer
                 .serve(store, kind, &self.user, body.to_string().as_bytes(), now);
         self.store = Some(store);
-        if status == 200 {
-            Ok(body)
-        } else {
-            Err(format!("status {status}: {body}"))
-        }
+        Ok(response)
     }
 
     /// The store, between requests.

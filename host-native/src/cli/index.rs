@@ -2,7 +2,8 @@
 //! through the engine component, into the local store: chunks the folder no longer holds
 //! leave the index, moved and copied code is found at its new files, new code is indexed
 //! (`sync/` is the protocol). The AI is the deterministic local fake, so runs are free and
-//! repeatable; the point is to see what a real deployment would be asked to do.
+//! repeatable; the point is to see what a real deployment would be asked to do. Another run
+//! on the same store that holds the project is waited for (`client.rs`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,6 +68,9 @@ fn index(args: &Args) -> Result<bool, String> {
         store.vectors_deleted(),
         store.vector_count()?
     );
+    if let Some(line) = client.waits.line() {
+        println!("{line}");
+    }
     println!("store: {}", tenant.store.display());
     Ok(summary.complete())
 }

@@ -8,5 +8,6 @@ pub mod names;
 pub mod push;
 pub mod remove;
 pub mod report;
+pub mod retry;
 pub mod search;
 pub mod sync;

@@ -1,6 +1,7 @@
 //! `index-sync remove --user U --project P (--all | HASH...)`: takes chunks, or the whole
 //! project, out of the local store's index through the engine component, sending again
-//! while the engine says there is more to remove.
+//! while the engine says there is more to remove (and while another run holds the project:
+//! `client.rs`).
 
 use std::process::ExitCode;
 
@@ -51,6 +52,9 @@ fn remove(args: &Args) -> Result<bool, String> {
                 "{removed} chunks removed from {} of {}",
                 args.tenant.project, args.tenant.user
             );
+            if let Some(line) = client.waits.line() {
+                println!("{line}");
+            }
             return Ok(true);
         }
         if !args.all {

@@ -1,5 +1,5 @@
 //! What the component imports, and which of those it should not: the component must run in
-//! any component runtime that lends it `index-sync:engine`'s three interfaces, so anything
+//! any component runtime that lends it `index-sync:engine`'s four interfaces, so anything
 //! else it imports (a `wasi:` interface dragged in by the standard library, say) is a bug.
 
 use super::compiled;

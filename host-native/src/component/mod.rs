@@ -6,13 +6,17 @@
 //! leaves a broken instance behind, the backend is moved in for the call and handed back
 //! after it, and instantiating a pre-linked component costs microseconds. The engine's
 //! `indexer` resource is created per request for the same reason; a host that keeps its
-//! instance (jco in a Worker) creates it once.
+//! instance (jco in a Worker) creates it once. The requests of a `concurrently` step run
+//! that way too, each on a thread of its own whose imports wait for the scheduler
+//! (`concurrent.rs`, `relay.rs`).
 
 mod bindings;
 mod cache;
+pub mod concurrent;
 pub mod imports;
+pub mod relay;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use index_sync_core::{RequestKind, Response};
 use serde_json::json;
@@ -20,9 +24,12 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, Store};
 
 use crate::backend::Backend;
+use crate::concurrent::Request;
 use crate::fakes::World;
 use crate::runner::Host;
 pub use bindings::Imports;
+use concurrent::ComponentRequest;
+use relay::Relay;
 
 /// `wasmtime::component::bindgen!` output for `wit/engine.wit`, fenced off.
 #[allow(missing_docs)]
@@ -145,24 +152,31 @@ fn from_wit(response: operations::Response) -> Response {
 /// The conformance host that runs scenarios through the component.
 pub struct ComponentHost {
     indexer: ComponentIndexer<World>,
+    /// The same component with its imports relayed to the driving thread, for the
+    /// requests of a `concurrently` step (`concurrent.rs`).
+    relayed: Arc<ComponentIndexer<Relay>>,
 }
 
 impl ComponentHost {
     /// A component host for a scenario's config JSON.
     pub fn new(config: &str) -> Result<Self, String> {
-        ComponentIndexer::new(config).map(|indexer| Self { indexer })
+        Ok(Self {
+            indexer: ComponentIndexer::new(config)?,
+            relayed: Arc::new(ComponentIndexer::new(config)?),
+        })
     }
 }
 
 impl Host for ComponentHost {
     fn begin(
         &mut self,
-        _: RequestKind,
-        _: &str,
-        _: &[u8],
-        _: u64,
-    ) -> Result<Box<dyn crate::concurrent::Request>, String> {
-        Err("the component host does not interleave requests yet".into())
+        kind: RequestKind,
+        user: &str,
+        body: &[u8],
+        now: u64,
+    ) -> Result<Box<dyn Request>, String> {
+        let request = ComponentRequest::start(Arc::clone(&self.relayed), kind, user, body, now)?;
+        Ok(Box::new(request))
     }
 
     fn serve(&mut self, world: &mut World, kind: RequestKind, user: &str, body: &[u8]) -> Response {

@@ -27,37 +27,6 @@ use crate::fakes::vectorize::{
     MAX_DELETE_IDS, MAX_ID_BYTES, MAX_METADATA_BYTES, MAX_UPSERT_VECTORS, cosine,
 };
 
-const SCHEMA: &str = "
-    PRAGMA journal_mode = WAL;
-    PRAGMA synchronous = NORMAL;
-    CREATE TABLE IF NOT EXISTS kv (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL,
-        expires_at INTEGER -- Unix seconds; NULL: never
-    );
-    CREATE TABLE IF NOT EXISTS kv_metadata (
-        key TEXT PRIMARY KEY REFERENCES kv (key) ON DELETE CASCADE,
-        metadata TEXT NOT NULL -- JSON
-    );
-    CREATE TABLE IF NOT EXISTS vectors (
-        id TEXT PRIMARY KEY,
-        vals BLOB NOT NULL, -- float32, little-endian
-        metadata TEXT NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS tenants (
-        user TEXT NOT NULL,
-        project TEXT NOT NULL,
-        token INTEGER,      -- the lease held; NULL: none
-        held_until INTEGER, -- Unix seconds
-        last_token INTEGER, -- the last token granted
-        state TEXT,         -- the record state; NULL: none
-        PRIMARY KEY (user, project)
-    );
-    CREATE TABLE IF NOT EXISTS tokens (
-        id INTEGER PRIMARY KEY AUTOINCREMENT
-    );
-";
-
 /// KV and Vectorize in a SQLite file, AI faked; counts the calls it serves.
 pub struct LocalStore {
     db: Connection,
@@ -79,8 +48,7 @@ impl LocalStore {
                 .map_err(|e| format!("creating {}: {e}", parent.display()))?;
         }
         let db = Connection::open(path).map_err(|e| format!("opening {}: {e}", path.display()))?;
-        db.execute_batch(SCHEMA)
-            .map_err(|e| format!("preparing {}: {e}", path.display()))?;
+        schema::prepare(&db).map_err(|e| format!("preparing {}: {e}", path.display()))?;
         Ok(Self {
             db,
             now: 0,
@@ -394,3 +362,4 @@ fn passes(filter: &Value, metadata: &Value) -> bool {
 mod tests;
 
 mod coordinator;
+mod schema;

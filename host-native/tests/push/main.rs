@@ -1,8 +1,9 @@
 //! `index-sync push` against a stand-in Worker: the engine with the in-memory fakes behind a
 //! loopback HTTP server that knows two tokens and can be told to answer "later" (429 with
-//! Retry-After, 503) or to drop the connection. A push indexes a folder; an edit is pushed as
-//! removals, moves and the one changed chunk; resends carry a push through the faults; a
-//! wrong token changes nothing; `--dry-run` sends nothing.
+//! Retry-After, 503) or to drop the connection, or to serve while another client holds the
+//! project (the engine's `409 tenant_busy`). A push indexes a folder; an edit is pushed as
+//! removals, moves and the one changed chunk; resends carry a push through the faults and
+//! through another client's turn; a wrong token changes nothing; `--dry-run` sends nothing.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -155,6 +156,57 @@ fn resends_carry_a_push_through_429_503_and_a_stalled_answer() {
     let statuses: Vec<u16> = seen.iter().map(|(_, s)| *s).collect();
     assert_eq!(statuses[..4], [429, 503, 0, 200], "{seen:?}");
     assert_eq!(files(&worker.search("alice", "parse")).len(), 3);
+}
+
+#[test]
+fn a_push_waits_while_another_client_holds_the_project_and_completes() {
+    let worker = Worker::start();
+    let dir = folder();
+    // The first request, the listing's digest, only reads the record state (there is none
+    // yet): it takes no lease and is served. The listing is refused three times.
+    worker.fail_next(&[Fault::Busy; 4]);
+    let started = std::time::Instant::now();
+    // One resend allowed for failures: the three refusals are not failures.
+    let out = push(&worker, dir.path(), "tok-alice", &["--retries", "1"]);
+    let stdout = succeeded(&["push"], &out);
+    assert!(
+        started.elapsed().as_secs_f64() >= 3.0,
+        "each 409 asks for 1 s (Retry-After), and is waited for"
+    );
+    assert!(
+        stdout.contains("(3 resends, 3 of them while another client held the project"),
+        "{stdout}"
+    );
+    assert_eq!(figure(&stdout, "phase 2:"), 3, "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr
+            .matches("answered 409: tenant_busy (another request of this user and project is changing its index; resend in 1 s); another client is changing the project; again in")
+            .count(),
+        3,
+        "{stderr}"
+    );
+    let seen = worker.seen();
+    let statuses: Vec<u16> = seen.iter().map(|(_, s)| *s).collect();
+    assert_eq!(statuses[..5], [200, 409, 409, 409, 200], "{seen:?}");
+    assert_eq!(files(&worker.search("alice", "parse")).len(), 3);
+
+    // A project kept busy longer than --busy-wait is given up on, and says so.
+    worker.fail_next(&[Fault::Busy; 4]);
+    write(dir.path(), "src/new.rs", b"fn brand_new() {}\n");
+    let out = push(&worker, dir.path(), "tok-alice", &["--busy-wait", "2"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("other clients kept the project busy for 2 s: giving up"),
+        "{stderr}"
+    );
+    let statuses: Vec<u16> = worker.seen().iter().map(|(_, s)| *s).collect();
+    assert_eq!(
+        statuses,
+        [200, 409, 409, 409],
+        "the digest, then the listing refused: waited 1 s, 1 s, and a third wait would pass 2 s"
+    );
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! The stand-in Worker: the engine over the in-memory fakes behind a loopback HTTP server
-//! that knows two tokens and can be told to answer "later" or to stall.
+//! that knows two tokens and can be told to answer "later", to stall, or to serve while
+//! another client holds the project. Like a real Worker, it sends a refusal's
+//! `retryAfterSeconds` as a `Retry-After` header too.
 
 use std::collections::VecDeque;
 use std::str::FromStr;
@@ -20,7 +22,14 @@ pub enum Fault {
     /// Starts an answer and stalls, the connection held open: a network failure the
     /// client sees as its timeout.
     Stall,
+    /// Serves the request through the engine while another client holds the tenant's lease:
+    /// the engine's own `409 tenant_busy`.
+    Busy,
 }
+
+/// How long the other client's lease of a [`Fault::Busy`] would last: it is given back
+/// right after the refused request, long before.
+const OTHER_LEASE_SECONDS: u64 = 120;
 
 #[derive(Default)]
 pub struct Stand {
@@ -102,7 +111,8 @@ fn serve(host: &mut EngineHost, stand: &Mutex<Stand>, mut request: tiny_http::Re
     };
     let path = request.url().to_owned();
     let mut stand = stand.lock().unwrap();
-    if let Some(fault) = stand.faults.pop_front() {
+    let busy = matches!(stand.faults.front(), Some(Fault::Busy));
+    if let Some(fault) = stand.faults.pop_front().filter(|_| !busy) {
         match fault {
             Fault::Stall => {
                 stand.seen.push((path, 0));
@@ -127,6 +137,7 @@ fn serve(host: &mut EngineHost, stand: &Mutex<Stand>, mut request: tiny_http::Re
                 }
                 let _ = request.respond(response);
             }
+            Fault::Busy => unreachable!("served below"),
         }
         return;
     }
@@ -152,10 +163,41 @@ fn serve(host: &mut EngineHost, stand: &Mutex<Stand>, mut request: tiny_http::Re
         (Some(user), Some(kind)) => {
             let mut bytes = Vec::new();
             request.as_reader().read_to_end(&mut bytes).unwrap();
-            let response = host.serve(&mut stand.world, kind, user, &bytes);
+            let response = if busy {
+                serve_while_busy(host, &mut stand.world, kind, user, &bytes)
+            } else {
+                host.serve(&mut stand.world, kind, user, &bytes)
+            };
             (response.status, response.body)
         }
     };
     stand.seen.push((path, status));
-    let _ = request.respond(json(status, &body));
+    let mut response = json(status, &body);
+    if let Some(seconds) = body["error"]["retryAfterSeconds"].as_u64() {
+        response.add_header(Header::from_bytes("retry-after", seconds.to_string()).unwrap());
+    }
+    let _ = request.respond(response);
+}
+
+/// Serves the request while another client holds the lease of its tenant (the body's
+/// project), taken before it and given back after it, straight in the fake coordinator.
+fn serve_while_busy(
+    host: &mut EngineHost,
+    world: &mut World,
+    kind: RequestKind,
+    user: &str,
+    bytes: &[u8],
+) -> index_sync_core::Response {
+    let body: Value = serde_json::from_slice(bytes).unwrap_or_default();
+    let project = body["projectId"].as_str().unwrap_or_default().to_owned();
+    let now = world.now;
+    let lease = world
+        .coordinator
+        .acquire(user, &project, OTHER_LEASE_SECONDS, None, now);
+    let index_sync_core::Lease::Granted(token) = lease else {
+        panic!("the project was free before the other client took it: {lease:?}");
+    };
+    let response = host.serve(world, kind, user, bytes);
+    world.coordinator.release(user, &project, token);
+    response
 }

@@ -1,6 +1,7 @@
 //! The protocol over HTTP: each request a `POST {url}/v1/index/{request}` with the token
 //! as a bearer credential, sent again (with backoff) while the Worker says "later" or the
-//! network fails, and counted.
+//! network fails, or while another client holds the project (`409 tenant_busy`), and
+//! counted.
 
 use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime};
@@ -9,7 +10,10 @@ use index_sync_core::RequestKind;
 use serde_json::Value;
 use ureq::Agent;
 
-use super::retry::{Backoff, MAX_RETRY_AFTER, parse_retry_after, retryable};
+use crate::cli::retry::{
+    Backoff, BusyWaits, DEFAULT_BUSY_WAIT, MAX_RETRY_AFTER, body_retry_after, parse_retry_after,
+    retryable, tenant_busy,
+};
 use crate::cli::sync::Transport;
 
 /// The largest response body read: a phase-1 answer names at most the engine's
@@ -21,8 +25,10 @@ pub const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 pub struct Traffic {
     /// Requests answered or attempted, resends included.
     pub requests: u64,
-    /// Resends after a "later" answer or a network error.
+    /// Resends after a "later" answer, a network error or a `409 tenant_busy`.
     pub retries: u64,
+    /// Of those, resends after a `409 tenant_busy`: another client held the project.
+    pub busy: u64,
     /// Bytes of request bodies sent, resends included.
     pub bytes_sent: u64,
     /// Bytes of response bodies received.
@@ -37,6 +43,7 @@ pub struct Http {
     url: String,
     authorization: String,
     backoff: Backoff,
+    busy_wait: Duration,
     /// What the requests so far cost.
     pub traffic: Traffic,
 }
@@ -45,6 +52,8 @@ pub struct Http {
 enum Failure {
     /// Try again, after at least this long when the server said so.
     Later(String, Option<Duration>),
+    /// Another request holds the project's lease: try again, after at least this long.
+    Busy(String, Option<Duration>),
     /// Do not try again.
     Final(String),
 }
@@ -64,8 +73,16 @@ impl Http {
             url: url.trim_end_matches('/').to_owned(),
             authorization: format!("Bearer {token}"),
             backoff,
+            busy_wait: DEFAULT_BUSY_WAIT,
             traffic: Traffic::default(),
         }
+    }
+
+    /// Waits at most `limit` in all, for one request, while other clients keep its project
+    /// busy ([`BusyWaits`]).
+    pub fn waiting_while_busy(mut self, limit: Duration) -> Self {
+        self.busy_wait = limit;
+        self
     }
 
     fn attempt(&mut self, route: &str, body: &[u8]) -> Result<Value, Failure> {
@@ -104,13 +121,18 @@ impl Http {
         };
         self.traffic.bytes_received += text.len() as u64;
         let refusal = || format!("{route} answered {status}: {}", describe(&text));
+        let parsed = serde_json::from_str::<Value>(&text);
         match status {
-            200 => serde_json::from_str(&text)
+            200 => parsed
                 .map_err(|e| Failure::Final(format!("{route} answered 200 with no JSON: {e}"))),
             401 | 403 => Err(Failure::Final(format!(
                 "{}; check the token (--token or INDEX_SYNC_TOKEN)",
                 refusal()
             ))),
+            409 if parsed.as_ref().is_ok_and(|body| tenant_busy(status, body)) => {
+                let asked = parsed.as_ref().ok().and_then(body_retry_after);
+                Err(Failure::Busy(refusal(), retry_after.or(asked)))
+            }
             s if retryable(s) => Err(Failure::Later(refusal(), retry_after)),
             _ => Err(Failure::Final(refusal())),
         }
@@ -135,24 +157,40 @@ impl Transport for Http {
         let route = format!("{}/v1/index/{}", self.url, kind.as_str());
         let bytes = serde_json::to_vec(body).map_err(|e| e.to_string())?;
         let mut resends = 0;
+        let mut busy = BusyWaits::new(self.busy_wait);
         loop {
-            let (why, retry_after) = match self.attempt(&route, &bytes) {
+            let (why, wait) = match self.attempt(&route, &bytes) {
                 Ok(answer) => return Ok(answer),
                 Err(Failure::Final(why)) => return Err(why),
-                Err(Failure::Later(why, retry_after)) => (why, retry_after),
+                Err(Failure::Busy(why, retry_after)) => {
+                    let Some(wait) = busy.next(&mut self.backoff, retry_after) else {
+                        return Err(format!(
+                            "{why}; other clients kept the project busy for {} s: giving up, \
+                             push again later",
+                            busy.waited().as_secs()
+                        ));
+                    };
+                    self.traffic.busy += 1;
+                    (
+                        format!("{why}; another client is changing the project"),
+                        wait,
+                    )
+                }
+                Err(Failure::Later(why, retry_after)) => {
+                    if retry_after.is_some_and(|wait| wait > MAX_RETRY_AFTER) {
+                        let wait = retry_after.unwrap_or_default().as_secs();
+                        return Err(format!(
+                            "{why}; the Worker asks to wait {wait} s: giving up"
+                        ));
+                    }
+                    if resends >= self.backoff.retries {
+                        return Err(format!("{why}; giving up after {} resends", resends));
+                    }
+                    resends += 1;
+                    (why, self.backoff.delay(resends, retry_after))
+                }
             };
-            if retry_after.is_some_and(|wait| wait > MAX_RETRY_AFTER) {
-                let wait = retry_after.unwrap_or_default().as_secs();
-                return Err(format!(
-                    "{why}; the Worker asks to wait {wait} s: giving up"
-                ));
-            }
-            if resends >= self.backoff.retries {
-                return Err(format!("{why}; giving up after {} resends", resends));
-            }
-            resends += 1;
             self.traffic.retries += 1;
-            let wait = self.backoff.delay(resends, retry_after);
             eprintln!("{why}; again in {} ms", wait.as_millis());
             let started = Instant::now();
             sleep(wait);

@@ -6,7 +6,6 @@
 
 mod http;
 mod plan;
-mod retry;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,9 +15,9 @@ use index_sync_core::RequestKind;
 
 use super::chunker;
 use super::report::{Bars, print_sync};
+use super::retry::{Backoff, DEFAULT_BASE_MS, DEFAULT_BUSY_WAIT, DEFAULT_RETRIES};
 use super::sync::sync_project;
 use http::Http;
-use retry::{Backoff, DEFAULT_BASE_MS, DEFAULT_RETRIES};
 
 /// The environment variable `push` reads the token from when `--token` is not given.
 pub const TOKEN_VARIABLE: &str = "INDEX_SYNC_TOKEN";
@@ -43,8 +42,14 @@ pub struct Args {
     #[arg(long)]
     dry_run: bool,
     /// Resends of one request on 429, 502, 503, 504 or a network error before giving up.
+    /// A 409 tenant_busy (another client is changing the project's index) is resent
+    /// without counting here, until --busy-wait runs out.
     #[arg(long, default_value_t = DEFAULT_RETRIES)]
     retries: u32,
+    /// Seconds one request may wait, in all, while other clients keep its project busy
+    /// (409 tenant_busy) before giving up.
+    #[arg(long, default_value_t = DEFAULT_BUSY_WAIT.as_secs())]
+    busy_wait: u64,
     /// The first wait before a resend, in milliseconds; it doubles with each resend (with
     /// jitter, at most 30 s) and is never shorter than the Worker's Retry-After.
     #[arg(long, default_value_t = DEFAULT_BASE_MS)]
@@ -104,7 +109,8 @@ fn push(args: &Args) -> Result<bool, String> {
         _ => return Err(format!("no token: pass --token or set {TOKEN_VARIABLE}")),
     };
     let backoff = Backoff::new(args.retries, Duration::from_millis(args.retry_base_ms));
-    let mut http = Http::new(&url, token, backoff, Duration::from_secs(args.timeout));
+    let mut http = Http::new(&url, token, backoff, Duration::from_secs(args.timeout))
+        .waiting_while_busy(Duration::from_secs(args.busy_wait));
     let started = Instant::now();
     let mut bars = Bars::default();
     let synced = sync_project(
@@ -123,9 +129,11 @@ fn push(args: &Args) -> Result<bool, String> {
 fn print_traffic(http: &Http, started: Instant) {
     let traffic = &http.traffic;
     println!(
-        "requests: {} ({} resends, {:.1} s waiting), {} bytes sent, {} bytes received, in {:.1} s",
+        "requests: {} ({} resends, {} of them while another client held the project, {:.1} s \
+         waiting), {} bytes sent, {} bytes received, in {:.1} s",
         traffic.requests,
         traffic.retries,
+        traffic.busy,
         traffic.waited.as_secs_f64(),
         traffic.bytes_sent,
         traffic.bytes_received,

@@ -12,7 +12,9 @@
 //! 3. While a phase 1 answers `moreToRemove` (the engine's budget ran out, or a delete
 //!    failed), phase 1 is sent again; so is any part whose listing came back deferred.
 //!
-//! Up to [`MAX_ROUNDS`] rounds of each; what is still not done is reported.
+//! Up to [`MAX_ROUNDS`] rounds of each; what is still not done is reported. A request refused
+//! whole while another client changes the project (`409 tenant_busy`) is the transport's to
+//! send again (`cli/retry.rs`): it never reaches this protocol as a failure.
 
 mod parts;
 mod requests;

@@ -1,8 +1,17 @@
 //! When to send a request again, and after how long: exponential backoff with jitter on
 //! the answers that say "later" (429, and 502, 503, 504 from a busy or restarting Worker)
-//! and on network errors, never sooner than the server's `Retry-After`.
+//! and on network errors, never sooner than the server's `Retry-After`. Shared by `push`
+//! (over HTTP) and `index`/`remove` (the component over the local store).
+//!
+//! A `409 tenant_busy` says "later" too, but it is no failure: another request of the same
+//! user and project (another client of the Worker, another run of the tool on the same
+//! store) holds the tenant's lease, nothing was done, and the lease is given back within
+//! seconds. Such resends back off the same way but do not use up `retries`; they stop only
+//! once one request has waited [`DEFAULT_BUSY_WAIT`] in all ([`BusyWaits`]).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
 
 /// Resends of one request before giving up on it.
 pub const DEFAULT_RETRIES: u32 = 8;
@@ -13,11 +22,68 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// The longest `Retry-After` waited for; a server asking for more is given up on, with
 /// the time it asked for in the error.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+/// The longest one request waits, in all, while other requests of its project keep it
+/// busy: five times the engine's lease (`leaseSeconds`, 120 s), the most a request that
+/// died holding the lease keeps others out, so a busy project is waited for through
+/// several other clients' requests, and a project somebody keeps busy is given up on.
+pub const DEFAULT_BUSY_WAIT: Duration = Duration::from_secs(600);
 
 /// HTTP statuses that mean "try again later": rate limited, or the Worker (or the way to
 /// it) briefly unable to answer.
 pub fn retryable(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
+}
+
+/// Whether an answer is a refusal because another request holds the tenant's lease.
+pub fn tenant_busy(status: u16, body: &Value) -> bool {
+    status == 409 && body["error"]["code"] == "tenant_busy"
+}
+
+/// The wait a refusal's body asks for (`error.retryAfterSeconds`), when it says.
+pub fn body_retry_after(body: &Value) -> Option<Duration> {
+    body["error"]["retryAfterSeconds"]
+        .as_u64()
+        .map(Duration::from_secs)
+}
+
+/// The resends of one request refused `tenant_busy`: backed off as any resend, never sooner
+/// than the refusal asks, and given up on only once they have waited `limit` in all.
+#[derive(Clone, Debug)]
+pub struct BusyWaits {
+    limit: Duration,
+    waited: Duration,
+    resends: u32,
+}
+
+impl BusyWaits {
+    /// No resend yet; at most `limit` of waiting in all.
+    pub fn new(limit: Duration) -> Self {
+        Self {
+            limit,
+            waited: Duration::ZERO,
+            resends: 0,
+        }
+    }
+
+    /// The wait before the next resend, or `None` when it would go past the limit.
+    pub fn next(
+        &mut self,
+        backoff: &mut Backoff,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        let wait = backoff.delay(self.resends + 1, retry_after);
+        if self.waited + wait > self.limit {
+            return None;
+        }
+        self.resends += 1;
+        self.waited += wait;
+        Some(wait)
+    }
+
+    /// The time waited so far.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
 }
 
 /// The backoff policy of one run.
@@ -124,6 +190,40 @@ mod tests {
             "a date gone by means now"
         );
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn a_busy_tenant_is_waited_for_with_backoff_until_the_limit() {
+        let mut backoff = Backoff::new(0, Duration::from_millis(100));
+        let mut busy = BusyWaits::new(Duration::from_secs(10));
+        let asked = Some(Duration::from_secs(1));
+        let waits: Vec<Duration> = std::iter::from_fn(|| busy.next(&mut backoff, asked)).collect();
+        // Backoffs of at most 0.1, 0.2, 0.4 and 0.8 s: the Retry-After rules the first four.
+        assert_eq!(waits[..4], [Duration::from_secs(1); 4], "{waits:?}");
+        assert!(
+            waits.len() >= 5,
+            "the fifth (at most 1.6 s) still fits: {waits:?}"
+        );
+        assert!(
+            waits.last() > waits.first(),
+            "the waits grow once the backoff outgrows the Retry-After: {waits:?}"
+        );
+        assert_eq!(busy.waited(), waits.iter().sum::<Duration>());
+        assert!(busy.waited() <= Duration::from_secs(10));
+    }
+
+    #[test]
+    fn tenant_busy_is_told_by_status_and_code_and_says_when() {
+        let refusal = serde_json::json!({"error": {"code": "tenant_busy", "message": "m",
+            "retryAfterSeconds": 3}});
+        assert!(tenant_busy(409, &refusal));
+        assert!(!tenant_busy(503, &refusal));
+        assert!(!tenant_busy(
+            409,
+            &serde_json::json!({"error": {"code": "other"}})
+        ));
+        assert_eq!(body_retry_after(&refusal), Some(Duration::from_secs(3)));
+        assert_eq!(body_retry_after(&serde_json::json!({})), None);
     }
 
     #[test]

@@ -1,0 +1,78 @@
+//! The store's tables, made when a store is opened, safely when two runs of the tool open a
+//! new store at the same moment. A store whose tables are made (its `user_version` says so)
+//! is opened without a write lock, so a run opens it even while another is writing.
+
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, ErrorCode};
+
+/// The journal mode, set apart from the tables: it cannot change inside a transaction.
+const JOURNAL: &str = "
+    PRAGMA journal_mode = WAL;
+    PRAGMA synchronous = NORMAL;
+";
+
+/// The version of [`TABLES`], kept in the file's `user_version`: a store of this version
+/// has them all. Raise it when a table is added.
+const SCHEMA_VERSION: u32 = 1;
+
+/// The tables; made in one write transaction taken at once (`BEGIN IMMEDIATE`), so two runs
+/// opening a new store together wait for each other instead of failing.
+const TABLES: &str = "
+    CREATE TABLE IF NOT EXISTS kv (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        expires_at INTEGER -- Unix seconds; NULL: never
+    );
+    CREATE TABLE IF NOT EXISTS kv_metadata (
+        key TEXT PRIMARY KEY REFERENCES kv (key) ON DELETE CASCADE,
+        metadata TEXT NOT NULL -- JSON
+    );
+    CREATE TABLE IF NOT EXISTS vectors (
+        id TEXT PRIMARY KEY,
+        vals BLOB NOT NULL, -- float32, little-endian
+        metadata TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS tenants (
+        user TEXT NOT NULL,
+        project TEXT NOT NULL,
+        token INTEGER,      -- the lease held; NULL: none
+        held_until INTEGER, -- Unix seconds
+        last_token INTEGER, -- the last token granted
+        state TEXT,         -- the record state; NULL: none
+        PRIMARY KEY (user, project)
+    );
+    CREATE TABLE IF NOT EXISTS tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT
+    );
+";
+
+/// How long opening waits for another run that is turning the same new store to WAL:
+/// SQLite answers that change "busy" at once, without its busy timeout, to a connection
+/// that would otherwise deadlock with the other.
+const JOURNAL_WAIT: Duration = Duration::from_secs(5);
+/// The pause between two tries at the journal mode.
+const JOURNAL_RETRY: Duration = Duration::from_millis(20);
+
+/// Sets the journal mode and, unless the store has them all, makes the tables missing.
+pub(super) fn prepare(db: &Connection) -> rusqlite::Result<()> {
+    let started = Instant::now();
+    loop {
+        match db.execute_batch(JOURNAL) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == ErrorCode::DatabaseBusy && started.elapsed() < JOURNAL_WAIT =>
+            {
+                sleep(JOURNAL_RETRY);
+            }
+            done => break done,
+        }
+    }?;
+    let version: u32 = db.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    db.execute_batch(&format!(
+        "BEGIN IMMEDIATE; {TABLES} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+    ))
+}
