@@ -15,7 +15,8 @@
 #   error when the static constructor is named, and `create` reaches no import). modules.js
 #   beside it imports each core module jco emitted as a module.
 # - pkg/component-node: jco's synchronous mode, for Node (Node 22 lacks the JSPI API jco
-#   uses), whose imports answer at once.
+#   uses), whose imports answer at once (overlapping requests: each on a thread of its own
+#   whose imports block until the main thread answers, node/threaded.ts).
 # `conform` and `figures` run bundles (esbuild) of host-js/node/ in Node 22. Installs what it
 # needs from the npm registry only (toolchain.sh).
 set -euo pipefail
@@ -32,9 +33,13 @@ source "$here/toolchain.sh"
 say() { echo "component: $*" >&2; }
 
 wit="index-sync:engine"
-version=0.2.0
+# The WIT package's version, read from the one place it is written (wit/engine.wit);
+# ts/component/imports.ts's WIT_VERSION must equal it (test/imports.test.ts checks).
+version=$(sed -n 's/^package index-sync:engine@\([0-9.]*\);$/\1/p' "$repo/wit/engine.wit")
+[ -n "$version" ] || { echo "component: no package version in wit/engine.wit" >&2; exit 1; }
 async_imports=()
-for call in kv#get kv#put kv#delete kv#list ai#run vectorize#upsert vectorize#query vectorize#delete-by-ids; do
+for call in kv#get kv#put kv#delete kv#list ai#run vectorize#upsert vectorize#query vectorize#delete-by-ids \
+  coordinator#acquire coordinator#release coordinator#read-state coordinator#write-state; do
   async_imports+=("$wit/${call%%#*}@$version#${call#*#}")
 done
 async_exports=()
@@ -89,7 +94,7 @@ build() {
   rm -rf "$here/dist"
   (cd "$here" && npx tsc -p tsconfig.build.json)
   mkdir -p "$bundles"
-  for entry in conform figures; do
+  for entry in conform request-thread figures; do
     "$here/node_modules/.bin/esbuild" "$here/node/$entry.ts" --bundle --platform=node --format=esm \
       --outfile="$bundles/$entry.mjs" --log-level=warning
   done

@@ -1,7 +1,8 @@
 /**
  * The fake world of the benchmarks (tests/README.md, "The fakes, exactly"), in memory, for
  * Node and for a Worker in workerd alike: KV and Vectorize are plain maps, AI is the
- * package's own fake model (`runModel`). Every call is counted by the tests' `CallLedger`,
+ * package's own fake model (`runModel`), the coordinator the package's own table
+ * (`CoordinatorTable`: leases, and the record states a no-change phase 1 reads). Every call is counted by the tests' `CallLedger`,
  * and the time spent inside the fakes is kept apart, so a host's own time is its request
  * time minus `ioMs`. Two faces of one implementation: `bindings()` answers with promises,
  * as a Worker's bindings do (the wasm-bindgen module's driver, the component under JSPI);
@@ -10,8 +11,9 @@
  * Vectorize here accepts ids over 64 bytes (real Vectorize refuses them: code 40008) and
  * counts them instead, so the seed's algorithm runs to the end and its calls can be counted.
  */
-import type { AiBinding, KvBinding, KvListOptions, VectorizeBinding } from "../ts/bindings.js";
+import type { AiBinding, CoordinatorBinding, KvBinding, KvListOptions, Lease, VectorizeBinding } from "../ts/bindings.js";
 import { runModel } from "../ts/testing/ai.js";
+import { CoordinatorTable } from "../ts/testing/coordinator.js";
 import { CallLedger, SCENARIO_EPOCH } from "../ts/testing/ledger.js";
 
 interface Entry {
@@ -68,6 +70,8 @@ export class World {
   readonly ledger = new CallLedger();
   readonly kvEntries = new Map<string, Entry>();
   readonly vectors = new Map<string, { values: Float32Array; metadata: unknown }>();
+  /** The tenants' leases and record states. */
+  leases = new CoordinatorTable();
   /** Upserted ids over Vectorize's 64 bytes. */
   longIds = 0;
   /** Milliseconds spent inside the fakes. */
@@ -96,12 +100,14 @@ export class World {
     return this.ledger.snapshot();
   }
 
-  /** A copy of the entries, vectors and clock, with no calls counted yet. */
+  /** A copy of the entries, vectors, leases, record states and clock, with no calls
+   * counted yet. */
   clone(): World {
     const copy = new World();
     copy.ledger.now = this.ledger.now;
     for (const [k, v] of this.kvEntries) copy.kvEntries.set(k, v);
     for (const [k, v] of this.vectors) copy.vectors.set(k, v);
+    copy.leases = this.leases.copy();
     return copy;
   }
 
@@ -144,8 +150,8 @@ export class World {
   /** The bindings, as a Worker's `env` gives them: every method answers with a promise.
    * `get` takes one key or up to 100. The same calls, counts and stopwatch as
    * `syncBindings`, whose answers these are. */
-  bindings(): { kv: KvBinding & SingleGet; ai: AiBinding; vectorize: VectorizeBinding } {
-    const { kv, ai, vectorize } = this.syncBindings();
+  bindings(): { kv: KvBinding & SingleGet; ai: AiBinding; vectorize: VectorizeBinding; coordinator: CoordinatorBinding } {
+    const { kv, ai, vectorize, coordinator } = this.syncBindings();
     return {
       kv: {
         get: (async (keys: string | string[]) => (typeof keys === "string" ? kv.get(keys) : kv.get(keys))) as KvBinding["get"] & SingleGet["get"],
@@ -159,6 +165,12 @@ export class World {
         query: async () => vectorize.query(),
         deleteByIds: async (ids) => vectorize.deleteByIds(ids),
       } as VectorizeBinding,
+      coordinator: {
+        acquire: async (user, project, seconds, token) => coordinator.acquire(user, project, seconds, token),
+        release: async (user, project, token) => coordinator.release(user, project, token),
+        readState: async (user, project) => coordinator.readState(user, project),
+        writeState: async (user, project, token, state) => coordinator.writeState(user, project, token, state),
+      },
     };
   }
 
@@ -226,8 +238,25 @@ export class World {
           }),
         ),
     };
-    return { kv, ai, vectorize };
+    const coordinator: SyncCoordinator = {
+      acquire: (user, project, seconds, token) =>
+        this.timed(() => ledger.callSync("coordinator.acquire", () => this.leases.acquire(user, project, seconds, token, this.now))),
+      release: (user, project, token) =>
+        this.timed(() => ledger.callSync("coordinator.release", () => this.leases.release(user, project, token))),
+      readState: (user, project) => this.timed(() => ledger.callSync("coordinator.readState", () => this.leases.readState(user, project))),
+      writeState: (user, project, token, state) =>
+        this.timed(() => ledger.callSync("coordinator.writeState", () => this.leases.writeState(user, project, token, state))),
+    };
+    return { kv, ai, vectorize, coordinator };
   }
+}
+
+/** The coordinator answering at once. */
+export interface SyncCoordinator {
+  acquire(user: string, project: string, seconds: number, token?: number): Lease;
+  release(user: string, project: string, token: number): void;
+  readState(user: string, project: string): string | null;
+  writeState(user: string, project: string, token: number, state: string | null): boolean;
 }
 
 /** KV answering at once; `get` takes one key or up to 100. */
@@ -248,6 +277,7 @@ export interface SyncBindings {
     query(): { matches: VectorizeMatch[]; count: number };
     deleteByIds(ids: string[]): { mutationId: string };
   };
+  coordinator: SyncCoordinator;
 }
 
 /** `own`'s methods, each also calling `shadow`'s with the same arguments (after its own,
@@ -271,6 +301,12 @@ function echoed(own: SyncBindings, shadow: SyncBindings): SyncBindings {
       upsert: twice(own.vectorize.upsert, shadow.vectorize.upsert),
       query: twice(own.vectorize.query, shadow.vectorize.query),
       deleteByIds: twice(own.vectorize.deleteByIds, shadow.vectorize.deleteByIds),
+    },
+    coordinator: {
+      acquire: twice(own.coordinator.acquire, shadow.coordinator.acquire),
+      release: twice(own.coordinator.release, shadow.coordinator.release),
+      readState: twice(own.coordinator.readState, shadow.coordinator.readState),
+      writeState: twice(own.coordinator.writeState, shadow.coordinator.writeState),
     },
   };
 }

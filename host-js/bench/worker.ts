@@ -20,7 +20,9 @@
  */
 import { Indexer, initSync } from "index-sync-bench-pkg/index_sync_js.js";
 import wasmModule from "index-sync-bench-pkg/index_sync_js_bg.wasm";
-import { createIndexer } from "../ts/component/index.js";
+// The entry's `createIndexer` alone: its index also exports the Durable Object class, whose
+// module imports "cloudflare:workers", which this bundle need not resolve.
+import { createIndexer } from "../ts/component/indexer.js";
 import type { Chunk } from "./data.js";
 import { World } from "./fakes.js";
 import { Harness, type MakeServer, MODES, type Mode } from "./harness.js";

@@ -3,7 +3,9 @@
  * project written here (its own package.json, strict tsconfig with `moduleResolution:
  * "bundler"` and `include: ["src"]`, wrangler config; nothing else of this repository),
  * whose own `tsc` and `wrangler deploy --dry-run` must pass, and whose Worker, run under
- * `wrangler dev` with index-sync/testing's fakes, must answer the seed's curl examples.
+ * `wrangler dev` with index-sync/testing's fakes and the package's `IndexCoordinator`
+ * Durable Object (bound and migrated in its wrangler config, re-exported by its main
+ * module, as the README says), must answer the seed's curl examples.
  *
  *   node packaging.mjs --package DIR --work DIR
  */
@@ -22,12 +24,15 @@ const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8
 const fresh = join(work, "fresh-worker");
 
 /** The fresh project's Worker: the README's lines, and its development switch. */
-const WORKER = `import { createIndexer, type AiBinding, type VectorizeBinding } from "index-sync";
+const WORKER = `import { coordinatorFor, createIndexer, type AiBinding, type IndexCoordinator, type VectorizeBinding } from "index-sync";
 import { createIndexer as createComponentIndexer } from "index-sync/component";
 import { FakeAi, StoredVectorize } from "index-sync/testing";
 
+export { IndexCoordinator } from "index-sync";
+
 interface Env {
   INDEX_KV: KVNamespace;
+  INDEX_COORDINATOR: DurableObjectNamespace<IndexCoordinator>;
   AI?: Ai;
   VECTORIZE?: Vectorize;
   /** Development only (wrangler.jsonc env.dev): the Vectorize fake's own namespace. */
@@ -54,9 +59,10 @@ export default {
     if (userId === undefined) return Response.json({ error: { code: "unauthenticated" } }, { status: 401 });
     const route = new URL(request.url).pathname.split("/").pop() as Route;
     const create = env.ENGINE === "component" ? createComponentIndexer : createIndexer;
-    const indexer = create({ kv: env.INDEX_KV, ...bindings(env), waitUntil: (p) => ctx.waitUntil(p) });
-    const { status, json } = await indexer[route](await request.arrayBuffer(), userId);
-    return new Response(json, { status, headers: { "content-type": "application/json" } });
+    const coordinator = coordinatorFor(env.INDEX_COORDINATOR);
+    const indexer = create({ kv: env.INDEX_KV, ...bindings(env), coordinator, waitUntil: (p) => ctx.waitUntil(p) });
+    const { status, json, headers } = await indexer[route](await request.arrayBuffer(), userId);
+    return new Response(json, { status, headers });
   },
 } satisfies ExportedHandler<Env>;
 `;
@@ -68,7 +74,18 @@ async function main(): Promise<void> {
   if (tarball === undefined) throw new Error("npm pack made nothing");
   const files = tarball.files.map((f) => f.path);
   console.log(`tarball ${tarball.filename}: ${tarball.size} bytes, ${tarball.unpackedSize} unpacked, ${files.length} files`);
-  for (const needed of ["dist/index.js", "dist/index.d.ts", "dist/testing/index.d.ts", "dist/component/index.js", "pkg/index_sync_js_bg.wasm", "README.md", "LICENSE-MIT", "LICENSE-APACHE"]) {
+  for (const needed of [
+    "dist/index.js",
+    "dist/index.d.ts",
+    "dist/coordinator/durable-object.js",
+    "dist/coordinator/durable-object.d.ts",
+    "dist/testing/index.d.ts",
+    "dist/component/index.js",
+    "pkg/index_sync_js_bg.wasm",
+    "README.md",
+    "LICENSE-MIT",
+    "LICENSE-APACHE",
+  ]) {
     check(`the tarball holds ${needed}`, files.includes(needed));
   }
   check("the tarball holds no TypeScript sources", !files.some((f) => f.startsWith("ts/")), files.filter((f) => f.startsWith("ts/")));
@@ -108,6 +125,12 @@ async function main(): Promise<void> {
       include: ["src"],
     }),
   );
+  // The coordinator as the README declares it: its binding (in every environment: bindings
+  // are not inherited) and the migration that makes its SQLite-backed class.
+  const coordinator = {
+    durable_objects: { bindings: [{ name: "INDEX_COORDINATOR", class_name: "IndexCoordinator" }] },
+    migrations: [{ tag: "index-coordinator-v1", new_sqlite_classes: ["IndexCoordinator"] }],
+  };
   writeFileSync(
     join(fresh, "wrangler.jsonc"),
     JSON.stringify({
@@ -115,12 +138,14 @@ async function main(): Promise<void> {
       main: "src/index.ts",
       compatibility_date: "2026-08-01",
       kv_namespaces: [{ binding: "INDEX_KV", id: "fresh-kv" }],
+      ...coordinator,
       env: {
         dev: {
           kv_namespaces: [
             { binding: "INDEX_KV", id: "fresh-kv" },
             { binding: "DEV_VECTORS", id: "fresh-vectors" },
           ],
+          ...coordinator,
         },
       },
     }),
@@ -137,6 +162,11 @@ async function main(): Promise<void> {
   });
   const upload = /Total Upload: .*/.exec(bundle.stdout + bundle.stderr)?.[0];
   check("wrangler deploy --dry-run bundles it", bundle.status === 0 && upload !== undefined, bundle.stdout + bundle.stderr);
+  check(
+    "wrangler binds the coordinator Durable Object",
+    /env\.INDEX_COORDINATOR \(IndexCoordinator\)/.test(bundle.stdout + bundle.stderr),
+    bundle.stdout + bundle.stderr,
+  );
   if (upload !== undefined) console.log(`fresh project bundle: ${upload}`);
 
   const users = { "alice-token": "alice@example.com", "bob-token": "bob@company.com" };

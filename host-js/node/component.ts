@@ -8,7 +8,8 @@
  * Synchronous mode, not JSPI: Node 22's V8 lacks `WebAssembly.Suspending`, and a
  * synchronous host needs no suspension. One instance serves every request of an indexer:
  * calls cannot interleave when nothing awaits, and a trap (a guest bug) spends the instance,
- * so the next request gets a fresh one.
+ * so the next request gets a fresh one. Requests that overlap (a scenario's `concurrently`)
+ * each run on a thread of their own instead (threaded.ts).
  */
 import { instantiate } from "../pkg/component-node/engine.js";
 import { checkBindings } from "../dist/bindings.js";
@@ -50,7 +51,8 @@ export class NodeComponent {
    * at creation, the same responses. */
   createIndexer(options: NodeIndexerOptions): Indexer {
     checkBindings(options);
-    const bindings: Capabilities = { kv: options.kv, ai: options.ai, vectorize: options.vectorize };
+    const { kv, ai, vectorize, coordinator } = options;
+    const bindings: Capabilities = { kv, ai, vectorize, coordinator };
     const config = configJson(options.config);
     const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
     let engine: EngineResource | undefined = this.engine(bindings, config);

@@ -5,7 +5,9 @@
  *
  * DIR: jco's synchronous transpilation (pkg/component-node). Each scenario file runs in a
  * fresh memory world (test/fakes/memory.ts) through the runner every JS host shares
- * (test/scenario.ts); with `--compare`, each request step must also equal the engine's
+ * (test/scenario.ts): requests one after another on one instance in this thread, and the
+ * requests of a `concurrently` step each on a thread of its own (threaded.ts, whose thread
+ * is the bundle request-thread.mjs beside this one); with `--compare`, each request step must also equal the engine's
  * record of it (`index-sync conform --engine --records RECORDS`): response and call counts,
  * as host-native/tests/modes.rs holds the component in Wasmtime to. Prints `PASS name` or
  * `FAIL name` and its failures per file, then `N passed, N failed`; exits 1 on a failure.
@@ -17,7 +19,8 @@ import { COUNTED_NAMES } from "index-sync/testing";
 import { disagreements, parseRecords, type RecordsFile } from "../test/records.js";
 import { runOn, type Scenario, type ScenarioWorld, scenarioWorld } from "../test/scenario.js";
 import { NodeComponent } from "./component.js";
-import { coreModulesIn } from "./load.js";
+import { compiledCoreModules } from "./load.js";
+import { ThreadedComponent } from "./threaded.js";
 
 interface Args {
   modules: string;
@@ -48,8 +51,14 @@ function memoryWorld(): ScenarioWorld<MemoryBindings> {
 
 const fileName = (path: string): string => path.split("/").at(-1) ?? path;
 
+/** The component in this thread, and one thread per overlapping request. */
+interface Hosts {
+  component: NodeComponent;
+  threaded: ThreadedComponent;
+}
+
 /** Runs one file; resolves to its name and every failure. */
-async function runFile(path: string, component: NodeComponent, records?: RecordsFile): Promise<{ name: string; failures: string[] }> {
+async function runFile(path: string, { component, threaded }: Hosts, records?: RecordsFile): Promise<{ name: string; failures: string[] }> {
   let scenario: Scenario;
   try {
     scenario = JSON.parse(readFileSync(path, "utf8")) as Scenario;
@@ -58,7 +67,10 @@ async function runFile(path: string, component: NodeComponent, records?: Records
   }
   const name = typeof scenario.name === "string" ? scenario.name : path;
   try {
-    const run = await runOn(scenario, memoryWorld(), (options) => component.createIndexer(options));
+    const run = await runOn(scenario, memoryWorld(), {
+      create: (options) => component.createIndexer(options),
+      overlapping: (options) => threaded.createIndexer(options),
+    });
     const failures = [...run.failures];
     if (records !== undefined) {
       const engine = records.scenarios[fileName(path)];
@@ -73,12 +85,18 @@ async function runFile(path: string, component: NodeComponent, records?: Records
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const component = new NodeComponent(coreModulesIn(args.modules));
+  const modules = compiledCoreModules(args.modules);
+  const component = new NodeComponent((path) => {
+    const module = modules[path];
+    if (module === undefined) throw new Error(`no core module ${path} in ${args.modules}`);
+    return module;
+  });
+  const threaded = new ThreadedComponent(new URL("./request-thread.mjs", import.meta.url), modules, component);
   const records = args.compare === undefined ? undefined : parseRecords(readFileSync(args.compare, "utf8"));
   let passed = 0;
   let failed = 0;
   for (const path of args.files) {
-    const { name, failures } = await runFile(path, component, records);
+    const { name, failures } = await runFile(path, { component, threaded }, records);
     console.log(`${failures.length === 0 ? "PASS" : "FAIL"} ${name}${failures.map((f) => `\n    ${f}`).join("")}`);
     if (failures.length === 0) passed++;
     else failed++;

@@ -4,7 +4,7 @@
  * of the component and of jco's JavaScript, and the milliseconds to compile its core
  * modules and instantiate it, to instantiate it again, and to create the engine.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { MemoryWorld } from "../test/fakes/memory.js";
 import { type CoreModules, NodeComponent } from "./component.js";
@@ -40,6 +40,17 @@ export function coreModulesIn(dir: string): CoreModules {
     }
     return module;
   };
+}
+
+/** Every core module of jco's output in `dir`, compiled, by file name: what a thread of
+ * its own needs to instantiate the component (threaded.ts), compiled once for all. */
+export function compiledCoreModules(dir: string): Record<string, WebAssembly.Module> {
+  const Module = WebAssembly.Module as unknown as new (bytes: Uint8Array) => WebAssembly.Module;
+  const modules: Record<string, WebAssembly.Module> = {};
+  for (const file of readdirSync(dir).filter((name) => name.endsWith(".wasm"))) {
+    modules[file] = new Module(readFileSync(`${dir}/${file}`));
+  }
+  return modules;
 }
 
 /** The component from jco's synchronous output in `modulesDir`, and what loading it cost.

@@ -3,7 +3,7 @@
  * package's binding interfaces, so `createIndexer({ kv: env.KV, ai: env.AI, ... })` needs
  * no cast in a real Worker.
  */
-import type { AiBinding, KvBinding, VectorizeBinding } from "index-sync";
+import type { AiBinding, CoordinatorBinding, coordinatorFor, IndexCoordinator, KvBinding, VectorizeBinding } from "index-sync";
 
 type Fits<Binding, Interface> = Binding extends Interface ? true : false;
 
@@ -11,3 +11,8 @@ export const kvNamespaceFits: Fits<KVNamespace, KvBinding> = true;
 export const aiFits: Fits<Ai, AiBinding> = true;
 export const vectorizeFits: Fits<Vectorize, VectorizeBinding> = true;
 export const legacyVectorizeIndexFits: Fits<VectorizeIndex, VectorizeBinding> = true;
+
+/** The Worker's Durable Object binding of the class the package exports is what
+ * `coordinatorFor` takes, and what it makes is the coordinator `createIndexer` takes. */
+export const namespaceFits: Fits<DurableObjectNamespace<IndexCoordinator>, Parameters<typeof coordinatorFor>[0]> = true;
+export const adapterFits: Fits<ReturnType<typeof coordinatorFor>, CoordinatorBinding> = true;

@@ -24,7 +24,7 @@ for (const [label, create] of [
   describe(label, () => {
     for (const [path, scenario] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
       it(`${path.split("/").at(-1) ?? path}: ${scenario.name}`, async () => {
-        expect(await runScenario(scenario, env.INDEX_KV, create)).toEqual([]);
+        expect(await runScenario(scenario, env, create)).toEqual([]);
       });
     }
   });

@@ -19,7 +19,7 @@ describe("conformance scenarios on the component under jco", () => {
   for (const [path, scenario] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
     const file = path.split("/").at(-1) ?? path;
     it(`${file}: ${scenario.name}`, async () => {
-      expect(await runScenario(scenario, env.INDEX_KV, createIndexer)).toEqual([]);
+      expect(await runScenario(scenario, env, createIndexer)).toEqual([]);
     });
   }
 });

@@ -2,6 +2,8 @@
 declare namespace Cloudflare {
   interface Env {
     INDEX_KV: KVNamespace;
+    /** The package's coordinator Durable Object, run by workerd. */
+    INDEX_COORDINATOR: DurableObjectNamespace<import("index-sync").IndexCoordinator>;
     /** vitest.config.ts adds it, for the example's development environment. */
     DEV_VECTORS: KVNamespace;
   }

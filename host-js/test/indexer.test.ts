@@ -5,7 +5,8 @@
  * configs, the engine's error bodies for bad input, failed calls as failed chunks, removals
  * through KV lists and deletes and Vectorize's deleteByIds, and work after the response
  * (handed to `waitUntil` by the module; run before the response by the component, whose
- * operations return only when every effect is done).
+ * operations return only when every effect is done); no running without a coordinator, and
+ * a request refused while another holds its tenant's lease says when to resend.
  */
 import { env } from "cloudflare:workers";
 import * as moduleEntry from "index-sync";
@@ -17,7 +18,7 @@ import { World } from "./fakes/world.js";
 
 let world: World;
 beforeEach(async () => {
-  world = await World.fresh(env.INDEX_KV);
+  world = await World.fresh(env);
 });
 
 const options = (overrides: Partial<IndexerOptions> = {}): IndexerOptions => ({
@@ -46,6 +47,26 @@ describe.each(entries)("%s", (_, entry) => {
       expect(thrown).toBeInstanceOf(BindingError);
       expect(thrown).toBeInstanceOf(IndexSyncError);
       expect(thrown).toMatchObject({ code: "missing_binding", binding: "kv" });
+    });
+
+    it("will not run without a coordinator, and names the line to add", () => {
+      const { coordinator: _coordinator, ...rest } = options();
+      const thrown = catchError(() => createIndexer(rest as IndexerOptions));
+      expect(thrown).toBeInstanceOf(BindingError);
+      expect(thrown).toMatchObject({ code: "missing_binding", binding: "coordinator" });
+      expect((thrown as Error).message).toContain("coordinator: coordinatorFor(env.INDEX_COORDINATOR)");
+      const c = world.coordinator;
+      const partial = {
+        acquire: c.acquire.bind(c),
+        release: c.release.bind(c),
+        readState: c.readState.bind(c),
+      } as unknown as IndexerOptions["coordinator"];
+      const noWrite = catchError(() => createIndexer(options({ coordinator: partial })));
+      expect(noWrite).toMatchObject({ code: "invalid_binding", binding: "coordinator" });
+      expect((noWrite as Error).message).toContain("writeState");
+      // The namespace itself is no coordinator: it goes through coordinatorFor.
+      const namespace = env.INDEX_COORDINATOR as unknown as IndexerOptions["coordinator"];
+      expect(catchError(() => createIndexer(options({ coordinator: namespace })))).toMatchObject({ code: "invalid_binding" });
     });
 
     it("names a binding without the methods it needs", () => {
@@ -134,6 +155,41 @@ describe.each(entries)("%s", (_, entry) => {
       expect(search.body).toMatchObject({ results: [{ hash: "u1", filePath: "src/é.ts", summary: "Summary: // naïve café ☕ 😀" }] });
     });
 
+    it("refuses a change while another request holds the lease: 409, Retry-After, nothing read", async () => {
+      const held = await world.coordinator.acquire("alice", "p", 120);
+      expect(held).toEqual({ granted: 1 });
+      const before = world.ledger.snapshot();
+      const refused = await createIndexer(options()).init(initBody("alice"), "alice");
+      expect(refused.status).toBe(409);
+      expect(refused.headers).toEqual({ "content-type": "application/json", "retry-after": "1" });
+      expect(refused.body).toMatchObject({ error: { code: "tenant_busy", retryAfterSeconds: 1 } });
+      const after = world.ledger.snapshot();
+      const made = [...after].filter(([name, n]) => n !== (before.get(name) ?? 0)).map(([name]) => name);
+      expect(made).toEqual(["coordinator.acquire"]);
+      // A search changes nothing: it takes no lease and is answered.
+      expect((await createIndexer(options()).search(JSON.stringify({ projectId: "p", query: "x" }), "alice")).status).toBe(200);
+      await world.coordinator.release("alice", "p", 1);
+      const answered = await createIndexer(options()).init(initBody("alice"), "alice");
+      expect(answered.status).toBe(200);
+      expect(answered.headers).toEqual({ "content-type": "application/json" });
+    });
+
+    it("refuses 503 when the coordinator cannot be asked or answers nonsense, and does nothing", async () => {
+      const c = world.coordinator;
+      const answering = (acquire: () => Promise<unknown>) =>
+        ({ acquire, release: c.release.bind(c), readState: c.readState.bind(c), writeState: c.writeState.bind(c) }) as IndexerOptions["coordinator"];
+      const odd = answering(async () => ({ granted: "one" }));
+      const nonsense = await createIndexer(options({ coordinator: odd })).init(initBody("alice"), "alice");
+      expect(nonsense.status).toBe(503);
+      expect(nonsense.body).toMatchObject({ error: { code: "coordinator_unavailable" } });
+      const down = answering(async () => Promise.reject(new Error("Network connection lost.")));
+      const unavailable = await createIndexer(options({ coordinator: down })).init(initBody("alice"), "alice");
+      expect(unavailable.status).toBe(503);
+      expect(unavailable.body).toMatchObject({ error: { code: "coordinator_unavailable" } });
+      expect(world.ledger.snapshot().get("kv.get") ?? 0).toBe(0);
+      expect(world.ledger.snapshot().get("ai.run") ?? 0).toBe(0);
+    });
+
     it("classifies host errors as timeout, throttled or error", () => {
       expect(hostError(new Error("The operation timed out")).code).toBe("timeout");
       expect(hostError(Object.assign(new Error("slow"), { name: "TimeoutError" })).code).toBe("timeout");
@@ -189,16 +245,21 @@ describe.each(entries)("%s", (_, entry) => {
   describe("work after the response", () => {
     const config = { markerTtlSeconds: 86_400, markerRefreshAfterSeconds: 3_600 };
 
-    /** KV whose writes wait for `open()` once `hold()` was called. */
-    function gatedKv(): { kv: KvBinding; hold: () => void; open: () => void; held: () => number } {
+    /** KV whose writes wait for `open()` once `hold()` was called; `whenHeld()` resolves
+     * once a write waits (the refresh takes its tenant's lease first: a coordinator call of
+     * its own, before its write). */
+    function gatedKv(): { kv: KvBinding; hold: () => void; open: () => void; held: () => number; whenHeld: () => Promise<void> } {
       let gate: Promise<void> | undefined;
       let release = () => {};
       let held = 0;
+      let announce = () => {};
+      const first = new Promise<void>((resolve) => (announce = resolve));
       const kv: KvBinding = {
         get: (keys, type) => world.kv.get(keys, type),
         put: async (key, value, opts) => {
           if (gate) {
             held += 1;
+            announce();
             await gate;
           }
           return world.kv.put(key, value, opts);
@@ -209,7 +270,7 @@ describe.each(entries)("%s", (_, entry) => {
       const hold = () => {
         gate = new Promise((resolve) => (release = resolve));
       };
-      return { kv, hold, open: () => release(), held: () => held };
+      return { kv, hold, open: () => release(), held: () => held, whenHeld: () => first };
     }
 
     async function markerDueForRefresh(kv: KvBinding): Promise<void> {
@@ -226,7 +287,8 @@ describe.each(entries)("%s", (_, entry) => {
       const response = await indexer.sync(phase1Body, "alice");
       expect(response.body).toMatchObject({ needed: [], cached: ["h1"] });
       expect(pending).toHaveLength(1);
-      expect(gated.held()).toBe(1); // the refresh was started, and is still held
+      await gated.whenHeld(); // the refresh was started after the response, and is held
+      expect(gated.held()).toBe(1);
       gated.open();
       await Promise.all(pending);
       // init: journal, marker, cache entry; then the refresh
@@ -241,7 +303,7 @@ describe.each(entries)("%s", (_, entry) => {
       const indexer = createIndexer(options({ kv: gated.kv, config, waitUntil: (p) => pending.push(p) }));
       let resolved = false;
       const answer = indexer.sync(phase1Body, "alice").then((r) => ((resolved = true), r));
-      await scheduler.wait(20);
+      await gated.whenHeld();
       expect(gated.held()).toBe(1);
       expect(resolved).toBe(false);
       gated.open();

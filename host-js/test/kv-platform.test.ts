@@ -15,7 +15,7 @@ const MAX_LIST_KEYS = 1_000;
 
 let world: World;
 beforeEach(async () => {
-  world = await World.fresh(env.INDEX_KV);
+  world = await World.fresh(env);
 });
 
 describe("workerd's KV under the fake clock", () => {
@@ -101,7 +101,7 @@ describe("lists and deletes", () => {
 describe("a fresh world", () => {
   it("starts from an empty namespace", async () => {
     await world.kv.put("left-over", "v");
-    const next = await World.fresh(env.INDEX_KV);
+    const next = await World.fresh(env);
     expect(await next.kv.has("left-over")).toBe(false);
   });
 });

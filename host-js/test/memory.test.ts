@@ -56,6 +56,30 @@ describe("the memory KV", () => {
   });
 });
 
+describe("the memory coordinator", () => {
+  it("counts its calls under their four names, at the fake clock, and fails injected ones", () => {
+    const world = new MemoryWorld();
+    const { coordinator } = world.bindings();
+    expect(coordinator.acquire("u", "p", 60)).toEqual({ granted: 1 });
+    expect(coordinator.acquire("u", "p", 60)).toEqual({ busy: world.ledger.now + 60 });
+    world.advance(60);
+    world.ledger.failNext("coordinator.acquire", 1);
+    expect(() => coordinator.acquire("u", "p", 60)).toThrow(/injected failure of coordinator.acquire/);
+    expect(coordinator.acquire("u", "p", 60)).toEqual({ granted: 2 }); // the first ran out
+    world.ledger.failNext("coordinator.writeState", 1, "timeout");
+    expect(() => coordinator.writeState("u", "p", 2, "s")).toThrow(/injected time-out of coordinator.writeState/);
+    expect(coordinator.readState("u", "p")).toBe("s"); // a time-out's write did happen
+    coordinator.release("u", "p", 2);
+    expect(coordinator.writeState("u", "p", 2, null)).toBe(false);
+    expect(Object.fromEntries(world.ledger.snapshot())).toEqual({
+      "coordinator.acquire": 4,
+      "coordinator.writeState": 2,
+      "coordinator.readState": 1,
+      "coordinator.release": 1,
+    });
+  });
+});
+
 describe("bodies", () => {
   it("are sent with keys in UTF-8 order, compact, as serde_json writes them", () => {
     expect(canonicalJson({ phase: 1, chunks: [{ hash: "h", filePath: "é" }], a: null })).toBe('{"a":null,"chunks":[{"filePath":"é","hash":"h"}],"phase":1}');

@@ -14,7 +14,7 @@ const HASHES = 10_000;
 const KEYS_PER_BULK_READ = 100;
 
 it(`answers a phase-1 sync of ${HASHES} hashes with ${HASHES / KEYS_PER_BULK_READ} bulk reads`, async () => {
-  const world = await World.fresh(env.INDEX_KV);
+  const world = await World.fresh(env);
   const indexer = createIndexer({ ...world.bindings(), clock: () => world.ledger.now });
   const hashes = Array.from({ length: HASHES }, (_, i) => `chunk-${i.toString(16).padStart(8, "0")}`);
   const body = JSON.stringify({ phase: 1, projectId: "big-project", chunks: hashes.map((hash) => ({ hash })) });

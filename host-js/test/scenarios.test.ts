@@ -17,7 +17,7 @@ describe("conformance scenarios", () => {
   for (const [path, scenario] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
     const file = path.split("/").at(-1) ?? path;
     it(`${file}: ${scenario.name}`, async () => {
-      expect(await runScenario(scenario, env.INDEX_KV)).toEqual([]);
+      expect(await runScenario(scenario, env)).toEqual([]);
     });
   }
 });

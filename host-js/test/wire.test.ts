@@ -2,13 +2,14 @@
  * The driver's side of the wire form (`ts/wire.ts`): bulk data goes through the arrays
  * beside the JSON, spans point at exactly the right bytes and floats, and anything that is
  * not a clean embedding output goes back as JSON for the engine to judge; effects reach
- * the bindings with exactly the options they need (`ts/effects.ts`).
+ * the bindings with exactly the options they need (`ts/effects.ts`), the coordinator's
+ * included; a refusal that says when to resend carries `retry-after`.
  */
 import type { KvBinding } from "index-sync";
 import { describe, expect, it } from "vitest";
 import type { Bindings } from "../dist/bindings.js";
 import { perform } from "../dist/effects.js";
-import { BatchArrays, bodyBytes, type Effect, pollStep, type WireOperation } from "../dist/wire.js";
+import { BatchArrays, bodyBytes, type Effect, indexResponse, pollStep, type WireOperation } from "../dist/wire.js";
 
 const utf8 = new TextDecoder();
 
@@ -113,6 +114,27 @@ describe("steps", () => {
     expect(step.respond.body).toEqual({ error: "é" });
   });
 
+  it("reads the coordinator's effects as the engine writes them (core/src/wire/step.rs)", () => {
+    const json = [
+      '{"io":[{"kind":"coordinatorAcquire","user":"u","project":"p","seconds":120},',
+      '{"kind":"coordinatorAcquire","user":"u","project":"p","seconds":120,"token":7},',
+      '{"kind":"coordinatorRelease","user":"u","project":"p","token":7},',
+      '{"kind":"coordinatorReadState","user":"u","project":"p"},',
+      '{"kind":"coordinatorWriteState","user":"u","project":"p","token":7,"state":"s"},',
+      '{"kind":"coordinatorWriteState","user":"u","project":"p","token":7}]}',
+    ].join("");
+    expect(pollStep(operation(json, [], ""))).toEqual({
+      io: [
+        { kind: "coordinatorAcquire", user: "u", project: "p", seconds: 120 },
+        { kind: "coordinatorAcquire", user: "u", project: "p", seconds: 120, token: 7 },
+        { kind: "coordinatorRelease", user: "u", project: "p", token: 7 },
+        { kind: "coordinatorReadState", user: "u", project: "p" },
+        { kind: "coordinatorWriteState", user: "u", project: "p", token: 7, state: "s" },
+        { kind: "coordinatorWriteState", user: "u", project: "p", token: 7 },
+      ],
+    });
+  });
+
   it("passes other steps through, and request text as UTF-8 bytes", () => {
     expect(pollStep(operation('{"done":true}', [], ""))).toEqual({ done: true });
     expect([...bodyBytes("é")]).toEqual([0xc3, 0xa9]);
@@ -165,5 +187,47 @@ describe("effects", () => {
       ["delete", "k"],
       ["deleteByIds", ["a"]],
     ]);
+  });
+
+  it("ask the coordinator, and hand its answers back as the engine reads them", async () => {
+    const coordinator = {
+      acquire: async (...args: unknown[]) => (calls.push(["acquire", ...args]), args.length === 3 ? { granted: 3 } : { busy: 9 }),
+      release: async (...args: unknown[]) => void calls.push(["release", ...args]),
+      readState: async (...args: unknown[]) => (calls.push(["readState", ...args]), null),
+      writeState: async (...args: unknown[]) => (calls.push(["writeState", ...args]), args[3] !== null),
+    };
+    const run = (effect: Effect) => perform(effect, { ...bindings, coordinator } as unknown as Bindings, new BatchArrays());
+    expect(await run({ kind: "coordinatorAcquire", user: "u", project: "p", seconds: 120 })).toEqual({ ok: { granted: 3 } });
+    expect(await run({ kind: "coordinatorAcquire", user: "u", project: "p", seconds: 120, token: 3 })).toEqual({ ok: { busy: 9 } });
+    expect(await run({ kind: "coordinatorRelease", user: "u", project: "p", token: 3 })).toEqual({ ok: null });
+    expect(await run({ kind: "coordinatorReadState", user: "u", project: "p" })).toEqual({ ok: null });
+    expect(await run({ kind: "coordinatorWriteState", user: "u", project: "p", token: 3, state: "s" })).toEqual({ ok: true });
+    expect(await run({ kind: "coordinatorWriteState", user: "u", project: "p", token: 3 })).toEqual({ ok: false });
+    expect(calls.splice(0)).toEqual([
+      ["acquire", "u", "p", 120],
+      ["acquire", "u", "p", 120, 3],
+      ["release", "u", "p", 3],
+      ["readState", "u", "p"],
+      ["writeState", "u", "p", 3, "s"],
+      ["writeState", "u", "p", 3, null],
+    ]);
+    const down = { ...coordinator, acquire: async () => Promise.reject(new Error("Durable Object reset because its code was updated")) };
+    const withDown = { ...bindings, coordinator: down } as unknown as Bindings;
+    const failed = await perform({ kind: "coordinatorAcquire", user: "u", project: "p", seconds: 1 }, withDown, new BatchArrays());
+    expect(failed).toEqual({ error: { code: "error", message: "Durable Object reset because its code was updated" } });
+  });
+});
+
+describe("responses", () => {
+  it("carry content-type always, and retry-after when a refusal says when to resend", () => {
+    const busy = indexResponse(409, '{"error":{"code":"tenant_busy","message":"m","retryAfterSeconds":2}}');
+    expect(busy.headers).toEqual({ "content-type": "application/json", "retry-after": "2" });
+    expect(busy.body).toMatchObject({ error: { retryAfterSeconds: 2 } });
+    expect(indexResponse(200, '{"retryAfterSeconds":5,"needed":[]}').headers).toEqual({ "content-type": "application/json" });
+    expect(indexResponse(503, '{"error":{"code":"coordinator_unavailable","message":"m"}}').headers).not.toHaveProperty("retry-after");
+    for (const odd of ['{"error":{"retryAfterSeconds":1.5}}', '{"error":{"retryAfterSeconds":"2"}}', "not json"]) {
+      expect(indexResponse(409, odd).headers).toEqual({ "content-type": "application/json" });
+    }
+    expect(() => indexResponse(500, "not json").body).toThrow(SyntaxError);
   });
 });

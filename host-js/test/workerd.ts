@@ -1,25 +1,25 @@
 /**
  * The scenario runner (scenario.ts) in workerd: a fresh world over workerd's own KV
- * namespace (fakes/kv.ts), AI and Vectorize fakes, and the entry under test.
+ * namespace (fakes/kv.ts) and the package's `IndexCoordinator` Durable Object, AI and
+ * Vectorize fakes, and the entry under test. The requests of a `concurrently` step get the
+ * same entry's `createIndexer`, over their held bindings.
  */
 import { createIndexer } from "index-sync";
-import { World } from "./fakes/world.js";
+import { World, type WorldEnv } from "./fakes/world.js";
 import { type IndexerFactory, runOn, type Scenario, type ScenarioWorld, scenarioWorld } from "./scenario.js";
 
 export type { Scenario } from "./scenario.js";
 
-/** Runs `scenario` in a fresh world over `namespace` (workerd's KV) through `create`
+type WorkerdBindings = ReturnType<World["bindings"]>;
+
+/** Runs `scenario` in a fresh world over the test Worker's `env` through `create`
  * (default: the wasm-bindgen entry); resolves to every unmet expectation. */
-export async function runScenario(
-  scenario: Scenario,
-  namespace: KVNamespace,
-  create: IndexerFactory<ReturnType<World["bindings"]>> = createIndexer,
-): Promise<string[]> {
-  return (await runOn(scenario, workerdWorld(await World.fresh(namespace)), create)).failures;
+export async function runScenario(scenario: Scenario, env: WorldEnv, create: IndexerFactory<WorkerdBindings> = createIndexer): Promise<string[]> {
+  const world = workerdWorld(await World.fresh(env));
+  return (await runOn(scenario, world, { create, overlapping: create })).failures;
 }
 
 /** The workerd world as the runner sees it. */
-function workerdWorld(world: World): ScenarioWorld<ReturnType<World["bindings"]>> {
+function workerdWorld(world: World): ScenarioWorld<WorkerdBindings> {
   return scenarioWorld(world, (id) => world.vectorize.has(id));
 }
-

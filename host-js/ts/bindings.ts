@@ -1,8 +1,10 @@
 /**
- * The three Cloudflare bindings the engine's effects run on, as the smallest interfaces the
- * driver needs. `KVNamespace`, `Ai` and `Vectorize` (or `VectorizeIndex`) from
- * `@cloudflare/workers-types` fit them, and so does any plain object with the same methods
- * (test fakes). `checkBindings` refuses a missing or wrong binding early, by name.
+ * The four bindings the engine's effects run on, as the smallest interfaces the driver
+ * needs. `KVNamespace`, `Ai` and `Vectorize` (or `VectorizeIndex`) from
+ * `@cloudflare/workers-types` fit the first three; the coordinator is this package's
+ * Durable Object behind `coordinatorFor(env.INDEX_COORDINATOR)` (coordinator/adapter.ts).
+ * Any plain object with the same methods fits too (test fakes). `checkBindings` refuses a
+ * missing or wrong binding early, by name.
  */
 import { BindingError, type BindingName } from "./errors.js";
 
@@ -38,33 +40,61 @@ export interface VectorizeBinding {
   deleteByIds(ids: string[]): Promise<unknown>;
 }
 
+/** What `acquire` answers, as the engine reads it: the lease is the caller's under
+ * `granted` (its token), or another request holds it until `busy` (Unix seconds). */
+export type Lease = { granted: number } | { busy: number };
+
+/**
+ * The tenants' coordination point (wit/engine.wit, `coordinator`): per tenant (`user`,
+ * `project`) one lease and the record state under it. Every call answers at once, granted
+ * or refused; none waits for another request. Seconds and tokens are whole numbers.
+ */
+export interface CoordinatorBinding {
+  /** Takes the tenant's lease for `seconds` when none is held (or the one held ran out);
+   * with the `token` of the lease the caller holds, extends it by `seconds` from now. */
+  acquire(user: string, project: string, seconds: number, token?: number): Promise<Lease>;
+  /** Gives the lease back; a token that no longer holds it changes nothing. */
+  release(user: string, project: string, token: number): Promise<unknown>;
+  /** The tenant's record state as last written, or `null`. */
+  readState(user: string, project: string): Promise<string | null>;
+  /** Replaces the record state (`null` removes it) when `token` holds the lease; whether
+   * it did. */
+  writeState(user: string, project: string, token: number, state: string | null): Promise<boolean>;
+}
+
 /** The bindings together. */
 export interface Bindings {
   kv: KvBinding;
   ai: AiBinding;
   vectorize: VectorizeBinding;
+  coordinator: CoordinatorBinding;
 }
 
-const requiredMethods: Record<BindingName, readonly string[]> = {
+/** The methods the engine calls on each binding. */
+export const BINDING_METHODS: Readonly<Record<BindingName, readonly string[]>> = {
   kv: ["get", "put", "delete", "list"],
   ai: ["run"],
   vectorize: ["upsert", "query", "deleteByIds"],
+  coordinator: ["acquire", "release", "readState", "writeState"],
 };
 
 const exampleOf: Record<BindingName, string> = {
   kv: "a KV namespace (env.INDEX_KV)",
   ai: "the Workers AI binding (env.AI)",
   vectorize: "a Vectorize index (env.VECTORIZE)",
+  coordinator:
+    "`coordinator: coordinatorFor(env.INDEX_COORDINATOR)`, a Durable Object namespace of the " +
+    "IndexCoordinator class this package exports (README: \"One tenant, many clients\")",
 };
 
 /** Throws a `BindingError` naming the first binding that is absent or lacks a method. */
 export function checkBindings(given: Partial<Record<BindingName, unknown>>): Bindings {
-  for (const name of Object.keys(requiredMethods) as BindingName[]) {
+  for (const name of Object.keys(BINDING_METHODS) as BindingName[]) {
     const binding = given[name];
     if (binding === undefined || binding === null) {
       throw new BindingError("missing_binding", name, `index-sync: no ${name} binding; pass ${exampleOf[name]}`);
     }
-    const missing = requiredMethods[name].filter((method) => !hasMethod(binding, method));
+    const missing = BINDING_METHODS[name].filter((method) => !hasMethod(binding, method));
     if (missing.length > 0) {
       throw new BindingError(
         "invalid_binding",

@@ -1,7 +1,10 @@
 /**
  * Runs one engine effect on the bindings. Never rejects: a thrown error or a rejected
  * promise becomes that effect's `{"error": {code, message}}`, and the engine decides what a
- * failed call means (a chunk stays "needed"; nothing is assumed written).
+ * failed call means (a chunk stays "needed"; nothing is assumed written). The
+ * coordinator's answers go back as the engine reads them (`{"granted": token}` or
+ * `{"busy": until}`, the state or `null`, whether it was written); an answer of another
+ * shape is the engine's to refuse (a `protocol` failure).
  */
 import type { Bindings } from "./bindings.js";
 import type { BatchArrays, Effect, HostError, ListedKey, ListedPage, Outcome } from "./wire.js";
@@ -32,7 +35,7 @@ async function kvGet(keys: string[], { kv }: Bindings): Promise<(string | null)[
 /** The calls whose outcome is a plain value. */
 async function call(
   effect: Exclude<Effect, { kind: "kvGet" | "aiRun" }>,
-  { kv, vectorize }: Bindings,
+  { kv, vectorize, coordinator }: Bindings,
 ): Promise<unknown> {
   switch (effect.kind) {
     case "kvPut":
@@ -57,6 +60,17 @@ async function call(
     case "vectorizeDeleteByIds":
       await vectorize.deleteByIds(effect.ids);
       return null;
+    case "coordinatorAcquire": {
+      const { user, project, seconds, token } = effect;
+      return token === undefined ? coordinator.acquire(user, project, seconds) : coordinator.acquire(user, project, seconds, token);
+    }
+    case "coordinatorRelease":
+      await coordinator.release(effect.user, effect.project, effect.token);
+      return null;
+    case "coordinatorReadState":
+      return (await coordinator.readState(effect.user, effect.project)) ?? null;
+    case "coordinatorWriteState":
+      return coordinator.writeState(effect.user, effect.project, effect.token, effect.state ?? null);
   }
 }
 

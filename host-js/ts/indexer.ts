@@ -1,14 +1,16 @@
 /**
- * `createIndexer`: the engine bound to a Worker's KV, Workers AI and Vectorize.
+ * `createIndexer`: the engine bound to a Worker's KV, Workers AI, Vectorize and the
+ * `IndexCoordinator` Durable Object.
  *
  * ```ts
  * const indexer = createIndexer({ kv: env.INDEX_KV, ai: env.AI, vectorize: env.VECTORIZE,
+ *                                 coordinator: coordinatorFor(env.INDEX_COORDINATOR),
  *                                 waitUntil: (p) => ctx.waitUntil(p) });
- * const { status, json } = await indexer.sync(await request.arrayBuffer(), userId);
- * return new Response(json, { status, headers: { "content-type": "application/json" } });
+ * const { status, json, headers } = await indexer.sync(await request.arrayBuffer(), userId);
+ * return new Response(json, { status, headers });
  * ```
  */
-import { type AiBinding, checkBindings, type KvBinding, type VectorizeBinding } from "./bindings.js";
+import { type AiBinding, checkBindings, type CoordinatorBinding, type KvBinding, type VectorizeBinding } from "./bindings.js";
 import { configJson, type IndexerConfig } from "./config.js";
 import { drive, type WaitUntil } from "./driver.js";
 import { indexerFor } from "./engine.js";
@@ -23,6 +25,10 @@ export interface IndexerOptions {
   ai: AiBinding;
   /** The Vectorize index. */
   vectorize: VectorizeBinding;
+  /** The tenants' coordinator: `coordinatorFor(env.INDEX_COORDINATOR)`, the `IndexCoordinator`
+   * Durable Object. Required: without it, overlapping requests of one user and project
+   * could break the index's promises, so there is no running without one. */
+  coordinator: CoordinatorBinding;
   /** Engine config overrides, as an object or JSON text. */
   config?: IndexerConfig | string;
   /** `ctx.waitUntil`: work after the response (marker refreshes) runs there. Without it,
@@ -35,7 +41,8 @@ export interface IndexerOptions {
 /** A request body as received: text or bytes. */
 export type RequestBody = string | Uint8Array | ArrayBuffer;
 
-/** The requests of the API; each resolves to the HTTP status and JSON body to send. */
+/** The requests of the API; each resolves to the HTTP status, JSON body and headers to send
+ * (a `409 tenant_busy` carries `retry-after`). */
 export interface Indexer {
   /** `POST /v1/index/init`: index a project's chunks, skipping those already indexed. */
   init(body: RequestBody, userId: string): Promise<IndexResponse>;

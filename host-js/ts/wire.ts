@@ -37,12 +37,20 @@ export type Effect =
   | { kind: "aiRun"; model: string; input: Record<string, unknown> }
   | { kind: "vectorizeUpsert"; vectors: EngineVector[] }
   | { kind: "vectorizeQuery"; vector: Float32Array; topK: number; filter: VectorizeVectorMetadataFilter }
-  | { kind: "vectorizeDeleteByIds"; ids: string[] };
+  | { kind: "vectorizeDeleteByIds"; ids: string[] }
+  | { kind: "coordinatorAcquire"; user: string; project: string; seconds: number; token?: number }
+  | { kind: "coordinatorRelease"; user: string; project: string; token: number }
+  | { kind: "coordinatorReadState"; user: string; project: string }
+  | { kind: "coordinatorWriteState"; user: string; project: string; token: number; state?: string };
+
+/** The coordinator's effects: small, inline in the JSON. */
+export type CoordinatorEffect = Extract<Effect, { kind: `coordinator${string}` }>;
 
 /** An effect as the JSON has it: KV keys and values as spans of the step's text, vectors
  * of its floats. A list's prefix, ids and metadata are small and stay inline. */
 type WireEffect =
   | Extract<Effect, { kind: "aiRun" | "kvList" | "vectorizeDeleteByIds" }>
+  | CoordinatorEffect
   | { kind: "kvGet"; keys: { at: number; lengths: number[] } }
   | { kind: "kvPut"; keyAt: Span; valueAt: Span; ttlSeconds?: number; metadata?: JsonObject }
   | { kind: "kvDelete"; keyAt: Span }
@@ -54,21 +62,58 @@ export interface IndexResponse {
   status: number;
   /** The JSON body (parsed from `json` on first read). */
   readonly body: JsonValue;
-  /** The body as the engine wrote it: send it as is, `new Response(json, { status })`. */
+  /** The body as the engine wrote it: send it as is, `new Response(json, { status, headers })`. */
   readonly json: string;
+  /** The headers to send with it: `content-type: application/json`, and `retry-after`
+   * (seconds) when the refusal says when to resend: a `409 tenant_busy`, while another
+   * request of the same user and project holds its lease. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
-/** An answer whose body is parsed only if someone reads it. */
+/** The body's type, always. */
+const JSON_CONTENT_TYPE = "application/json";
+/** Statuses from which a body is a refusal, `{"error": {code, message, retryAfterSeconds?}}`. */
+const FIRST_REFUSAL_STATUS = 400;
+
+/** An answer whose body is parsed only if someone reads it. A refusal's body (small) is
+ * read at once, for the `retry-after` it may carry. */
 export function indexResponse(status: number, json: string): IndexResponse {
   let body: JsonValue | undefined;
+  const headers: Record<string, string> = { "content-type": JSON_CONTENT_TYPE };
+  if (status >= FIRST_REFUSAL_STATUS) {
+    body = parsedOrUndefined(json);
+    const seconds = retryAfterSeconds(body);
+    if (seconds !== undefined) headers["retry-after"] = String(seconds);
+  }
   return {
     status,
     json,
+    headers,
     get body(): JsonValue {
       body ??= JSON.parse(json) as JsonValue;
       return body;
     },
   };
+}
+
+/** The body, or `undefined` when it is not JSON (then parsed again, and thrown, on `body`). */
+function parsedOrUndefined(json: string): JsonValue | undefined {
+  try {
+    return JSON.parse(json) as JsonValue;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `error.retryAfterSeconds` of a refusal's body, when it is a whole number of seconds. */
+function retryAfterSeconds(body: JsonValue | undefined): number | undefined {
+  const error = isObject(body) ? body.error : undefined;
+  const seconds = isObject(error) ? error.retryAfterSeconds : undefined;
+  return typeof seconds === "number" && Number.isSafeInteger(seconds) && seconds >= 0 ? seconds : undefined;
+}
+
+function isObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** What the operation wants next. */

@@ -1,5 +1,6 @@
 /**
- * An existing Worker with index-sync added: the three lines marked (1), (2), (3).
+ * An existing Worker with index-sync added: the lines marked (1) to (4), and the
+ * coordinator's binding and migration in wrangler.jsonc.
  *
  *   POST /v1/index/init     {userId?, projectId, chunks: [{hash, code, filePath}]}
  *   POST /v1/index/sync     {phase: 1 | 2, projectId, chunks: [...], complete?}
@@ -10,16 +11,34 @@
  * `TOKENS` secret maps to a user id (auth.ts): that user id, never the body or another
  * header, says whose data the request touches. Without a valid token: 401, and nothing runs.
  *
+ * Two requests of one user and project that overlap (two editor windows, a resend racing
+ * its original) are ordered by the `IndexCoordinator` Durable Object: while one changes the
+ * index, the other is answered `409 tenant_busy` with a `Retry-After` header, which the
+ * response's `headers` carry.
+ *
  * AI and Vectorize are the real bindings, except under `wrangler dev --env dev`, whose
  * config says `INDEX_SYNC_BINDINGS: "fakes"`: then they are index-sync/testing's fakes
- * (no Cloudflare account needed), with workerd's local KV. Nothing else picks the fakes.
+ * (no Cloudflare account needed), with workerd's local KV and Durable Objects. Nothing
+ * else picks the fakes.
  */
-import { type AiBinding, createIndexer, IndexSyncError, type VectorizeBinding } from "index-sync"; // (1)
+import {
+  type AiBinding,
+  coordinatorFor,
+  createIndexer,
+  type IndexCoordinator,
+  IndexSyncError,
+  type VectorizeBinding,
+} from "index-sync"; // (1)
 import { FakeAi, StoredVectorize } from "index-sync/testing";
 import { authenticate } from "./auth.js";
 
+/** wrangler finds the Durable Object class among the main module's exports. */
+export { IndexCoordinator } from "index-sync"; // (2)
+
 export interface Env {
   INDEX_KV: KVNamespace;
+  /** The coordinator (wrangler.jsonc: `durable_objects` and its migration). */
+  INDEX_COORDINATOR: DurableObjectNamespace<IndexCoordinator>;
   AI?: Ai;
   VECTORIZE?: Vectorize;
   /** JSON: SHA-256 (hex) of each token -> user id. A secret: `wrangler secret put TOKENS`. */
@@ -75,12 +94,14 @@ export default {
 
     let indexer;
     try {
-      indexer = createIndexer({ kv: env.INDEX_KV, ...chosen, waitUntil: (p) => ctx.waitUntil(p) }); // (2)
+      const coordinator = coordinatorFor(env.INDEX_COORDINATOR);
+      indexer = createIndexer({ kv: env.INDEX_KV, ...chosen, coordinator, waitUntil: (p) => ctx.waitUntil(p) }); // (3)
     } catch (thrown) {
       if (thrown instanceof IndexSyncError) return error(500, thrown.code, thrown.message);
       throw thrown;
     }
-    const { status, json } = await indexer[route](await request.arrayBuffer(), userId); // (3)
-    return new Response(json, { status, headers: { "content-type": "application/json" } });
+    // `headers`: content-type, and on a 409 tenant_busy, Retry-After.
+    const { status, json, headers } = await indexer[route](await request.arrayBuffer(), userId); // (4)
+    return new Response(json, { status, headers });
   },
 } satisfies ExportedHandler<Env>;

@@ -3,7 +3,8 @@
  * indexes the same code without a single AI call, bob's phase 1 says "cached" only once bob
  * has indexed, and bob's search finds bob's file path, never alice's; alice's remove takes
  * out alice's chunk alone. Each user is known by a bearer token whose digest the TOKENS
- * secret lists; without one, or without the secret, nothing runs.
+ * secret lists; without one, or without the secret, nothing runs. Two overlapping requests
+ * of one user and project: one is answered, the other refused 409 with Retry-After.
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -35,11 +36,12 @@ async function tokensSecret(): Promise<string> {
 }
 
 beforeEach(async () => {
-  world = await World.fresh(env.INDEX_KV);
+  world = await World.fresh(env);
   // The Worker gets the real namespace as is; AI and Vectorize are the counting fakes,
   // which implement only the methods index-sync calls, hence the casts.
   workerEnv = {
     INDEX_KV: env.INDEX_KV,
+    INDEX_COORDINATOR: env.INDEX_COORDINATOR,
     AI: world.ai as unknown as Ai,
     VECTORIZE: world.vectorize as unknown as Vectorize,
     TOKENS: await tokensSecret(),
@@ -47,8 +49,9 @@ beforeEach(async () => {
 });
 
 /** `curl -X POST .../path -H "Authorization: Bearer <user's token>" -d body`, with the
- * calls it made; `user` may also be a raw `Authorization` value, or null for none. */
-async function post(path: string, user: string | null, body: unknown, method = "POST", extra: Record<string, string> = {}) {
+ * calls it made and the headers of the answer; `user` may also be a raw `Authorization`
+ * value, or null for none. */
+async function post(path: string, user: string | null, body: unknown, method = "POST", extra: Record<string, string> = {}, target: Env = workerEnv) {
   const headers = new Headers({ "content-type": "application/json", ...extra });
   if (user !== null) headers.set("authorization", TOKEN_OF[user] === undefined ? user : `Bearer ${TOKEN_OF[user]}`);
   const request = new Request(`https://index.example${path}`, {
@@ -58,11 +61,11 @@ async function post(path: string, user: string | null, body: unknown, method = "
   });
   const before = world.ledger.snapshot();
   const ctx = createExecutionContext();
-  const response = await worker.fetch(request, workerEnv, ctx);
+  const response = await worker.fetch(request, target, ctx);
   await waitOnExecutionContext(ctx);
   const after = world.ledger.snapshot();
   const calls = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
-  return { status: response.status, body: (await response.json()) as Record<string, unknown>, calls };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown>, calls };
 }
 
 const init = (user: string, projectId: string, filePath: string) =>
@@ -157,7 +160,13 @@ describe("the example Worker", () => {
   });
 
   it("runs with index-sync/testing's fakes only in the dev environment, and they outlive the isolate", async () => {
-    const dev: Env = { INDEX_KV: env.INDEX_KV, DEV_VECTORS: env.DEV_VECTORS, INDEX_SYNC_BINDINGS: "fakes", TOKENS: workerEnv.TOKENS };
+    const dev: Env = {
+      INDEX_KV: env.INDEX_KV,
+      INDEX_COORDINATOR: env.INDEX_COORDINATOR,
+      DEV_VECTORS: env.DEV_VECTORS,
+      INDEX_SYNC_BINDINGS: "fakes",
+      TOKENS: workerEnv.TOKENS,
+    };
     const call = async (target: Env, path: string, body: unknown) => {
       const request = new Request(`https://index.example${path}`, {
         method: "POST",
@@ -189,8 +198,57 @@ describe("the example Worker", () => {
     // Never the fakes where a real binding is, nor the real path without its bindings.
     const mixed = await call({ ...dev, AI: workerEnv.AI }, "/v1/index/search", { projectId: "dev", query: "x" });
     expect(mixed).toMatchObject({ status: 500, body: { error: { code: "invalid_bindings" } } });
-    const bare = await call({ INDEX_KV: env.INDEX_KV, TOKENS: workerEnv.TOKENS }, "/v1/index/search", { projectId: "dev", query: "x" });
+    const bare = await call({ INDEX_KV: env.INDEX_KV, INDEX_COORDINATOR: env.INDEX_COORDINATOR, TOKENS: workerEnv.TOKENS }, "/v1/index/search", {
+      projectId: "dev",
+      query: "x",
+    });
     expect(bare).toMatchObject({ status: 500, body: { error: { code: "missing_binding" } } });
+  });
+
+  it("answers one of two overlapping requests of one user and project, and the other 409 with Retry-After", async () => {
+    // The first request's AI call waits until released: it holds its project's lease meanwhile.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered = () => {};
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const slowAi = {
+      run: async (model: string, input: Record<string, unknown>) => {
+        entered();
+        await held;
+        return world.ai.run(model, input);
+      },
+    };
+    const chunk = (hash: string, code: string, filePath: string) => ({ hash, code, filePath });
+    const other = chunk(DEF, "export const other = 1;", "src/b.ts");
+    const slowEnv = { ...workerEnv, AI: slowAi as unknown as Ai };
+    const first = post("/v1/index/init", "alice@example.com", { projectId: "p", chunks: [chunk(ABC, CODE, "src/a.ts")] }, "POST", {}, slowEnv);
+    await inside;
+    const second = await post("/v1/index/sync", "alice@example.com", { phase: 2, projectId: "p", chunks: [other] });
+    expect(second.status).toBe(409);
+    expect(second.headers.get("retry-after")).toBe("1");
+    expect(second.body).toMatchObject({ error: { code: "tenant_busy", retryAfterSeconds: 1 } });
+    expect(second.calls("ai.run") + second.calls("vectorize.upsert")).toBe(0);
+    const written = (await env.INDEX_KV.list({ prefix: "chunkHash:alice@example.com:p:" })).keys.map((k) => k.name);
+    expect(written.filter((key) => key.includes(DEF))).toEqual([]); // refused whole: nothing of it written
+    // Another project of the same user is another tenant: not refused.
+    const elsewhere = await post("/v1/index/init", "alice@example.com", { projectId: "q", chunks: [other] });
+    expect(elsewhere.status).toBe(200);
+    release();
+    const answered = await first;
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get("retry-after")).toBeNull();
+    expect(answered.body).toMatchObject({ indexed: [ABC], failed: [] });
+    // Once it is over, the resend goes through.
+    const resent = await post("/v1/index/sync", "alice@example.com", { phase: 2, projectId: "p", chunks: [other] });
+    expect(resent.status).toBe(200);
+  });
+
+  it("refuses to run without the coordinator binding, naming it", async () => {
+    const { INDEX_COORDINATOR: _absent, ...rest } = workerEnv;
+    const refused = await post("/v1/index/search", "alice@example.com", { projectId: "p", query: "x" }, "POST", {}, rest as Env);
+    expect(refused.status).toBe(500);
+    expect(refused.body).toMatchObject({ error: { code: "missing_binding" } });
+    expect(String((refused.body.error as { message: string }).message)).toContain("INDEX_COORDINATOR");
   });
 
   it("answers only its four POST routes", async () => {

@@ -2,12 +2,12 @@
  * The fake world in memory and synchronous (tests/README.md, "The fakes, exactly"), for the
  * component's host in Node: jco's synchronous bindings call an import and take its value
  * at once, so no fake here returns a promise. KV is a map with expiry by the fake clock and
- * the platform's refusals, as host-native/src/fakes/kv.rs; AI and Vectorize are the tests'
- * own fakes (`runModel`, `VectorIndex`); calls are counted, and faults fired, by the same
- * `CallLedger` as in workerd.
+ * the platform's refusals, as host-native/src/fakes/kv.rs; AI, Vectorize and the
+ * coordinator are index-sync/testing's own (`runModel`, `VectorIndex`, `CoordinatorTable`);
+ * calls are counted, and faults fired, by the same `CallLedger` as in workerd.
  */
-import type { KvListOptions } from "index-sync";
-import { CallLedger, runModel, VectorIndex } from "index-sync/testing";
+import type { KvListOptions, Lease } from "index-sync";
+import { CallLedger, CoordinatorTable, runModel, VectorIndex } from "index-sync/testing";
 
 /** KV refuses an `expirationTtl` under this (kv/api/write-key-value-pairs). */
 const MIN_TTL_SECONDS = 60;
@@ -145,8 +145,8 @@ export class MemoryKv {
   }
 }
 
-/** The bindings of a memory world: synchronous look-alikes of KV, Workers AI and
- * Vectorize. */
+/** The bindings of a memory world: synchronous look-alikes of KV, Workers AI, Vectorize
+ * and the coordinator. */
 export interface MemoryBindings {
   kv: MemoryKv;
   ai: { run(model: string, input: Record<string, unknown>): unknown };
@@ -155,13 +155,20 @@ export interface MemoryBindings {
     query(vector: Float32Array, options: VectorizeQueryOptions): VectorizeMatches;
     deleteByIds(ids: string[]): VectorizeAsyncMutation;
   };
+  coordinator: {
+    acquire(user: string, project: string, seconds: number, token?: number): Lease;
+    release(user: string, project: string, token: number): void;
+    readState(user: string, project: string): string | null;
+    writeState(user: string, project: string, token: number, state: string | null): boolean;
+  };
 }
 
-/** KV, AI and Vectorize in memory over one ledger, with the fake clock. */
+/** KV, AI, Vectorize and the coordinator in memory over one ledger, with the fake clock. */
 export class MemoryWorld {
   readonly ledger = new CallLedger();
   readonly kv = new MemoryKv(this.ledger);
   readonly index = new VectorIndex();
+  readonly leases = new CoordinatorTable();
 
   /** Moves the fake clock; KV entries whose TTL ran out read as absent from then on. */
   advance(seconds: number): void {
@@ -170,7 +177,7 @@ export class MemoryWorld {
 
   /** The bindings, each call counted and under the fault plan. */
   bindings(): MemoryBindings {
-    const { ledger, index } = this;
+    const { ledger, index, leases } = this;
     return {
       kv: this.kv,
       ai: { run: (model, input) => ledger.callSync("ai.run", () => runModel(model, input)) },
@@ -178,6 +185,14 @@ export class MemoryWorld {
         upsert: (vectors) => ledger.callSync("vectorize.upsert", () => index.upsert(vectors)),
         query: (vector, options) => ledger.callSync("vectorize.query", () => index.query(vector, options)),
         deleteByIds: (ids) => ledger.callSync("vectorize.deleteByIds", () => index.deleteByIds(ids)),
+      },
+      coordinator: {
+        acquire: (user, project, seconds, token) =>
+          ledger.callSync("coordinator.acquire", () => leases.acquire(user, project, seconds, token, ledger.now)),
+        release: (user, project, token) => ledger.callSync("coordinator.release", () => leases.release(user, project, token)),
+        readState: (user, project) => ledger.callSync("coordinator.readState", () => leases.readState(user, project)),
+        writeState: (user, project, token, state) =>
+          ledger.callSync("coordinator.writeState", () => leases.writeState(user, project, token, state)),
       },
     };
   }

@@ -1,30 +1,45 @@
 /**
  * The fake world a conformance scenario runs in (tests/README.md): a clock starting at
- * 2026-01-01T00:00:00Z, per-call counters, injected faults, and the three bindings. KV is
- * workerd's real KV namespace behind a thin wrapper; AI and Vectorize are plain objects.
+ * 2026-01-01T00:00:00Z, per-call counters, injected faults, and the four bindings. KV is
+ * workerd's real KV namespace behind a thin wrapper; the coordinator is the package's real
+ * `IndexCoordinator` Durable Object (declared in example/wrangler.jsonc, run by workerd)
+ * behind `coordinatorFor` with the world's clock, its calls counted and under the fault
+ * plan; AI and Vectorize are plain objects.
  */
-import type { AiBinding, KvBinding, VectorizeBinding } from "index-sync";
-import { CallLedger, FakeAi, FakeVectorize } from "index-sync/testing";
+import { reset } from "cloudflare:test";
+import { type AiBinding, type CoordinatorBinding, coordinatorFor, type IndexCoordinator, type KvBinding, type VectorizeBinding } from "index-sync";
+import { CallLedger, CountedCoordinator, FakeAi, FakeVectorize } from "index-sync/testing";
 import { ExpiringKv } from "./kv.js";
 
-/** KV, AI and Vectorize fakes over one ledger. */
+/** The test Worker's bindings a world is made of. */
+export interface WorldEnv {
+  INDEX_KV: KVNamespace;
+  INDEX_COORDINATOR: DurableObjectNamespace<IndexCoordinator>;
+}
+
+/** KV, AI, Vectorize and the coordinator over one ledger. */
 export class World {
   readonly ledger = new CallLedger();
   readonly kv: ExpiringKv;
   readonly ai: FakeAi;
   readonly vectorize: FakeVectorize;
+  readonly coordinator: CountedCoordinator;
 
-  private constructor(namespace: KVNamespace) {
-    this.kv = new ExpiringKv(namespace, this.ledger);
+  private constructor(env: WorldEnv) {
+    this.kv = new ExpiringKv(env.INDEX_KV, this.ledger);
     this.ai = new FakeAi(this.ledger);
     this.vectorize = new FakeVectorize(this.ledger);
+    const objects = coordinatorFor(env.INDEX_COORDINATOR, { clock: () => this.ledger.now });
+    this.coordinator = new CountedCoordinator(objects, this.ledger);
   }
 
-  /** A fresh world: the KV namespace is emptied first. (Each test file runs on its own
-   * storage; tests within a file share it.) */
-  static async fresh(namespace: KVNamespace): Promise<World> {
-    await empty(namespace);
-    return new World(namespace);
+  /** A fresh world: every Durable Object's storage is deleted (the coordinator's leases,
+   * record states and token counters) and the KV namespace emptied first. (Each test file
+   * runs on its own storage; tests within a file share it.) */
+  static async fresh(env: WorldEnv): Promise<World> {
+    await reset();
+    await empty(env.INDEX_KV);
+    return new World(env);
   }
 
   /** Moves the fake clock; KV entries whose TTL ran out read as absent from then on. */
@@ -33,8 +48,8 @@ export class World {
   }
 
   /** The bindings as `createIndexer` takes them. */
-  bindings(): { kv: KvBinding; ai: AiBinding; vectorize: VectorizeBinding } {
-    return { kv: this.kv, ai: this.ai, vectorize: this.vectorize };
+  bindings(): { kv: KvBinding; ai: AiBinding; vectorize: VectorizeBinding; coordinator: CoordinatorBinding } {
+    return { kv: this.kv, ai: this.ai, vectorize: this.vectorize, coordinator: this.coordinator };
   }
 }
 

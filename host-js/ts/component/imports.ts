@@ -1,10 +1,11 @@
 /**
- * The component's WIT imports (`index-sync:engine/kv`, `ai`, `vectorize`, wit/engine.wit)
- * bound to Cloudflare-shaped bindings, as jco calls them: JSON text turned into values at
- * the boundary, and a failed call thrown as the WIT `host-error` payload (`{code, message}`),
- * which jco lowers into the import's `err`. Text from the engine that does not parse is a
- * failed call (code `protocol`), never a trap, as in the Wasmtime host
- * (host-native/src/component/bindings.rs).
+ * The component's WIT imports (`index-sync:engine/kv`, `ai`, `vectorize`, `coordinator`,
+ * wit/engine.wit) bound to Cloudflare-shaped bindings, as jco calls them: JSON text turned
+ * into values at the boundary, `u64`s (bigints) into numbers and back, and a failed call
+ * thrown as the WIT `host-error` payload (`{code, message}`), which jco lowers into the
+ * import's `err`. Text from the engine that does not parse, or a coordinator's answer of
+ * the wrong shape, is a failed call (code `protocol`), never a trap, as in the Wasmtime
+ * host (host-native/src/component/bindings.rs).
  *
  * One binding for both ways jco runs the component: under JSPI (workerd) an import may
  * return a promise and the engine waits for it; in jco's synchronous mode (Node) a binding
@@ -13,7 +14,7 @@
  */
 import { hostError } from "../effects.js";
 import type { HostError } from "../wire.js";
-import type { KvListOptions } from "../bindings.js";
+import type { KvListOptions, Lease } from "../bindings.js";
 
 /** A value, or (from an asynchronous binding) a promise of it. */
 export type Awaitable<T> = T | PromiseLike<T>;
@@ -40,6 +41,23 @@ export interface Capabilities {
     query(vector: Float32Array, options: VectorizeQueryOptions): Awaitable<{ matches: VectorizeMatch[] }>;
     deleteByIds(ids: string[]): Awaitable<unknown>;
   };
+  coordinator: {
+    acquire(user: string, project: string, seconds: number, token?: number): Awaitable<Lease>;
+    release(user: string, project: string, token: number): Awaitable<unknown>;
+    readState(user: string, project: string): Awaitable<string | null>;
+    writeState(user: string, project: string, token: number, state: string | null): Awaitable<boolean>;
+  };
+}
+
+/** `coordinator.lease` as jco passes a variant: `u64` as `bigint`. */
+export type WitLease = { tag: "granted"; val: bigint } | { tag: "busy"; val: bigint };
+
+/** `index-sync:engine/coordinator` as jco calls it. */
+export interface CoordinatorImports {
+  acquire(user: string, project: string, seconds: bigint, token: bigint | undefined): Awaitable<WitLease>;
+  release(user: string, project: string, token: bigint): Awaitable<void>;
+  readState(user: string, project: string): Awaitable<string | undefined>;
+  writeState(user: string, project: string, token: bigint, state: string | undefined): Awaitable<boolean>;
 }
 
 /** `index-sync:engine/kv` as jco passes it: `option` as `undefined`, `u64` as `bigint`. */
@@ -75,7 +93,7 @@ export interface ImportObject {
   [name: string]: object;
 }
 
-/** The imports, keyed both as the component names them (`index-sync:engine/kv@0.2.0`, as
+/** The imports, keyed both as the component names them (`index-sync:engine/kv@0.3.0`, as
  * jco's `.d.ts` has it) and without the version (as jco 1.35's instantiation-mode code
  * looks them up). */
 export function componentImports(bindings: Capabilities): ImportObject {
@@ -87,7 +105,8 @@ export function componentImports(bindings: Capabilities): ImportObject {
     },
   };
   const vectorize = vectorizeImports(bindings.vectorize);
-  const interfaces: Record<string, object> = { types: {}, kv, ai, vectorize };
+  const coordinator = coordinatorImports(bindings.coordinator);
+  const interfaces: Record<string, object> = { types: {}, kv, ai, vectorize, coordinator };
   const imports: ImportObject = {};
   for (const [name, value] of Object.entries(interfaces)) {
     imports[`index-sync:engine/${name}`] = value;
@@ -97,7 +116,7 @@ export function componentImports(bindings: Capabilities): ImportObject {
 }
 
 /** The version of the WIT package (wit/engine.wit) the component imports. */
-export const WIT_VERSION = "0.2.0";
+export const WIT_VERSION = "0.3.0";
 
 function kvImports(kv: Capabilities["kv"]): KvImports {
   return {
@@ -155,6 +174,65 @@ function vectorizeImports(vectorize: Capabilities["vectorize"]) {
   };
 }
 
+function coordinatorImports(coordinator: Capabilities["coordinator"]): CoordinatorImports {
+  return {
+    acquire: (user, project, seconds, token) => {
+      const whole = wholeNumber("coordinator.acquire seconds", seconds);
+      if (token === undefined) return settle(() => coordinator.acquire(user, project, whole), witLease);
+      const held = wholeNumber("coordinator.acquire token", token);
+      return settle(() => coordinator.acquire(user, project, whole, held), witLease);
+    },
+    release: (user, project, token) => {
+      const held = wholeNumber("coordinator.release token", token);
+      return settle(() => coordinator.release(user, project, held), () => undefined);
+    },
+    readState: (user, project) =>
+      settle(
+        () => coordinator.readState(user, project),
+        (state) => {
+          if (state === null || state === undefined) return undefined;
+          if (typeof state !== "string") throw protocol(`coordinator.readState answered ${typeof state}, not text or null`);
+          return state;
+        },
+      ),
+    writeState: (user, project, token, state) => {
+      const held = wholeNumber("coordinator.writeState token", token);
+      return settle(
+        () => coordinator.writeState(user, project, held, state ?? null),
+        (written) => {
+          if (typeof written !== "boolean") throw protocol(`coordinator.writeState answered ${typeof written}, not a boolean`);
+          return written;
+        },
+      );
+    },
+  };
+}
+
+/** A `u64` from the engine as a number; past what a number holds exactly, a failed call. */
+function wholeNumber(what: string, value: bigint): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw protocol(`${what} ${value} is past ${Number.MAX_SAFE_INTEGER}`);
+  return Number(value);
+}
+
+/** A coordinator's `{granted}` or `{busy}` as the WIT variant; any other answer is a
+ * failed call (`protocol`), as the wasm-bindgen entry's engine judges it. */
+function witLease(lease: Lease): WitLease {
+  const answer = lease as { granted?: unknown; busy?: unknown } | null;
+  const granted = answer?.granted;
+  const busy = answer?.busy;
+  if (isWhole(granted)) return { tag: "granted", val: BigInt(granted) };
+  if (isWhole(busy)) return { tag: "busy", val: BigInt(busy) };
+  throw protocol(`coordinator.acquire answered ${JSON.stringify(lease)}, neither {granted: token} nor {busy: until}`);
+}
+
+function isWhole(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+function protocol(message: string): HostError {
+  return { code: "protocol", message };
+}
+
 /** Runs a binding call and shapes its answer, at once when it answered at once; anything
  * it throws or rejects with becomes the `host-error` jco lowers into `err`. */
 function settle<T, U>(call: () => Awaitable<T>, shape: (value: T) => U): Awaitable<U> {
@@ -168,7 +246,8 @@ function settle<T, U>(call: () => Awaitable<T>, shape: (value: T) => U): Awaitab
     try {
       return shape(value);
     } catch (thrown) {
-      throw hostError(thrown);
+      // A shape's own refusal is already the host error to report (`protocol`).
+      throw isHostError(thrown) ? thrown : hostError(thrown);
     }
   };
   if (isPromiseLike(answer)) {
@@ -177,6 +256,12 @@ function settle<T, U>(call: () => Awaitable<T>, shape: (value: T) => U): Awaitab
     });
   }
   return shaped(answer);
+}
+
+function isHostError(thrown: unknown): thrown is HostError {
+  if (typeof thrown !== "object" || thrown === null || thrown instanceof Error) return false;
+  const { code, message } = thrown as { code?: unknown; message?: unknown };
+  return typeof code === "string" && typeof message === "string";
 }
 
 /** Whether a binding answered with a promise. */
@@ -189,7 +274,6 @@ function parse(what: string, text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    const payload: HostError = { code: "protocol", message: `${what} is not JSON: ${String(error)}` };
-    throw payload;
+    throw protocol(`${what} is not JSON: ${String(error)}`);
   }
 }

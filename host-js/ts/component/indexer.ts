@@ -1,8 +1,8 @@
 /**
  * `createIndexer` over the engine component (`index-sync/component`): the very `.wasm` the
  * Wasmtime host runs, transpiled by jco for JSPI, its imports bound to the Worker's KV,
- * Workers AI and Vectorize. The same API and errors as the package's main entry, so a
- * Worker switches by changing its import.
+ * Workers AI, Vectorize and coordinator (the `IndexCoordinator` Durable Object). The same
+ * API and errors as the package's main entry, so a Worker switches by changing its import.
  *
  * Workers compile WebAssembly only at upload: jco's instantiation mode takes every core
  * module it emitted from `getCoreModule`, and each is imported as a module

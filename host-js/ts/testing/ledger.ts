@@ -16,7 +16,11 @@ export type CallName =
   | "ai.run"
   | "vectorize.upsert"
   | "vectorize.query"
-  | "vectorize.deleteByIds";
+  | "vectorize.deleteByIds"
+  | "coordinator.acquire"
+  | "coordinator.release"
+  | "coordinator.readState"
+  | "coordinator.writeState";
 
 /** The per-key counts KV bills by, beside the calls. */
 export type BilledName = "kv.keysRead" | "kv.keysWritten" | "kv.keysDeleted";
@@ -31,6 +35,10 @@ export const COUNTED_NAMES: readonly (CallName | BilledName)[] = [
   "vectorize.upsert",
   "vectorize.query",
   "vectorize.deleteByIds",
+  "coordinator.acquire",
+  "coordinator.release",
+  "coordinator.readState",
+  "coordinator.writeState",
   "kv.keysRead",
   "kv.keysWritten",
   "kv.keysDeleted",

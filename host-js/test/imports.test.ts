@@ -1,0 +1,67 @@
+/**
+ * The component's imports (ts/component/imports.ts) as jco calls them: keyed by the WIT
+ * package's version (the one wit/engine.wit declares), the coordinator's `u64`s as bigints
+ * both ways and its lease as the WIT variant, and an answer of the wrong shape a failed call
+ * (`protocol`), as the wasm-bindgen entry's engine judges it.
+ */
+import { describe, expect, it } from "vitest";
+import wit from "../../wit/engine.wit?raw";
+import { type Capabilities, componentImports, type CoordinatorImports, WIT_VERSION } from "../dist/component/imports.js";
+
+describe("the component's imports", () => {
+  it("are keyed by the WIT package's version, with and without it", () => {
+    expect(wit).toContain(`package index-sync:engine@${WIT_VERSION};`);
+    const keys = Object.keys(componentImports({} as Capabilities));
+    for (const name of ["kv", "ai", "vectorize", "coordinator"]) {
+      expect(keys).toContain(`index-sync:engine/${name}`);
+      expect(keys).toContain(`index-sync:engine/${name}@${WIT_VERSION}`);
+    }
+  });
+
+  it("hand the coordinator numbers and take back its lease as the WIT variant", async () => {
+    const calls: unknown[][] = [];
+    const coordinator: Capabilities["coordinator"] = {
+      acquire: async (...args) => (calls.push(["acquire", ...args]), args.length === 3 ? { granted: 7 } : { busy: 1_767_225_720 }),
+      release: async (...args) => void calls.push(["release", ...args]),
+      readState: async (...args) => (calls.push(["readState", ...args]), args[1] === "p" ? "state" : null),
+      writeState: async (...args) => (calls.push(["writeState", ...args]), true),
+    };
+    const imports = coordinatorOf(coordinator);
+    expect(await imports.acquire("u", "p", 120n, undefined)).toEqual({ tag: "granted", val: 7n });
+    expect(await imports.acquire("u", "p", 120n, 7n)).toEqual({ tag: "busy", val: 1_767_225_720n });
+    expect(await imports.release("u", "p", 7n)).toBeUndefined();
+    expect(await imports.readState("u", "p")).toBe("state");
+    expect(await imports.readState("u", "q")).toBeUndefined();
+    expect(await imports.writeState("u", "p", 7n, undefined)).toBe(true);
+    expect(calls).toEqual([
+      ["acquire", "u", "p", 120],
+      ["acquire", "u", "p", 120, 7],
+      ["release", "u", "p", 7],
+      ["readState", "u", "p"],
+      ["readState", "u", "q"],
+      ["writeState", "u", "p", 7, null],
+    ]);
+  });
+
+  it("fail a call whose answer has the wrong shape (protocol), or whose error the binding threw", async () => {
+    const odd: Capabilities["coordinator"] = {
+      acquire: async () => ({ granted: -1 }) as never,
+      release: async () => undefined,
+      readState: async () => 42 as never,
+      writeState: async () => "yes" as never,
+    };
+    const imports = coordinatorOf(odd);
+    await expect(imports.acquire("u", "p", 1n, undefined)).rejects.toMatchObject({ code: "protocol" });
+    await expect(imports.readState("u", "p")).rejects.toMatchObject({ code: "protocol" });
+    await expect(imports.writeState("u", "p", 1n, "s")).rejects.toMatchObject({ code: "protocol" });
+    expect(() => imports.release("u", "p", 2n ** 60n)).toThrow(expect.objectContaining({ code: "protocol" }));
+    const down = coordinatorOf({ ...odd, acquire: async () => Promise.reject(new Error("timed out")) });
+    await expect(down.acquire("u", "p", 1n, undefined)).rejects.toEqual({ code: "timeout", message: "timed out" });
+  });
+});
+
+/** The coordinator's imports over `coordinator` (the other bindings are not called). */
+function coordinatorOf(coordinator: Capabilities["coordinator"]): CoordinatorImports {
+  const bindings = { coordinator } as unknown as Capabilities;
+  return componentImports(bindings)[`index-sync:engine/coordinator@${WIT_VERSION}`] as CoordinatorImports;
+}
