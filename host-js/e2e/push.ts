@@ -3,10 +3,15 @@
  * development fakes, a TOKENS secret), and `index-sync push` of a real folder to it: a first
  * push indexes everything, an edit (a file deleted, one moved, one changed) is pushed as
  * removals, a move and a change, search through the Worker follows the folder, an unchanged
- * push costs one request, and a wrong token gets 401 and changes nothing.
+ * push costs one request, and a wrong token gets 401 and changes nothing. Then four pushes of
+ * four versions of another folder run at once (each resending what the Worker refuses while
+ * another holds the project's lease), and one more push of the last version leaves exactly
+ * that version in the index: search over every vector of the project names exactly its
+ * files, one result per chunk, nothing left over.
  *
  *   node push.mjs --package DIR --bin INDEX_SYNC --folder DIR --work DIR
  */
+import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,15 +35,16 @@ async function main(): Promise<void> {
   });
   try {
     await scenario(dev.url);
+    await overlapping(dev.url);
   } finally {
     await dev.stop();
   }
   summary();
 }
 
-function push(url: string, withToken = token) {
+function push(url: string, withToken = token, dir = folder, project = "e2e") {
   const started = Date.now();
-  const out = run(bin, ["push", folder, "--url", url, "--project", "e2e"], { env: { ...process.env, INDEX_SYNC_TOKEN: withToken } });
+  const out = run(bin, ["push", dir, "--url", url, "--project", project], { env: { ...process.env, INDEX_SYNC_TOKEN: withToken } });
   console.log(`push (${((Date.now() - started) / 1000).toFixed(1)} s, exit ${out.status}):\n${out.stdout}${out.stderr}`);
   return out;
 }
@@ -99,6 +105,74 @@ async function scenario(url: string): Promise<void> {
   check("nothing changed while refused: still one request", after.status === 0 && figure(after.stdout, "requests:") === 1, after.stdout);
   const still = await search(url, queryFor(join("moved", moved)));
   check("search still answers as before", same(still.files, movedHits.files), { before: movedHits, after: still });
+}
+
+/** Versions of a small project: twelve files of one chunk each, every version deleting,
+ * moving, changing and adding some, so that the four versions disagree on most chunks. */
+function version(n: number): Map<string, string> {
+  const files = new Map<string, string>();
+  for (let i = 0; i < 12; i++) {
+    if (i % 4 === n % 4) continue; // deleted in this version
+    const dir = i % 3 === n % 3 ? `moved${n}` : "src";
+    const body = i % 5 === n % 5 ? `    changed_in_version_${n}()` : `    step_${i}(input)`;
+    files.set(`${dir}/part_${i}.rs`, `pub fn part_${i}(input: u32) -> u32 {\n${body}\n}\n`);
+  }
+  files.set(`added_${n}.rs`, `pub fn added_in_version_${n}() -> u32 {\n    ${n}\n}\n`);
+  return files;
+}
+
+function writeVersion(n: number): string {
+  const dir = join(work, `version-${n}`);
+  for (const [path, text] of version(n)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+/** `index-sync push` without waiting for it, so that several run at once. */
+function pushAsync(url: string, dir: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ["push", dir, "--url", url, "--project", "overlap"], {
+      env: { ...process.env, INDEX_SYNC_TOKEN: token },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status: status ?? 1, stdout, stderr }));
+  });
+}
+
+/** Every result of a query asking for more vectors than the project has. */
+async function everything(url: string): Promise<{ status: number; results: { hash: string; filePaths: string[] }[] }> {
+  const response = await fetch(`${url}/v1/index/search`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+    body: JSON.stringify({ projectId: "overlap", query: "pub fn part input u32 changed in version added step", topK: 50 }),
+  });
+  const body = (await response.json()) as { results?: { hash: string; filePath: string; filePaths?: string[] }[] };
+  return { status: response.status, results: (body.results ?? []).map((r) => ({ hash: r.hash, filePaths: r.filePaths ?? [r.filePath] })) };
+}
+
+async function overlapping(url: string): Promise<void> {
+  const dirs = [1, 2, 3, 4].map(writeVersion);
+  const started = Date.now();
+  const outs = await Promise.all(dirs.map((dir) => pushAsync(url, dir)));
+  console.log(`four pushes at once (${((Date.now() - started) / 1000).toFixed(1)} s):`);
+  for (const out of outs) console.log(`exit ${out.status}\n${out.stdout}${out.stderr}`);
+  check("four overlapping pushes of four versions all complete", outs.every((o) => o.status === 0), outs.map((o) => o.stderr));
+  const refused = outs.reduce((n, o) => n + (Number(/(\d+) of them while another client held the project/.exec(o.stdout)?.[1]) || 0), 0);
+  const busy = outs.some((o) => o.stderr.includes("tenant_busy"));
+  check("pushes refused while another held the project waited and resent", refused > 0 && busy, { refused });
+  const last = dirs[dirs.length - 1] ?? "";
+  const final = push(url, token, last, "overlap");
+  check("one more push of the last version completes", final.status === 0, final.stderr);
+  const files = [...version(4).keys()].sort();
+  const found = await everything(url);
+  const named = found.results.flatMap((r) => r.filePaths).sort();
+  check("search names exactly the last version's files, one result per chunk", found.status === 200 && same(named, files) && found.results.length === files.length, { named, files });
 }
 
 function same(a: unknown, b: unknown): boolean {
