@@ -66,6 +66,7 @@ impl Remove {
                     .map(|hash| Doomed {
                         marker: names.marker_key(&hash),
                         hash,
+                        listed: false,
                     })
                     .collect();
                 (None, doomed)
@@ -103,6 +104,7 @@ impl Remove {
                     self.doomed.push(Doomed {
                         marker: self.names.marker_key(hash),
                         hash: hash.clone(),
+                        listed: false,
                     });
                 }
             }
@@ -189,6 +191,7 @@ impl Procedure for Remove {
                             .map(|m| Doomed {
                                 hash: m.hash,
                                 marker: m.key,
+                                listed: true,
                             })
                             .collect();
                         self.journal_keys = record.journals;

@@ -22,6 +22,11 @@ pub trait Request {
     fn make_call(&mut self, world: &mut World);
     /// Its response, once given.
     fn response(&self) -> Option<&Response>;
+    /// The call it would make next, whole, when the host can tell (the engine's effect;
+    /// what it reads and writes lets a test tell which calls of two requests commute).
+    fn next_effect(&self) -> Option<&Effect> {
+        None
+    }
 }
 
 /// The engine's operation as a [`Request`]: the effects of a batch are made one by one, in
@@ -81,6 +86,10 @@ impl Request for EngineRequest {
 
     fn response(&self) -> Option<&Response> {
         self.response.as_ref()
+    }
+
+    fn next_effect(&self) -> Option<&Effect> {
+        self.batch.last()
     }
 }
 

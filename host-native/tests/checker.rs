@@ -1,9 +1,10 @@
 //! The invariant checker must catch each broken invariant; a checker that cannot fail proves
 //! nothing.
 
+use index_sync_core::marker::{NewMarker, paths_digest};
 use index_sync_core::names::{TenantNames, cache_key, marker_key, sha256_hex, vector_id};
 use index_sync_core::{CacheEntry, Config, RequestKind, Response, Vector};
-use index_sync_native::checker::{Ledger, expected_embedding};
+use index_sync_native::checker::{Ledger, digest, expected_embedding, listed};
 use index_sync_native::fakes::World;
 use serde_json::json;
 
@@ -170,4 +171,130 @@ fn a_removed_chunk_whose_vector_stays_breaks_f() {
     let nothing = finished(json!({"removed": [], "moreToRemove": false}));
     let broken = ledger.check_step(&world, &config, RequestKind::Remove, "u", &all, &nothing);
     assert!(broken[0].contains("remove all finished"), "{broken:?}");
+}
+
+/// The answers of (h): a world where user `u` holds chunk `h` at `f.rs` (vector and marker),
+/// checked against responses that say more than it holds.
+fn held_chunk() -> (Config, World, Ledger) {
+    let (config, mut world, ledger) = marked_chunk();
+    let mut v = vector(&config, "u", "h", "fn a() {}");
+    v.metadata["filePaths"] = json!(["f.rs"]);
+    world.vectorize.upsert(vec![v]).unwrap();
+    let (value, _) = NewMarker {
+        now: world.now,
+        paths: Some(&paths_digest(&["f.rs"])),
+        hash: None,
+    }
+    .encode();
+    let key = marker_key(&config, "u", "p", "h");
+    world.kv.put(&key, &value, None, world.now).unwrap();
+    (config, world, ledger)
+}
+
+fn answer(body: serde_json::Value) -> Response {
+    Response { status: 200, body }
+}
+
+#[test]
+fn a_cached_answer_the_index_does_not_hold_breaks_h() {
+    let (config, mut world, ledger) = held_chunk();
+    let check = |world: &World, chunks: serde_json::Value, kind: RequestKind| {
+        let body = match kind {
+            RequestKind::Init => json!({"projectId": "p", "chunks": chunks}),
+            _ => json!({"phase": 1, "projectId": "p", "chunks": chunks}),
+        };
+        let cached = answer(json!({"cached": ["h"], "needed": []}));
+        ledger.check_answer(world, &config, kind, "u", &body, &cached)
+    };
+    let at = |path: &str| json!([{"hash": "h", "filePath": path}]);
+    let anywhere = json!([{"hash": "h"}]);
+    assert!(check(&world, at("f.rs"), RequestKind::Sync).is_empty());
+    assert!(check(&world, anywhere.clone(), RequestKind::Sync).is_empty());
+    let moved = json!([{"hash": "h", "code": "fn a() {}", "filePath": "g.rs"}]);
+    let broken = check(&world, moved, RequestKind::Init);
+    assert!(broken[0].contains("its vector is at"), "{broken:?}");
+    let unasked = check(&world, json!([{"hash": "g"}]), RequestKind::Sync);
+    assert!(unasked[0].contains("not asked"), "{unasked:?}");
+
+    // The vector at f.rs, its marker naming other files.
+    let key = marker_key(&config, "u", "p", "h");
+    let (other, _) = NewMarker {
+        now: world.now,
+        paths: Some(&paths_digest(&["g.rs"])),
+        hash: None,
+    }
+    .encode();
+    world.kv.put(&key, &other, None, world.now).unwrap();
+    let broken = check(&world, at("f.rs"), RequestKind::Sync);
+    assert!(broken[0].contains("marker names other files"), "{broken:?}");
+
+    // A marker past its lifetime is no marker; a vector alone is no cached chunk.
+    world.advance(config.marker_ttl_seconds);
+    let broken = check(&world, anywhere.clone(), RequestKind::Sync);
+    assert!(broken[0].contains("no live marker"), "{broken:?}");
+    let (fresh, _) = NewMarker {
+        now: world.now,
+        paths: None,
+        hash: None,
+    }
+    .encode();
+    world.kv.put(&key, &fresh, None, world.now).unwrap();
+    world
+        .vectorize
+        .delete_by_ids(&[vector_id(&config, "u", "p", "h")])
+        .unwrap();
+    let broken = check(&world, anywhere, RequestKind::Sync);
+    assert!(
+        broken[0].starts_with("(h)") && broken[0].contains("no vector"),
+        "{broken:?}"
+    );
+}
+
+#[test]
+fn an_unchanged_answer_for_a_listing_that_is_not_the_index_breaks_h() {
+    let (config, mut world, mut ledger) = held_chunk();
+    let unchanged = answer(json!({"cached": [], "needed": [], "unchanged": true}));
+    let listing =
+        |chunks| json!({"phase": 1, "complete": true, "projectId": "p", "chunks": chunks});
+    let check = |ledger: &Ledger, world: &World, body: &serde_json::Value| {
+        ledger.check_answer(world, &config, RequestKind::Sync, "u", body, &unchanged)
+    };
+    let exact = listing(json!([{"hash": "h", "filePath": "f.rs"}]));
+    assert!(check(&ledger, &world, &exact).is_empty());
+    let without = listing(json!([]));
+    let broken = check(&ledger, &world, &without);
+    assert!(
+        broken
+            .iter()
+            .any(|b| b.contains("not listed, is in the index")),
+        "{broken:?}"
+    );
+    assert!(
+        broken.iter().any(|b| b.contains("has a live marker")),
+        "{broken:?}"
+    );
+    let part = json!({"phase": 1, "complete": true, "hashPrefixes": ["g"], "projectId": "p", "chunks": []});
+    assert!(
+        check(&ledger, &world, &part).is_empty(),
+        "h is outside the part"
+    );
+    let moved = listing(json!([{"hash": "h", "filePath": "g.rs"}]));
+    assert!(check(&ledger, &world, &moved)[0].contains("its vector is at"));
+
+    // A root-only phase 1 stands for the listing whose digest it sends.
+    ledger.record(RequestKind::Sync, "u", &exact);
+    ledger.record(RequestKind::Sync, "u", &moved);
+    let root_only = |body: &serde_json::Value| {
+        let d = digest(&listed(&body["chunks"]));
+        json!({"phase": 1, "complete": true, "projectId": "p", "digest": d})
+    };
+    assert!(check(&ledger, &world, &root_only(&exact)).is_empty());
+    assert!(!check(&ledger, &world, &root_only(&moved)).is_empty());
+    let never_sent = root_only(&listing(json!([{"hash": "z"}])));
+    assert!(check(&ledger, &world, &never_sent)[0].contains("no listing ever sent"));
+    world
+        .vectorize
+        .delete_by_ids(&[vector_id(&config, "u", "p", "h")])
+        .unwrap();
+    assert!(check(&ledger, &world, &root_only(&exact))[0].contains("no vector"));
 }

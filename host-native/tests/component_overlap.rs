@@ -29,8 +29,11 @@ fn init_body(hash: &str) -> Vec<u8> {
 /// the world after (KV keys, then vector ids).
 type Replayed = (Vec<(u16, Value)>, Vec<Calls>, Vec<String>);
 
+/// Starts one request of a host from its body at a time.
+type Begin<'a> = dyn FnMut(&[u8], u64) -> Box<dyn Request> + 'a;
+
 /// Two inits of one tenant, a and b, replayed under `schedule`.
-fn replay(begin: &mut dyn FnMut(&[u8], u64) -> Box<dyn Request>, schedule: &[Grant]) -> Replayed {
+fn replay(begin: &mut Begin<'_>, schedule: &[Grant]) -> Replayed {
     let mut world = World::new();
     let mut requests = vec![
         ("a".to_owned(), begin(&init_body("x"), world.now)),

@@ -48,6 +48,7 @@ impl CompleteSync {
                 doomed.push(Doomed {
                     hash: marker.hash.clone(),
                     marker: marker.key.clone(),
+                    listed: true,
                 });
             }
         }
@@ -60,6 +61,7 @@ impl CompleteSync {
                     doomed.push(Doomed {
                         hash: hash.clone(),
                         marker: self.names.marker_key(hash),
+                        listed: false,
                     });
                 }
             }

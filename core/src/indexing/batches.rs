@@ -4,10 +4,23 @@
 use super::*;
 
 impl Indexing {
-    /// Step 1: read this tenant's markers in bulk.
+    /// Step 1: read this tenant's markers in bulk: as many as can be read while what is
+    /// left can still index one chunk whose code needs the AI (its cache lookup, summary,
+    /// embedding, the lease's renewal, its cache entry, journal, marker and upsert). With a
+    /// large budget that is every chunk; with a small one, reading every marker (and then
+    /// every cache entry) would leave nothing to index with, and the request would be
+    /// deferred whole however often it is resent.
     pub(super) fn read_markers(&mut self, budget: &Budget) -> Vec<Effect> {
         let size = self.config.kv_bulk_get_size;
-        let readable = budget.kv().saturating_mul(size).min(self.chunks.len());
+        let mut looked_up = vec![false; self.contents.len()];
+        let content_of = &self.content_of;
+        let readable = fitting(&self.config, budget, 0..self.chunks.len(), |cost, i| {
+            cost.marker_reads += 1;
+            if !std::mem::replace(&mut looked_up[content_of[i]], true) {
+                cost.lookups += 1;
+            }
+            (cost.chunks, cost.journaled, cost.new_contents) = (1, 1, 1);
+        });
         self.defer_open(readable..self.chunks.len());
         let mut batch = Vec::new();
         for start in (0..readable).step_by(size) {

@@ -14,6 +14,8 @@ pub(crate) struct Cost {
     pub new_contents: usize,
     /// Distinct pieces of code to read from the shared cache.
     pub lookups: usize,
+    /// Chunks whose markers are read (before the plan; counted when bounding that read).
+    pub marker_reads: usize,
     /// Chunks without a marker key, which a journal names: its write and delete.
     pub journaled: usize,
     /// Markers that name other files, deleted before their vectors change.
@@ -32,7 +34,8 @@ impl Cost {
         } else {
             0
         };
-        self.lookups.div_ceil(config.kv_bulk_get_size)
+        self.marker_reads.div_ceil(config.kv_bulk_get_size)
+            + self.lookups.div_ceil(config.kv_bulk_get_size)
             + summaries
             + self.new_contents
             + self.new_contents.div_ceil(config.embedding_batch_size)
@@ -45,7 +48,8 @@ impl Cost {
 
     /// The KV operations among them: cache reads, cache writes, marker writes, journal.
     pub(crate) fn kv_operations(&self, config: &Config) -> usize {
-        self.lookups.div_ceil(config.kv_bulk_get_size)
+        self.marker_reads.div_ceil(config.kv_bulk_get_size)
+            + self.lookups.div_ceil(config.kv_bulk_get_size)
             + self.new_contents
             + self.chunks
             + self.journal_operations()
@@ -96,6 +100,7 @@ mod tests {
             lookups: 1000,
             journaled: 1000,
             unmarks: 0,
+            marker_reads: 0,
         };
         // 10 reads + 1,000 summaries + 10 embedding batches + 1,000 cache writes + the
         // lease's renewal + 1 upsert + 1,000 markers + a journal written and deleted + the

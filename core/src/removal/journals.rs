@@ -8,14 +8,18 @@ use crate::operation::Budget;
 
 impl Removal {
     /// Whether a chunk an old journal names is settled: its vector is gone, or it keeps a
-    /// marker, or this removal's journal (kept) names it.
+    /// marker a listing found, or this removal's journal (kept) names it. A chunk with no
+    /// known marker whose removal failed or was deferred is not: the old journal may be
+    /// the only record of its vector.
     fn settled(&self, hash: &str) -> bool {
         if self.confirmed.contains(hash) {
             return true;
         }
         self.items.iter().any(|i| {
             i.doomed.hash == hash
-                && (i.vector_gone || i.marker_left || (i.planned && self.journal_kept))
+                && (i.vector_gone
+                    || (i.doomed.listed && i.marker_left)
+                    || (i.planned && self.journal_kept))
         })
     }
 

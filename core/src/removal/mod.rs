@@ -34,6 +34,10 @@ pub(crate) struct Doomed {
     /// Its marker key (deleted before its vector; deleting a key that is not there is no
     /// error).
     pub marker: String,
+    /// Whether a listing found that marker: the chunk is then reachable through it for as
+    /// long as it is not deleted. A chunk named by a journal only, or by a client, may have
+    /// no marker: while its vector stands, only a journal reaches it.
+    pub listed: bool,
 }
 
 /// An older journal, read: its chunks are settled when each is removed or kept reachable.
@@ -80,6 +84,7 @@ enum Purpose {
 struct Item {
     doomed: Doomed,
     planned: bool,
+    /// Its marker may still be there (its delete was not made or failed): its vector stays.
     marker_left: bool,
     vector_gone: bool,
     fate: Fate,

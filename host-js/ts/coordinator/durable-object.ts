@@ -9,7 +9,7 @@
  *
  * Why one per user and not one per (user, project): a user's projects are few and their
  * calls few (a handful per request, each answered at once), so one object serves them all
- * without queueing, and whatever is per user (a later issue's quotas) lives beside the
+ * without queueing, and whatever is per user (per-user quotas, say) lives beside the
  * leases in the same object, read and changed in the same atomic call. One object for
  * every user would queue all tenants' calls behind each other in one place.
  *

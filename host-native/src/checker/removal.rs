@@ -8,7 +8,7 @@ use index_sync_core::names::{TenantNames, vector_id};
 use index_sync_core::{Config, RequestKind, Response};
 use serde_json::Value;
 
-use super::Ledger;
+use super::{Ledger, listed};
 use crate::fakes::World;
 
 /// (g): every vector belongs, by its metadata and its id, to one (user, project, hash) whose
@@ -54,7 +54,11 @@ fn journaled(world: &World, names: &TenantNames, hash: &str) -> bool {
 }
 
 /// The (hash, filePaths) of every vector of a tenant.
-fn tenant_vectors(world: &World, user: &str, project: &str) -> Vec<(String, BTreeSet<String>)> {
+pub(super) fn tenant_vectors(
+    world: &World,
+    user: &str,
+    project: &str,
+) -> Vec<(String, BTreeSet<String>)> {
     world
         .vectorize
         .ids()
@@ -75,7 +79,7 @@ fn tenant_vectors(world: &World, user: &str, project: &str) -> Vec<(String, BTre
         .collect()
 }
 
-fn strings(value: &Value) -> Vec<&str> {
+pub(super) fn strings(value: &Value) -> Vec<&str> {
     value
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -101,30 +105,21 @@ impl Ledger {
         let finished = response.status == 200 && response.body["moreToRemove"] == false;
         let mut broken = Vec::new();
         match kind {
-            RequestKind::Sync if body["phase"] == 1 && body["complete"] == true && finished => {
+            // A root-only phase 1 sends no listing: its answer is the lie detector's.
+            RequestKind::Sync
+                if body["phase"] == 1
+                    && body["complete"] == true
+                    && body["chunks"].is_array()
+                    && finished =>
+            {
                 let prefixes = strings(&body["hashPrefixes"]);
                 let in_scope =
                     |h: &str| prefixes.is_empty() || prefixes.iter().any(|p| h.starts_with(p));
-                let chunks = body["chunks"].as_array().cloned().unwrap_or_default();
-                // Each listed hash with its files (`None` once an occurrence names none).
-                let mut listed: HashMap<&str, Option<BTreeSet<String>>> = HashMap::new();
-                for c in &chunks {
-                    let Some(hash) = c["hash"].as_str() else {
-                        continue;
-                    };
-                    let path = c["filePath"].as_str().map(str::to_owned);
-                    let entry = listed.entry(hash).or_insert_with(|| Some(BTreeSet::new()));
-                    match (entry.as_mut(), path) {
-                        (Some(paths), Some(path)) => {
-                            paths.insert(path);
-                        }
-                        _ => *entry = None,
-                    }
-                }
+                let listed = listed(&body["chunks"]);
                 let vectors: HashMap<String, BTreeSet<String>> =
                     tenant_vectors(world, user, project).into_iter().collect();
                 for hash in vectors.keys() {
-                    if in_scope(hash) && !listed.contains_key(hash.as_str()) {
+                    if in_scope(hash) && !listed.contains_key(hash) {
                         broken.push(format!(
                             "(f) {user}/{project}: the vector of {hash}, which the listing no longer holds, remains"
                         ));

@@ -1,9 +1,11 @@
 //! Random multi-tenant runs: users and projects whose names collide under naive joins,
 //! shared and foreign code, code moved and copied between files, random interleavings of
 //! init, phase 1, phase 2, complete syncs (with their phase 2), removals and search,
-//! injected faults and clock jumps past TTLs. The invariant checker holds after every step,
-//! every response accounts for what it was asked, and a tenant's removal never touches
-//! another tenant's markers or vectors. Seeded and shrinking (proptest).
+//! injected faults (coordinator calls included) and clock jumps past TTLs. A request refused
+//! whole (the tenant's lease held, the coordinator out) is sent again, as clients do. The
+//! invariant checker holds after every step, every response accounts for what it was asked,
+//! and a tenant's removal never touches another tenant's markers or vectors. Seeded and
+//! shrinking (proptest).
 //!
 //! `cargo test` runs 256 cases; the long run:
 //! `PROPTEST_CASES=10000 cargo test --release -p index-sync-native --test random_runs`
@@ -15,13 +17,65 @@ mod model;
 use std::collections::BTreeSet;
 
 use common::hashes;
-use index_sync_core::{Config, RequestKind};
-use index_sync_native::checker::Ledger;
+use index_sync_core::{Config, RequestKind, Response};
+use index_sync_native::checker::{Ledger, Watched};
 use index_sync_native::fakes::{FaultMode, World};
-use index_sync_native::runner::{EngineHost, Host};
+use index_sync_native::runner::EngineHost;
 use model::*;
 use proptest::prelude::*;
 use serde_json::{Value, json};
+
+/// Most times a client sends one request while it is refused: enough to wait out a lease
+/// left held by a release that failed (`leaseSeconds`, 120 s by default) one second apart.
+const MAX_SENDS: usize = 300;
+
+/// Serves a request as a client sends it, its answer checked when given (`Watched`): the
+/// lie detector and (f). A whole request refused (409 `tenant_busy`, 503
+/// `coordinator_unavailable`) did nothing but ask the coordinator, which is checked, and is
+/// sent again, after `retryAfterSeconds` when it says so.
+fn serve(
+    host: &mut EngineHost,
+    world: &mut World,
+    ledger: &mut Ledger,
+    config: &Config,
+    kind: RequestKind,
+    user: &str,
+    body: &Value,
+) -> Result<Response, TestCaseError> {
+    for _ in 0..MAX_SENDS {
+        let before = world.calls().clone();
+        let (r, broken) = Watched::serve(host, world, ledger, config, kind, user, body.clone())
+            .map_err(TestCaseError::fail)?;
+        prop_assert!(
+            broken.is_empty(),
+            "{} {}: {:?}",
+            kind.as_str(),
+            body,
+            broken
+        );
+        let code = r.body["error"]["code"].as_str();
+        if !matches!(code, Some("tenant_busy" | "coordinator_unavailable")) {
+            return Ok(r);
+        }
+        let made: Vec<&str> = world
+            .calls()
+            .iter()
+            .filter(|(name, n)| before.get(*name) != Some(n) && !name.starts_with("coordinator."))
+            .map(|(name, _)| *name)
+            .collect();
+        prop_assert!(
+            made.is_empty(),
+            "refused ({}), yet it made {:?}",
+            r.body,
+            made
+        );
+        world.advance(r.body["error"]["retryAfterSeconds"].as_u64().unwrap_or(0));
+    }
+    Err(TestCaseError::fail(format!(
+        "{} {body} refused {MAX_SENDS} times",
+        kind.as_str()
+    )))
+}
 
 fn run(config_json: &Value, actions: &[Action]) -> Result<(), TestCaseError> {
     let config = Config::from_json(&config_json.to_string()).expect("config");
@@ -61,9 +115,16 @@ fn run(config_json: &Value, actions: &[Action]) -> Result<(), TestCaseError> {
                         json!({"projectId": PROJECTS[*project], "chunks": chunks}),
                     )
                 };
-                ledger.record(kind, USERS[*user], &body);
                 let before = world.calls().clone();
-                let r = host.serve(&mut world, kind, USERS[*user], body.to_string().as_bytes());
+                let r = serve(
+                    &mut host,
+                    &mut world,
+                    &mut ledger,
+                    &config,
+                    kind,
+                    USERS[*user],
+                    &body,
+                )?;
                 let asked: BTreeSet<String> = chunks
                     .iter()
                     .map(|c| c["hash"].as_str().unwrap_or_default().to_owned())
@@ -114,12 +175,15 @@ fn run(config_json: &Value, actions: &[Action]) -> Result<(), TestCaseError> {
                     })
                     .collect();
                 let body = json!({"phase": 1, "projectId": PROJECTS[*project], "chunks": hashes});
-                let r = host.serve(
+                let r = serve(
+                    &mut host,
                     &mut world,
+                    &mut ledger,
+                    &config,
                     RequestKind::Sync,
                     USERS[*user],
-                    body.to_string().as_bytes(),
-                );
+                    &body,
+                )?;
                 if r.status == 200 {
                     // No oracle: "cached" only for what this very tenant sent.
                     for hash in common::hashes(&r.body, "cached") {
@@ -157,15 +221,16 @@ fn run(config_json: &Value, actions: &[Action]) -> Result<(), TestCaseError> {
                 let body =
                     json!({"phase": 1, "complete": true, "projectId": project, "chunks": listed});
                 let before = others(&world, &config, user, project);
-                let r = host.serve(
+                let r = serve(
+                    &mut host,
                     &mut world,
+                    &mut ledger,
+                    &config,
                     RequestKind::Sync,
                     user,
-                    body.to_string().as_bytes(),
-                );
+                    &body,
+                )?;
                 prop_assert_eq!(r.status, 200, "step {}: {}", n, r.body);
-                let broken = ledger.check_step(&world, &config, RequestKind::Sync, user, &body, &r);
-                prop_assert!(broken.is_empty(), "step {}: {:?}", n, broken);
                 prop_assert!(
                     others(&world, &config, user, project).is_superset(&before),
                     "step {}: another tenant's data went",
@@ -178,13 +243,15 @@ fn run(config_json: &Value, actions: &[Action]) -> Result<(), TestCaseError> {
                     .collect();
                 if !upload.is_empty() {
                     let body = json!({"phase": 2, "projectId": project, "chunks": upload});
-                    ledger.record(RequestKind::Sync, user, &body);
-                    let r = host.serve(
+                    let r = serve(
+                        &mut host,
                         &mut world,
+                        &mut ledger,
+                        &config,
                         RequestKind::Sync,
                         user,
-                        body.to_string().as_bytes(),
-                    );
+                        &body,
+                    )?;
                     prop_assert!(
                         r.status == 200 || r.body["error"]["code"] == "duplicate_hash",
                         "step {}: {}",
@@ -210,16 +277,16 @@ fn run(config_json: &Value, actions: &[Action]) -> Result<(), TestCaseError> {
                     json!({"projectId": project, "hashes": hashes})
                 };
                 let before = others(&world, &config, user, project);
-                let r = host.serve(
+                let r = serve(
+                    &mut host,
                     &mut world,
+                    &mut ledger,
+                    &config,
                     RequestKind::Remove,
                     user,
-                    body.to_string().as_bytes(),
-                );
+                    &body,
+                )?;
                 prop_assert_eq!(r.status, 200, "step {}: {}", n, r.body);
-                let broken =
-                    ledger.check_step(&world, &config, RequestKind::Remove, user, &body, &r);
-                prop_assert!(broken.is_empty(), "step {}: {:?}", n, broken);
                 prop_assert!(
                     others(&world, &config, user, project).is_superset(&before),
                     "step {}: another tenant's data went",
@@ -233,12 +300,15 @@ fn run(config_json: &Value, actions: &[Action]) -> Result<(), TestCaseError> {
             } => {
                 let body =
                     json!({"projectId": PROJECTS[*project], "query": WORDS[*word], "topK": 5});
-                let r = host.serve(
+                let r = serve(
+                    &mut host,
                     &mut world,
+                    &mut ledger,
+                    &config,
                     RequestKind::Search,
                     USERS[*user],
-                    body.to_string().as_bytes(),
-                );
+                    &body,
+                )?;
                 let shown = ledger.check_search(USERS[*user], PROJECTS[*project], &r);
                 prop_assert!(shown.is_empty(), "step {}: {:?}", n, shown);
             }

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use index_sync_core::Config;
+use index_sync_core::config::MIN_OPERATION_BUDGET;
 use index_sync_core::names::{TenantNames, sha256_hex};
 use index_sync_native::fakes::World;
 use proptest::prelude::*;
@@ -39,6 +40,10 @@ pub const CLASSES: &[&str] = &[
     "vectorize.upsert",
     "vectorize.query",
     "vectorize.deleteByIds",
+    "coordinator.acquire",
+    "coordinator.release",
+    "coordinator.readState",
+    "coordinator.writeState",
 ];
 /// Files a chunk can be in: few, so that code moves and copies between them.
 pub const PATHS: usize = 3;
@@ -132,7 +137,7 @@ pub fn config() -> impl Strategy<Value = Value> {
         1..5usize,
         1..4usize,
         1..4usize,
-        9..60usize,
+        MIN_OPERATION_BUDGET..60usize,
         prop_oneof![Just("global"), Just("user")],
     )
         .prop_map(|(bulk, embed, upsert, budget, scope)| {
