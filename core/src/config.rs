@@ -116,6 +116,28 @@ pub struct Config {
     /// Most hash prefixes one part of a complete listing may name (`hashPrefixes`): each
     /// costs at least one KV list.
     pub max_hash_prefixes: usize,
+    /// Largest line number a chunk's place may give (`startLine`, `endLine`). Ten million:
+    /// far above any file people edit (SQLite's single-file amalgamation is under 300,000
+    /// lines), and it bounds the digits a place adds to a vector's metadata.
+    pub max_line_number: u32,
+
+    /// Lines of a chunk's code kept in its vector's metadata as `snippet`, which search
+    /// returns so that a person or an agent sees the code without a checkout (the Worker's
+    /// MCP server has none). Twelve: a function's signature and its first statements, as
+    /// other code-search tools show. 0 keeps no code in the index at all.
+    pub snippet_lines: usize,
+    /// Longest snippet in bytes (cut at a character boundary): keeps the code's share of
+    /// the 10 KiB of metadata small, whatever the lines' length.
+    pub max_snippet_bytes: usize,
+    /// Most patterns one search's filters may give, `include`, `exclude` and `lang`
+    /// together: each is matched against every place of up to `maxTopK` candidates, so
+    /// their number bounds a search's CPU; a person or an agent names a few folders and
+    /// languages.
+    pub max_filter_patterns: usize,
+    /// Longest glob or extension of a search filter in bytes: longer than any glob people
+    /// write, and a bound on matching's cost (at worst the product of the pattern's and the
+    /// path's lengths). A `pathPrefix` may be as long as a path (`maxFilePathBytes`).
+    pub max_filter_pattern_bytes: usize,
 
     /// How long the tenant's lease lasts unless released (`lease.rs`): the bound on how
     /// long a request that died holding it (a Worker cut off mid-request) keeps the
@@ -197,6 +219,11 @@ impl Default for Config {
             max_summary_bytes: 4 * 1024,
             max_query_bytes: 4 * 1024,
             max_hash_prefixes: 256,
+            max_line_number: 10_000_000,
+            snippet_lines: 12,
+            max_snippet_bytes: 1024,
+            max_filter_patterns: 16,
+            max_filter_pattern_bytes: 256,
             lease_seconds: 120,
             busy_retry_after_seconds: 1,
         }
@@ -252,6 +279,7 @@ impl Config {
             ("maxChunksPerRequest", self.max_chunks_per_request),
             ("maxIdBytes", self.max_id_bytes),
             ("maxTopK", self.max_top_k as usize),
+            ("maxLineNumber", self.max_line_number as usize),
             ("leaseSeconds", self.lease_seconds as usize),
             (
                 "busyRetryAfterSeconds",
@@ -289,18 +317,23 @@ impl Config {
                 self.max_id_bytes, self.max_kv_metadata_bytes
             )));
         }
+        // A place spelled `path:start-end` (`location.rs`).
+        let line_digits = self.max_line_number.to_string().len();
         let worst_metadata = 2 * self.max_id_bytes // userId, projectId
             + self.max_id_bytes // hash
             + 2 * self.max_file_path_bytes // filePath, and filePaths holding it
+            + self.max_file_path_bytes + 2 * line_digits + 2 // locations holding its place
             + self.max_summary_bytes
+            + self.max_snippet_bytes
             + 64 // contentHash
             + METADATA_FRAMING_BYTES;
-        // Escapes, or code held by many files, can still push one vector's metadata over;
-        // the summary is then cut, and then the list of paths (see `vector.rs`).
+        // Escapes, or code held at many places, can still push one vector's metadata over;
+        // the summary is then cut, then the snippet, and then the list of places (see
+        // `vector.rs`).
         if worst_metadata > self.max_metadata_bytes {
             return Err(ConfigError::new(format!(
-                "ids, file path and summary may need {worst_metadata} bytes of metadata; \
-                 Vectorize takes {}",
+                "ids, file path, place, summary and snippet may need {worst_metadata} bytes of \
+                 metadata; Vectorize takes {}",
                 self.max_metadata_bytes
             )));
         }

@@ -33,6 +33,12 @@ pub enum RequestErrorKind {
     InvalidScope,
     /// `topK` out of range, or an empty query.
     InvalidQuery,
+    /// A chunk's `startLine` and `endLine` are not both whole numbers with `1 <= startLine
+    /// <= endLine <= maxLineNumber`, or come without a `filePath`.
+    InvalidLines,
+    /// A search filter (`pathPrefix`, `include`, `exclude`, `lang`) of the wrong type or
+    /// form, or beyond `maxFilterPatterns` or `maxFilterPatternBytes`.
+    InvalidFilter,
     /// The body `userId` is not the authenticated user.
     UserMismatch,
     /// The body is larger than `maxBodyBytes`.
@@ -70,6 +76,8 @@ impl RequestErrorKind {
             DuplicateHash => "duplicate_hash",
             InvalidScope => "invalid_scope",
             InvalidQuery => "invalid_query",
+            InvalidLines => "invalid_lines",
+            InvalidFilter => "invalid_filter",
             UserMismatch => "user_mismatch",
             BodyTooLarge => "body_too_large",
             TooManyChunks => "too_many_chunks",
@@ -95,7 +103,7 @@ impl RequestErrorKind {
             AiUnavailable | VectorizeUnavailable | BudgetSpent | CoordinatorUnavailable => 503,
             InvalidConfig | NoResponse => 500,
             InvalidJson | InvalidBody | InvalidPhase | InvalidId | DuplicateHash | InvalidScope
-            | InvalidQuery => 400,
+            | InvalidQuery | InvalidLines | InvalidFilter => 400,
         }
     }
 }

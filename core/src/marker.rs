@@ -1,6 +1,7 @@
 //! The value of a per-tenant marker: when it was written, so that a cached marker is
-//! rewritten (its lifetime extended) only when due, and a digest of the file paths its
-//! vector names, so that moved or copied code is "needed" again. The same JSON is the KV
+//! rewritten (its lifetime extended) only when due, and a digest of the places its vector
+//! names (files, and lines when the client gives them), so that moved, copied or shifted
+//! code is "needed" again. The same JSON is the KV
 //! key's metadata, which a KV list returns without a read.
 //!
 //! A marker's lifetime (`markerTtlSeconds`) is judged from `writtenAt`, not by KV: the key
@@ -12,6 +13,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
+use crate::location::{Lines, Place, distinct};
 use crate::names::{hex, unhex};
 
 #[derive(Serialize, Deserialize)]
@@ -28,7 +30,7 @@ struct MarkerValue {
 /// The seed's marker value, still found in older data.
 pub const LEGACY_MARKER_VALUE: &str = "1";
 
-/// Bytes of a paths digest's SHA-256 that are kept (as hex: 32 digits).
+/// Bytes of a places digest's SHA-256 that are kept (as hex: 32 digits).
 const PATHS_DIGEST_BYTES: usize = 16;
 
 /// A marker to write.
@@ -36,8 +38,9 @@ const PATHS_DIGEST_BYTES: usize = 16;
 pub struct NewMarker<'a> {
     /// When.
     pub now: u64,
-    /// The digest of the paths its vector names; `None` when unknown (an older marker
-    /// refreshed).
+    /// The digest of the places its vector names ([`locations_digest`]); `None` when
+    /// unknown (an older marker refreshed). Kept under the name `paths` it had before lines
+    /// existed: without lines it is the same digest.
     pub paths: Option<&'a str>,
     /// The chunk's hash, when its key cannot spell it.
     pub hash: Option<&'a str>,
@@ -64,15 +67,15 @@ pub struct MarkerRead {
     pub due: bool,
     /// When it was written; `None` for the seed's `"1"`.
     pub written_at: Option<u64>,
-    /// The digest of its vector's paths; `None`: unknown (the seed's or an older form).
+    /// The digest of its vector's places; `None`: unknown (the seed's or an older form).
     pub paths: Option<String>,
     /// The hash it carries (form-3 keys only).
     pub hash: Option<String>,
 }
 
 impl MarkerRead {
-    /// Whether it stands for a vector at exactly these paths: any paths when the client
-    /// named none, else the same digest.
+    /// Whether it stands for a vector at exactly these places: any places when the client
+    /// named none, else the same digest (files and lines alike).
     pub fn holds(&self, wanted: Option<&str>) -> bool {
         wanted.is_none_or(|w| self.paths.as_deref() == Some(w))
     }
@@ -152,15 +155,40 @@ fn our_form(value: &str) -> Option<MarkerValue> {
     })
 }
 
-/// The digest of a set of file paths, whatever their order (each counted once).
+/// The digest of a set of file paths, whatever their order (each counted once): the
+/// digest of locations without lines ([`locations_digest`]).
 pub fn paths_digest<S: AsRef<str>>(paths: &[S]) -> String {
-    let mut sorted: Vec<&str> = paths.iter().map(AsRef::as_ref).collect();
-    sorted.sort_unstable();
-    sorted.dedup();
+    locations_digest(paths)
+}
+
+/// The digest of a chunk's places, whatever their order (each counted once), as its marker
+/// keeps it. When no place has lines it is the digest of the paths alone, exactly as
+/// before lines existed, so that markers written for clients that send no lines stay
+/// valid: for each path in byte order its length (8 bytes, little-endian) and its bytes.
+/// With lines, a place naming other lines is another place: the same, after 8 bytes of
+/// 0xff (no path is that long, so the two forms never meet), each place's path followed by
+/// the byte 1 and its first and last lines (8 bytes each), or the byte 0 when it has none,
+/// in [`Location`](crate::location::Location)'s order. The SHA-256 of that, its first 16
+/// bytes as hex.
+pub fn locations_digest<P: Place>(places: &[P]) -> String {
+    let places = distinct(places);
+    let lined = places.iter().any(|(_, lines)| lines.is_some());
     let mut hasher = Sha256::new();
-    for path in sorted {
+    if lined {
+        hasher.update(u64::MAX.to_le_bytes());
+    }
+    for (path, lines) in places {
         hasher.update((path.len() as u64).to_le_bytes());
         hasher.update(path.as_bytes());
+        match (lined, lines) {
+            (false, _) => {}
+            (true, None) => hasher.update([0]),
+            (true, Some(Lines { start, end })) => {
+                hasher.update([1]);
+                hasher.update(u64::from(start).to_le_bytes());
+                hasher.update(u64::from(end).to_le_bytes());
+            }
+        }
     }
     hex(&hasher.finalize()[..PATHS_DIGEST_BYTES])
 }
@@ -262,5 +290,56 @@ mod tests {
         assert_eq!(read.hash.as_deref(), Some("h:ü"));
         let bad = serde_json::json!({"writtenAt": 5, "hashHex": "zz"});
         assert_eq!(read_marker_metadata(&c, &bad, 6), None);
+    }
+
+    #[test]
+    fn lines_are_part_of_the_digest_and_without_them_it_is_the_paths_digest_of_before() {
+        use crate::location::Location;
+        let at = |path: &str, lines: Option<(u32, u32)>| Location {
+            file_path: path.into(),
+            lines: lines.map(|(start, end)| Lines { start, end }),
+        };
+        // Pinned: markers written before lines existed hold this digest.
+        let mut old = Vec::new();
+        for path in ["a", "bc"] {
+            old.extend((path.len() as u64).to_le_bytes());
+            old.extend(path.as_bytes());
+        }
+        let before = hex(&Sha256::digest(&old)[..PATHS_DIGEST_BYTES]);
+        assert_eq!(paths_digest(&["bc", "a"]), before);
+        assert_eq!(
+            locations_digest(&[at("bc", None), at("a", None), at("a", None)]),
+            before
+        );
+        // Pinned: the form with lines.
+        let mut lined = u64::MAX.to_le_bytes().to_vec();
+        lined.extend(1u64.to_le_bytes());
+        lined.extend(b"a");
+        lined.push(0);
+        lined.extend(1u64.to_le_bytes());
+        lined.extend(b"a");
+        lined.push(1);
+        lined.extend(3u64.to_le_bytes());
+        lined.extend(9u64.to_le_bytes());
+        assert_eq!(
+            locations_digest(&[at("a", Some((3, 9))), at("a", None)]),
+            hex(&Sha256::digest(&lined)[..PATHS_DIGEST_BYTES])
+        );
+        let here = locations_digest(&[at("a", Some((3, 9))), at("b", Some((1, 2)))]);
+        assert_eq!(
+            here,
+            locations_digest(&[at("b", Some((1, 2))), at("a", Some((3, 9)))])
+        );
+        assert_ne!(
+            here,
+            locations_digest(&[at("a", Some((4, 10))), at("b", Some((1, 2)))]),
+            "code shifted within its file is another place"
+        );
+        assert_ne!(here, paths_digest(&["a", "b"]));
+        assert_ne!(
+            locations_digest(&[at("a", Some((3, 9)))]),
+            locations_digest(&[at("a", Some((3, 9))), at("a", Some((20, 26)))]),
+            "two places of one file"
+        );
     }
 }

@@ -10,34 +10,55 @@
 //! length and the count given as 8 little-endian bytes; the SHA-256 of all that, as 64
 //! lower-case hex digits. One pass over the listing's bytes: at 10,000 chunks it is most of
 //! an unchanged sync's CPU, so it hashes the paths themselves rather than a digest of them.
+//!
+//! A hash whose listing gives lines (`startLine`, `endLine`) on any of its occurrences is
+//! written another way, and only it: its count is of distinct places (path and lines) with
+//! the top bit set (2^63 added: no count is that large, so the two forms never meet), and
+//! each place, in order of path then lines (a place without lines first), is its path
+//! (length and bytes) followed by the byte 1 and its first and last lines (8 little-endian
+//! bytes each), or by the byte 0 when it has none. A listing without lines therefore has
+//! exactly the digest it had before lines existed.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::location::{Lines, Place, distinct_into};
 use crate::names::hex;
 use crate::request::{Listed, Scope};
 
-/// The digest of a listing (see the module doc): each hash with the paths of its files.
-pub fn listing_digest<'a, P: AsRef<str> + 'a>(
+/// The top bit of a hash's count: its places carry lines.
+const LINED: u64 = 1 << 63;
+
+/// The digest of a listing (see the module doc): each hash with its places, paths alone
+/// or [`Location`](crate::location::Location)s.
+pub fn listing_digest<'a, P: Place + 'a>(
     listed: impl IntoIterator<Item = (&'a str, &'a [P])>,
 ) -> String {
     let mut entries: Vec<(&str, &[P])> = listed.into_iter().collect();
     entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
     entries.dedup_by(|a, b| a.0 == b.0);
     let mut hasher = Sha256::new();
-    let mut paths: Vec<&str> = Vec::new();
+    let mut places = Vec::new();
     let length = |n: usize| (n as u64).to_le_bytes();
-    for (hash, files) in entries {
-        paths.clear();
-        paths.extend(files.iter().map(AsRef::as_ref));
-        paths.sort_unstable();
-        paths.dedup();
+    for (hash, listed) in entries {
+        distinct_into(listed, &mut places);
+        let lined = places.iter().any(|(_, lines)| lines.is_some());
         hasher.update(length(hash.len()));
         hasher.update(hash.as_bytes());
-        hasher.update(length(paths.len()));
-        for path in &paths {
+        let count = places.len() as u64 | if lined { LINED } else { 0 };
+        hasher.update(count.to_le_bytes());
+        for (path, lines) in &places {
             hasher.update(length(path.len()));
             hasher.update(path.as_bytes());
+            match (lined, lines) {
+                (false, _) => {}
+                (true, None) => hasher.update([0]),
+                (true, Some(Lines { start, end })) => {
+                    hasher.update([1]);
+                    hasher.update(u64::from(*start).to_le_bytes());
+                    hasher.update(u64::from(*end).to_le_bytes());
+                }
+            }
         }
     }
     hex(&hasher.finalize())
@@ -48,7 +69,7 @@ pub(crate) fn digest_of(listed: &[Listed]) -> String {
     listing_digest(
         listed
             .iter()
-            .map(|l| (l.hash.as_str(), l.files.as_deref().unwrap_or_default())),
+            .map(|l| (l.hash.as_str(), l.locations.as_deref().unwrap_or_default())),
     )
 }
 
@@ -170,5 +191,64 @@ mod tests {
         assert_eq!(again.scopes.len(), 1);
         assert_eq!(RecordState::decode(&again.encode()), Some(again));
         assert_eq!(RecordState::decode("1"), None);
+    }
+
+    #[test]
+    fn lines_extend_the_digest_and_without_them_it_is_byte_for_byte_the_old_one() {
+        use crate::location::Location;
+        let at = |path: &str, lines: Option<(u32, u32)>| Location {
+            file_path: path.into(),
+            lines: lines.map(|(start, end)| Lines { start, end }),
+        };
+        let length = |n: usize| (n as u64).to_le_bytes();
+        // Without lines: exactly the digest of paths (pinned above and in README).
+        let mut plain = Vec::new();
+        plain.extend(length(1));
+        plain.extend(b"h");
+        plain.extend(2u64.to_le_bytes());
+        for path in ["a", "b"] {
+            plain.extend(length(1));
+            plain.extend(path.as_bytes());
+        }
+        let old = hex(&Sha256::digest(&plain));
+        assert_eq!(listing_digest([("h", &["b", "a"][..])]), old);
+        assert_eq!(
+            listing_digest([("h", &[at("b", None), at("a", None), at("b", None)][..])]),
+            old,
+            "locations without lines digest as their paths"
+        );
+        // With lines (pinned: clients compute this too): h at a (no lines) and at a:3-9,
+        // then g (sorted first) at b alone, without lines, in the old form.
+        let mut lined = Vec::new();
+        lined.extend(length(1));
+        lined.extend(b"g");
+        lined.extend(1u64.to_le_bytes());
+        lined.extend(length(1));
+        lined.extend(b"b");
+        lined.extend(length(1));
+        lined.extend(b"h");
+        lined.extend((2u64 | 1 << 63).to_le_bytes());
+        lined.extend(length(1));
+        lined.extend(b"a");
+        lined.push(0);
+        lined.extend(length(1));
+        lined.extend(b"a");
+        lined.push(1);
+        lined.extend(3u64.to_le_bytes());
+        lined.extend(9u64.to_le_bytes());
+        let listing = [
+            ("h", &[at("a", Some((3, 9))), at("a", None)][..]),
+            ("g", &[at("b", None)][..]),
+        ];
+        assert_eq!(listing_digest(listing), hex(&Sha256::digest(&lined)));
+        assert_ne!(
+            listing_digest([("h", &[at("a", Some((3, 9)))][..])]),
+            listing_digest([("h", &[at("a", Some((4, 10)))][..])]),
+            "shifted lines change the digest"
+        );
+        assert_ne!(
+            listing_digest([("h", &[at("a", Some((3, 9)))][..])]),
+            listing_digest([("h", &["a"][..])]),
+        );
     }
 }

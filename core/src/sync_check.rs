@@ -1,13 +1,13 @@
 //! `sync` phase 1: which of these hashes must the client send? Answered from THIS tenant's
 //! markers alone (invariant 2), read in bulk: cached when a live marker holds the chunk at
-//! the files the client names (any files when it names none). Cached markers are rewritten
+//! the places the client names, files and lines (any places when it names no file). Cached markers are rewritten
 //! only when due, after the response, within what is left of the budget. A listing marked
 //! `complete` is answered by `complete_sync.rs` instead.
 //!
 //! Answers must be true when given, whatever other requests of the tenant do meanwhile
 //! (invariant 9). A marker read in one call is: every request that changes the index keeps
 //! marker and vector in step at every moment (a marker is written after its vector, deleted
-//! before it, and deleted before its vector names other files). A listing read in several
+//! before it, and deleted before its vector names other places). A listing read in several
 //! calls is not (a chunk read early could be removed before the last read), so it is read
 //! under the tenant's lease (`lease.rs`). Rewriting due markers changes the record, so it
 //! takes the lease too, after the response, and rewrites only the markers a second read
@@ -284,7 +284,7 @@ impl Procedure for SyncCheck {
             for ((seen, value), listed) in self.seen[start..end].iter_mut().zip(values).zip(listed)
             {
                 *seen = match value.and_then(|v| read_marker(&self.config, &v, self.now)) {
-                    Some(read) if read.holds(listed.paths_digest().as_deref()) => {
+                    Some(read) if read.holds(listed.locations_digest().as_deref()) => {
                         Seen::Cached(read)
                     }
                     _ => Seen::Needed,

@@ -165,6 +165,10 @@ fn bodies() -> Vec<(RequestKind, Vec<u8>)> {
             json!({"projectId": "p", "query": "f1", "topK": 3}),
         ),
         (
+            RequestKind::Search,
+            json!({"projectId": "p", "query": "f1", "topK": 2, "pathPrefix": "a", "include": ["**/*.rs", "[a-c]?.rs"], "exclude": ["b/", "\\*x"], "lang": ["rs", "TS"]}),
+        ),
+        (
             RequestKind::Sync,
             json!({"phase": 1, "complete": true, "projectId": "p", "chunks": [{"hash": "h1", "filePath": "a.rs"}, {"hash": "h1", "filePath": "b.rs"}, {"hash": "h4"}]}),
         ),

@@ -29,10 +29,12 @@ impl CompleteSync {
         for (answer, listed) in self.answers.iter_mut().zip(&self.listed) {
             *answer = match by_hash.get(listed.hash.as_str()) {
                 Some(marker) => match &marker.read {
-                    Some(read) if read.holds(listed.paths_digest().as_deref()) => Answer::Cached {
-                        marker: (*marker).clone(),
-                        read: read.clone(),
-                    },
+                    Some(read) if read.holds(listed.locations_digest().as_deref()) => {
+                        Answer::Cached {
+                            marker: (*marker).clone(),
+                            read: read.clone(),
+                        }
+                    }
                     _ => Answer::Needed,
                 },
                 None if complete => Answer::Needed,

@@ -203,7 +203,7 @@ impl Indexing {
     }
 
     /// Step 5: new cache entries, the journal of the chunks about to be upserted that have
-    /// no marker key or one that names other files (cache writes first: a fault aimed at
+    /// no marker key or one that names other places (cache writes first: a fault aimed at
     /// "the next KV write" meets the shared cache, as it did before journals), and the
     /// record state's removal.
     pub(super) fn write_entries_and_journal(&mut self) -> Vec<Effect> {
@@ -248,7 +248,7 @@ impl Indexing {
         batch
     }
 
-    /// Step 6: the markers of planned chunks that name other files, deleted before the
+    /// Step 6: the markers of planned chunks that name other places, deleted before the
     /// vectors change (the journal names these chunks meanwhile).
     pub(super) fn unmark(&mut self) -> Vec<Effect> {
         let mut batch = Vec::new();
@@ -303,7 +303,7 @@ impl Indexing {
                 let key = &self.markers[i];
                 let (value, metadata) = NewMarker {
                     now: self.now,
-                    paths: Some(&chunk.paths_digest),
+                    paths: Some(&chunk.locations_digest),
                     hash: self.names.key_is_cut(key).then_some(chunk.hash.as_str()),
                 }
                 .encode();

@@ -2,9 +2,9 @@
 //!
 //! 0. take the tenant's lease (`lease.rs`): refused, the request is answered 409
 //!    `tenant_busy` before anything is read or written;
-//! 1. read the tenant's markers; chunks marked at the same files are "cached" and skipped
-//!    (so a phase 2 that crossed another request of the tenant indexing the same chunks,
-//!    or a resend, costs no upsert);
+//! 1. read the tenant's markers; chunks marked at the same places (files, and lines when
+//!    the client gives them) are "cached" and skipped (so a phase 2 that crossed another
+//!    request of the tenant indexing the same chunks, or a resend, costs no upsert);
 //! 2. read the shared cache, keyed by the SHA-256 of each distinct piece of code;
 //! 3. plan what fits the budget; the rest is deferred;
 //! 4. summaries for cache misses, a few calls at a time, each of one content or, in JSON
@@ -12,11 +12,12 @@
 //!    embeddings, in batches; then renew the lease, since AI calls are the slow part (lost,
 //!    the chunks fail with `tenant_busy` and nothing of the tenant is written);
 //! 5. write the new cache entries, and a journal naming the chunks that have no marker key
-//!    yet or whose marker names other files (so a vector written now is reachable whatever
+//!    yet or whose marker names other places (so a vector written now is reachable whatever
 //!    fails next: invariant 8); remove the tenant's record state from the coordinator,
 //!    which no longer holds;
-//! 6. delete the markers that name other files: a marker read at any moment must hold
-//!    what its vector holds, so a phase 1 that reads it without the lease answers true;
+//! 6. delete the markers that name other places (code moved, copied, or only shifted to
+//!    other lines): a marker read at any moment must hold what its vector holds, so a
+//!    phase 1 that reads it without the lease answers true;
 //! 7. upsert the tenant's vectors, in batches;
 //! 8. write a marker for each vector that was upserted (invariant 4);
 //! 9. respond; then rewrite the due markers of skipped chunks with the budget left, and
@@ -90,7 +91,7 @@ enum Purpose {
     /// Cache entries of these contents.
     CacheRead(Vec<usize>),
     StateDrop,
-    /// The marker of this chunk, which names other files.
+    /// The marker of this chunk, which names other places.
     Unmark(usize),
     /// Summaries of these contents, in one call.
     Summaries(Vec<usize>),
@@ -138,8 +139,8 @@ pub(crate) struct Indexing {
     /// Whether the chunk's marker key holds anything: a vector written for it is then
     /// reachable without a journal.
     has_key: Vec<bool>,
-    /// Whether the chunk's marker is live and names other files: it is deleted (and the
-    /// chunk journaled) before the vector changes.
+    /// Whether the chunk's marker is live and names other places (files or lines): it is
+    /// deleted (and the chunk journaled) before the vector changes.
     unmark: Vec<bool>,
     status: Vec<Status>,
     /// The journal of this request's chunks without a marker key, once written.

@@ -14,13 +14,14 @@ impl Indexing {
                     Ok(values) => {
                         for (i, value) in range.zip(values) {
                             self.has_key[i] = value.is_some();
-                            let wanted = Some(self.chunks[i].paths_digest.as_str());
+                            let wanted = Some(self.chunks[i].locations_digest.as_str());
                             match value.and_then(|v| read_marker(&self.config, &v, self.now)) {
                                 Some(read) if read.holds(wanted) => {
                                     self.status[i] = Status::Cached(read);
                                 }
-                                // A live marker of other files: a phase 1 naming those
-                                // would answer cached while the vector changes, so it goes
+                                // A live marker of other places (other files, or the
+                                // same files at other lines): a phase 1 naming those would
+                                // answer cached while the vector changes, so it goes
                                 // first, and the journal keeps the chunk reachable.
                                 Some(read) if read.paths.is_some() => {
                                     self.has_key[i] = false;
@@ -121,7 +122,7 @@ impl Indexing {
                     // Its marker may still name the old files: its vector must too.
                     self.status[i] = Status::Failed(ChunkError::new(
                         ChunkError::KV_DELETE,
-                        format!("marker of other files: {}", failure(outcome)),
+                        format!("marker of other places: {}", failure(outcome)),
                     ));
                 }
             }

@@ -18,7 +18,7 @@ pub(crate) struct Cost {
     pub marker_reads: usize,
     /// Chunks without a marker key, which a journal names: its write and delete.
     pub journaled: usize,
-    /// Markers that name other files, deleted before their vectors change.
+    /// Markers that name other places, deleted before their vectors change.
     pub unmarks: usize,
 }
 

@@ -1,13 +1,17 @@
 //! The tenant's vector for one chunk: its id and its metadata, kept within Vectorize's
-//! metadata limit. One vector per chunk whatever the number of files holding its code:
-//! `filePaths` names them all (`filePath`, the first, is the seed's field), so search
-//! shows identical code once, under every file, and Vectorize stores its embedding once.
+//! metadata limit. One vector per chunk whatever the number of places holding its code:
+//! `locations` names them all (`path:start-end`, or the path alone without lines;
+//! `location.rs`), `filePaths` their files (`filePath`, the first, is the seed's field), so
+//! search shows identical code once, at every place, and Vectorize stores its embedding
+//! once. `snippet` is the code's first lines, for search to show. None of it reaches the AI
+//! (invariant 3): the summary and embedding come from the code alone, through the cache.
 
 use serde_json::{Value, json};
 
 use crate::ai::truncate;
 use crate::config::Config;
 use crate::effect::Vector;
+use crate::location::Location;
 use crate::names::TenantNames;
 use crate::request::{Chunk, Tenant};
 
@@ -20,15 +24,24 @@ pub(crate) fn tenant_vector(
     summary: &str,
     embedding: &[f32],
 ) -> Vector {
-    let metadata = |summary: &str, paths: &[String]| -> Value {
+    let spelled: Vec<String> = chunk.locations.iter().map(Location::to_metadata).collect();
+    let metadata = |summary: &str, snippet: &str, places: usize| -> Value {
+        // Places are sorted by path, so the files of the first `places` are a prefix too.
+        let mut paths: Vec<&str> = chunk.locations[..places]
+            .iter()
+            .map(|l| l.file_path.as_str())
+            .collect();
+        paths.dedup();
         json!({
             "userId": tenant.user,
             "projectId": tenant.project,
             "hash": chunk.hash,
-            "filePath": chunk.file_paths.first().map_or("", String::as_str),
+            "filePath": paths.first().copied().unwrap_or_default(),
             "filePaths": paths,
+            "locations": spelled[..places],
             "contentHash": chunk.content_hash,
             "summary": summary,
+            "snippet": snippet,
         })
     };
     let fits = |meta: &Value| {
@@ -36,25 +49,44 @@ pub(crate) fn tenant_vector(
             || meta.to_string().len() <= config.max_metadata_bytes
     };
     let mut kept = summary;
-    let mut paths = chunk.file_paths.as_slice();
-    let mut meta = metadata(kept, paths);
-    // Escapes, or code held by very many files, can make the JSON longer than the limit:
-    // cut the summary until it fits, then, if need be, the list of files (each file still
-    // has its marker; search then names the first ones). The JSON is only written out
-    // when its bound says it might not fit (almost never).
+    let mut code = snippet(config, &chunk.code);
+    let mut places = spelled.len();
+    let mut meta = metadata(kept, code, places);
+    // Escapes, or code held at very many places, can make the JSON longer than the limit:
+    // cut the summary until it fits (an AI paraphrase), then the snippet (the code itself,
+    // which a person reads first), then, if need be, the list of places (each still has
+    // its marker; search then names the first ones). The JSON is only written out when its
+    // bound says it might not fit (almost never).
     while !fits(&meta) && !kept.is_empty() {
         kept = truncate(kept, kept.len() / 2);
-        meta = metadata(kept, paths);
+        meta = metadata(kept, code, places);
     }
-    while !fits(&meta) && paths.len() > 1 {
-        paths = &paths[..paths.len() / 2];
-        meta = metadata(kept, paths);
+    while !fits(&meta) && !code.is_empty() {
+        code = truncate(code, code.len() / 2);
+        meta = metadata(kept, code, places);
+    }
+    while !fits(&meta) && places > 1 {
+        places /= 2;
+        meta = metadata(kept, code, places);
     }
     Vector {
         id: names.vector_id(&chunk.hash),
         values: embedding.to_vec(),
         metadata: meta,
     }
+}
+
+/// The first `snippetLines` lines of `code`, cut to `maxSnippetBytes` at a character
+/// boundary.
+pub(crate) fn snippet<'a>(config: &Config, code: &'a str) -> &'a str {
+    let end = if config.snippet_lines == 0 {
+        0
+    } else {
+        code.match_indices('\n')
+            .nth(config.snippet_lines - 1)
+            .map_or(code.len(), |(at, _)| at)
+    };
+    truncate(&code[..end], config.max_snippet_bytes)
 }
 
 /// Whether the JSON of `meta`, an object of strings and arrays of strings, is surely at
@@ -98,5 +130,74 @@ mod tests {
             !surely_fits(&json!({ "n": 1 }), 100),
             "only strings are bounded"
         );
+    }
+
+    #[test]
+    fn a_snippet_is_the_first_lines_cut_at_a_character() {
+        let config = Config {
+            snippet_lines: 2,
+            max_snippet_bytes: 5,
+            ..Config::default()
+        };
+        assert_eq!(snippet(&config, "ab\ncd\nef"), "ab\ncd");
+        assert_eq!(snippet(&config, "a\nb"), "a\nb", "fewer lines: all of them");
+        assert_eq!(snippet(&config, "abcdéf\n"), "abcd", "é does not fit whole");
+        let none = Config {
+            snippet_lines: 0,
+            ..Config::default()
+        };
+        assert_eq!(snippet(&none, "code"), "");
+    }
+
+    #[test]
+    fn metadata_names_every_place_and_fits_by_cutting_summary_snippet_then_places() {
+        use crate::location::Lines;
+        let config = Config::default();
+        let tenant = Tenant {
+            user: "u".into(),
+            project: "p".into(),
+        };
+        let names = TenantNames::new(&config, "u", "p");
+        let place = |path: &str, start| Location {
+            file_path: path.into(),
+            lines: Some(Lines {
+                start,
+                end: start + 2,
+            }),
+        };
+        let chunk = |locations: Vec<Location>, code: &str| Chunk {
+            hash: "h".into(),
+            code: code.into(),
+            locations_digest: crate::marker::locations_digest(&locations),
+            locations,
+            content_hash: "c".into(),
+        };
+        let two = chunk(
+            vec![place("a.rs", 1), place("a.rs", 10)],
+            "fn a() {}\n// two",
+        );
+        let meta = tenant_vector(&config, &tenant, &names, &two, "sum", &[0.0]).metadata;
+        assert_eq!(meta["locations"], json!(["a.rs:1-3", "a.rs:10-12"]));
+        assert_eq!(meta["filePaths"], json!(["a.rs"]));
+        assert_eq!(meta["filePath"], "a.rs");
+        assert_eq!(meta["snippet"], "fn a() {}\n// two");
+        assert_eq!(meta["summary"], "sum");
+        // Control characters escape six-fold: the summary goes first, then the snippet.
+        let escaped = "\u{1}".repeat(1000);
+        let heavy = chunk(vec![place("a.rs", 1)], &escaped);
+        let meta = tenant_vector(&config, &tenant, &names, &heavy, &escaped, &[0.0]).metadata;
+        assert!(meta.to_string().len() <= config.max_metadata_bytes);
+        assert!(
+            meta["summary"].as_str().unwrap().len() < 1000,
+            "the summary is cut"
+        );
+        assert_eq!(meta["snippet"], escaped.as_str(), "not the snippet");
+        let many: Vec<Location> = (0..200).map(|i| place(&format!("{i:0>60}"), 1)).collect();
+        let crowded = chunk(many, "x");
+        let meta = tenant_vector(&config, &tenant, &names, &crowded, "s", &[0.0]).metadata;
+        assert!(meta.to_string().len() <= config.max_metadata_bytes);
+        let kept = meta["locations"].as_array().unwrap().len();
+        assert!(kept < 200 && kept > 10, "{kept} places kept");
+        assert_eq!(meta["filePaths"].as_array().unwrap().len(), kept);
     }
 }

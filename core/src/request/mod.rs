@@ -3,16 +3,20 @@
 
 mod index;
 mod remove;
+mod search;
 mod sync;
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 
 use crate::config::Config;
 use crate::error::{RequestError, RequestErrorKind as Kind};
+use crate::location::{Lines, Location};
+use crate::search::Filter;
 
 pub use index::parse_init;
 pub use remove::parse_remove;
+pub use search::parse_search;
 pub use sync::parse_sync;
 
 /// The (user, project) a request acts for. The user always comes from the host.
@@ -24,19 +28,20 @@ pub struct Tenant {
     pub project: String,
 }
 
-/// One chunk to index: one hash with its code, and every file of the project that holds it.
+/// One chunk to index: one hash with its code, and every place of the project that holds
+/// it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chunk {
     /// The client's id for the chunk inside its tenant.
     pub hash: String,
     /// Its code.
     pub code: String,
-    /// The files holding it, sorted, each once.
-    pub file_paths: Vec<String>,
+    /// Its places (file, and lines when given), sorted, each once.
+    pub locations: Vec<Location>,
     /// SHA-256 hex of `code`, computed here: the only key of the shared cache.
     pub content_hash: String,
-    /// The digest of `file_paths`, as markers keep it.
-    pub paths_digest: String,
+    /// The digest of `locations`, as markers keep it.
+    pub locations_digest: String,
 }
 
 /// `init` or `sync` phase 2: chunks to index for a tenant.
@@ -63,16 +68,18 @@ pub enum Scope {
 pub struct Listed {
     /// The chunk's hash.
     pub hash: String,
-    /// The paths of the files the client names for it; `None` when it names none, and the
-    /// paths are then not compared.
-    pub files: Option<Vec<String>>,
+    /// The places the client names for it (files, with lines when given); `None` when an
+    /// occurrence names no file, and the places are then not compared.
+    pub locations: Option<Vec<Location>>,
 }
 
 impl Listed {
-    /// The digest of its files, as markers keep it ([`crate::marker::paths_digest`]):
+    /// The digest of its places, as markers keep it ([`crate::marker::locations_digest`]):
     /// computed only where a marker is compared, never on an unchanged sync's shortcut.
-    pub fn paths_digest(&self) -> Option<String> {
-        self.files.as_deref().map(crate::marker::paths_digest)
+    pub fn locations_digest(&self) -> Option<String> {
+        self.locations
+            .as_deref()
+            .map(crate::marker::locations_digest)
     }
 }
 
@@ -118,6 +125,8 @@ pub struct SearchRequest {
     pub query: String,
     /// Matches wanted.
     pub top_k: u32,
+    /// Which places a result may be found at; `None`: anywhere.
+    pub filter: Option<Filter>,
 }
 
 /// A parsed `sync` body: its phase decides the shape.
@@ -127,44 +136,6 @@ pub enum SyncRequest {
     Check(CheckRequest),
     /// Phase 2.
     Upload(IndexRequest),
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SearchBody {
-    user_id: Option<String>,
-    project_id: String,
-    query: String,
-    top_k: Option<u32>,
-}
-
-/// Reads a `search` body.
-pub fn parse_search(
-    config: &Config,
-    user: &str,
-    body: &[u8],
-) -> Result<SearchRequest, RequestError> {
-    let parsed: SearchBody = parse(config, user, body)?;
-    let tenant = tenant(config, user, parsed.user_id, parsed.project_id)?;
-    if parsed.query.trim().is_empty() {
-        return Err(RequestError::new(Kind::InvalidQuery, "query is empty"));
-    }
-    check_size("query", &parsed.query, config.max_query_bytes)?;
-    let top_k = parsed.top_k.unwrap_or(config.default_top_k);
-    if top_k == 0 || top_k > config.max_top_k {
-        return Err(RequestError::new(
-            Kind::InvalidQuery,
-            format!(
-                "topK must be between 1 and {}, not {top_k}",
-                config.max_top_k
-            ),
-        ));
-    }
-    Ok(SearchRequest {
-        tenant,
-        query: parsed.query,
-        top_k,
-    })
 }
 
 /// Size, identity and JSON checks every body goes through, in that order.
@@ -254,6 +225,51 @@ fn check_size(name: &str, value: &str, limit: usize) -> Result<(), RequestError>
         ));
     }
     Ok(())
+}
+
+/// The lines of one occurrence of a chunk at `path` (`None`: it names no file): both or
+/// neither, whole numbers with `1 <= startLine <= endLine <= maxLineNumber`, and only
+/// beside a file.
+fn lines(
+    config: &Config,
+    path: Option<&str>,
+    start: Option<&RawValue>,
+    end: Option<&RawValue>,
+) -> Result<Option<Lines>, RequestError> {
+    let refuse = |why: String| Err(RequestError::new(Kind::InvalidLines, why));
+    let (start, end) = match (start, end) {
+        (None, None) => return Ok(None),
+        (Some(start), Some(end)) => (start, end),
+        _ => return refuse("startLine and endLine come together, or not at all".into()),
+    };
+    let Some(path) = path else {
+        return refuse("lines are given beside a filePath".into());
+    };
+    let max = config.max_line_number;
+    // Read from the JSON text (smaller in the WebAssembly than a parsed value): a whole
+    // number is its digits alone.
+    let number = |v: &RawValue| {
+        let text = v.get();
+        let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+        let n: u64 = if digits {
+            text.parse().ok()?
+        } else {
+            return None;
+        };
+        (1..=u64::from(max)).contains(&n).then_some(n)
+    };
+    match (number(start), number(end)) {
+        (Some(s), Some(e)) if s <= e => Ok(Some(Lines {
+            start: s as u32,
+            end: e as u32,
+        })),
+        _ => refuse(format!(
+            "{path}: lines {}-{}; startLine and endLine are whole numbers with 1 <= \
+             startLine <= endLine <= {max}",
+            crate::ai::truncate(start.get(), 32),
+            crate::ai::truncate(end.get(), 32)
+        )),
+    }
 }
 
 /// Indices of the distinct values of `keys`, in order of first appearance, and for each

@@ -1,18 +1,21 @@
 //! `sync` bodies: the phase first, then the body in that phase's shape. A phase-1 listing
-//! may name each chunk's file (`filePath`, several times for code held by several files)
-//! and say it is the whole project (`complete`), or one part of it (`hashPrefixes`).
+//! may name each chunk's file (`filePath`, several times for code held by several files),
+//! with the lines it spans there (`startLine`, `endLine`), and say it is the whole project
+//! (`complete`), or one part of it (`hashPrefixes`).
 
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::index::{IndexBody, index_request};
 use super::{
     CheckRequest, Listed, Scope, SyncRequest, check_count, check_envelope, check_id, check_size,
-    group, parse, tenant,
+    group, lines, parse, tenant,
 };
 use crate::config::Config;
 use crate::error::{RequestError, RequestErrorKind as Kind};
+use crate::location::Location;
 use crate::names::MAX_HASH_PREFIX_BYTES;
 
 #[derive(Deserialize)]
@@ -39,6 +42,11 @@ struct HashBody {
     hash: String,
     #[serde(default)]
     file_path: Option<String>,
+    /// Read as any JSON, kept as its text, so that a wrong type is `invalid_lines`.
+    #[serde(default)]
+    start_line: Option<Box<RawValue>>,
+    #[serde(default)]
+    end_line: Option<Box<RawValue>>,
 }
 
 #[derive(Deserialize)]
@@ -100,11 +108,18 @@ fn check_request(
         }
     };
     check_count(config, chunks.len())?;
+    let mut places = Vec::with_capacity(chunks.len());
     for chunk in &chunks {
         check_id("hash", &chunk.hash, config)?;
         if let Some(path) = &chunk.file_path {
             check_size("filePath", path, config.max_file_path_bytes)?;
         }
+        places.push(lines(
+            config,
+            chunk.file_path.as_deref(),
+            chunk.start_line.as_deref(),
+            chunk.end_line.as_deref(),
+        )?);
     }
     let complete = match (body.complete, body.hash_prefixes) {
         (false, None) => None,
@@ -134,13 +149,18 @@ fn check_request(
     let listed = groups
         .into_iter()
         .map(|occurrences| {
-            let files: Option<Vec<String>> = occurrences
+            let locations: Option<Vec<Location>> = occurrences
                 .iter()
-                .map(|&i| chunks[i].file_path.take())
+                .map(|&i| {
+                    chunks[i].file_path.take().map(|file_path| Location {
+                        file_path,
+                        lines: places[i],
+                    })
+                })
                 .collect();
             Listed {
                 hash: std::mem::take(&mut chunks[occurrences[0]].hash),
-                files,
+                locations,
             }
         })
         .collect();
@@ -264,12 +284,42 @@ mod tests {
         let listed: Vec<(&str, Option<Vec<String>>)> = c
             .listed
             .iter()
-            .map(|l| (l.hash.as_str(), l.files.clone()))
+            .map(|l| {
+                let paths = l
+                    .locations
+                    .as_ref()
+                    .map(|places| places.iter().map(Location::to_metadata).collect());
+                (l.hash.as_str(), paths)
+            })
             .collect();
         let xy = Some(vec!["x".to_owned(), "y".to_owned()]);
         assert_eq!(listed, [("a", xy), ("b", None), ("c", None)]);
         let digest = crate::marker::paths_digest(&["y", "x"]);
-        assert_eq!(c.listed[0].paths_digest(), Some(digest));
+        assert_eq!(c.listed[0].locations_digest(), Some(digest));
+    }
+
+    #[test]
+    fn a_listing_may_give_lines_beside_each_file_and_never_without_one() {
+        let c = check(
+            r#"{"phase": 1, "projectId": "p", "chunks": [
+                {"hash": "a", "filePath": "x", "startLine": 2, "endLine": 9},
+                {"hash": "a", "filePath": "x", "startLine": 20, "endLine": 29}]}"#,
+        );
+        let places = c.listed[0].locations.clone().unwrap();
+        let spelled: Vec<String> = places.iter().map(Location::to_metadata).collect();
+        assert_eq!(spelled, ["x:2-9", "x:20-29"]);
+        assert_ne!(
+            c.listed[0].locations_digest(),
+            Some(crate::marker::paths_digest(&["x"]))
+        );
+        for bad in [
+            r#"{"hash": "a", "startLine": 1, "endLine": 2}"#,
+            r#"{"hash": "a", "filePath": "x", "startLine": 2}"#,
+            r#"{"hash": "a", "filePath": "x", "startLine": 2, "endLine": 1}"#,
+        ] {
+            let body = format!(r#"{{"phase": 1, "projectId": "p", "chunks": [{bad}]}}"#);
+            assert_eq!(sync(&body).unwrap_err(), "invalid_lines", "{bad}");
+        }
     }
 
     #[test]

@@ -1,17 +1,25 @@
 //! `search`: embed the query, ask Vectorize for the caller's own vectors only, and answer
-//! with file paths, summaries and scores, best first. A result names every file holding
-//! its code (`filePaths`) and the first of them (`filePath`, the seed's field).
+//! with each result's places, code, summary and score, best first. A result names every
+//! place holding its code (`locations`: file and lines; `filePaths`, the files; `filePath`,
+//! the first of them, the seed's field) and the code's first lines (`snippet`). Filters on
+//! those places (`filter.rs`) keep the results found at matching places, at those places
+//! only.
+
+mod filter;
+mod results;
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::ai::{embedding_call, embeddings_of};
 use crate::config::Config;
-use crate::effect::{Effect, Match, Outcome, Reply, Response, Step, WRONG_REPLY};
+use crate::effect::{Effect, Outcome, Reply, Response, Step, WRONG_REPLY};
 use crate::error::{RequestError, RequestErrorKind};
 use crate::operation::{Budget, Procedure};
 use crate::request::{SearchRequest, Tenant};
+
+pub use filter::Filter;
 
 enum Stage {
     Embed,
@@ -38,40 +46,12 @@ impl Search {
         }
     }
 
-    /// Only vectors whose metadata names this tenant exactly. The query's filter already
-    /// asks for that; this also guards against an index whose metadata index truncates
-    /// long values (Vectorize indexes 64 bytes per field).
-    fn results(&self, matches: Vec<Match>) -> Response {
-        let Tenant { user, project } = &self.request.tenant;
-        let results: Vec<Value> = matches
-            .into_iter()
-            .filter_map(|m| {
-                let meta = m.metadata?;
-                let field = |name: &str| meta.get(name).and_then(Value::as_str).map(str::to_owned);
-                (field("userId")?.as_str() == user && field("projectId")?.as_str() == project).then(
-                    || {
-                        let file_path = field("filePath").unwrap_or_default();
-                        let file_paths: Vec<&str> = match meta.get("filePaths") {
-                            Some(Value::Array(paths)) => {
-                                paths.iter().filter_map(Value::as_str).collect()
-                            }
-                            // A vector written before files were listed (or by the seed).
-                            _ => vec![file_path.as_str()],
-                        };
-                        json!({
-                            "filePath": file_path,
-                            "filePaths": file_paths,
-                            "hash": field("hash").unwrap_or_default(),
-                            "summary": field("summary").unwrap_or_default(),
-                            "score": m.score,
-                        })
-                    },
-                )
-            })
-            .collect();
-        Response {
-            status: 200,
-            body: json!({ "results": results }),
+    /// Results are asked of Vectorize: `topK`, or with a filter `maxTopK`, the filtered
+    /// best `topK` of which are kept (`filter.rs`).
+    fn query_top_k(&self) -> u32 {
+        match self.request.filter {
+            Some(_) => self.config.max_top_k,
+            None => self.request.top_k,
         }
     }
 }
@@ -106,7 +86,7 @@ impl Procedure for Search {
                 let Tenant { user, project } = &self.request.tenant;
                 Step::Io(vec![Effect::VectorizeQuery {
                     vector,
-                    top_k: self.request.top_k,
+                    top_k: self.query_top_k(),
                     filter: json!({ "userId": user, "projectId": project }),
                 }])
             }
@@ -126,7 +106,7 @@ impl Procedure for Search {
                 Stage::Respond(unavailable(RequestErrorKind::AiUnavailable, failure(other)))
             }
             (Stage::Querying, Some(Ok(Reply::VectorizeQuery { matches }))) => {
-                Stage::Respond(self.results(matches))
+                Stage::Respond(results::response(&self.request, matches))
             }
             (Stage::Querying, other) => Stage::Respond(unavailable(
                 RequestErrorKind::VectorizeUnavailable,
