@@ -7,7 +7,7 @@ use std::path::Path;
 use index_sync_core::names::sha256_hex;
 use serde_json::{Value, json};
 
-#[path = "../../src/cli/chunker.rs"]
+#[path = "../../src/cli/chunker/mod.rs"]
 #[allow(dead_code, unused_imports)]
 mod chunker;
 
@@ -43,7 +43,8 @@ pub fn synthetic_one(i: usize, salt: &str) -> Chunk {
 
 /// The chunks of a folder, as `index-sync index` cuts them.
 pub fn tree(dir: &Path) -> Result<Vec<Chunk>, String> {
-    let walk = chunker::walk(dir)?;
+    let vocabulary = chunker::model_vocabulary()?;
+    let walk = chunker::walk(dir, &chunker::Budget::model(&vocabulary))?;
     Ok(walk
         .chunks
         .into_iter()
