@@ -11,7 +11,7 @@
 # Two transpilations into pkg/ (git-ignored), both in jco's instantiation mode, so the host
 # hands jco every core module compiled (Workers compile WebAssembly only at upload):
 # - pkg/component: JSPI, for the `index-sync/component` entry in workerd. Every import may
-#   suspend; the four methods that reach imports are async exports (jco 1.35 emits a syntax
+#   suspend; the six methods that reach imports are async exports (jco 1.35 emits a syntax
 #   error when the static constructor is named, and `create` reaches no import). modules.js
 #   beside it imports each core module jco emitted as a module.
 # - pkg/component-node: jco's synchronous mode, for Node (Node 22 lacks the JSPI API jco
@@ -39,11 +39,12 @@ version=$(sed -n 's/^package index-sync:engine@\([0-9.]*\);$/\1/p' "$repo/wit/en
 [ -n "$version" ] || { echo "component: no package version in wit/engine.wit" >&2; exit 1; }
 async_imports=()
 for call in kv#get kv#put kv#delete kv#list ai#run vectorize#upsert vectorize#query vectorize#delete-by-ids \
-  coordinator#acquire coordinator#release coordinator#read-state coordinator#write-state; do
+  coordinator#acquire coordinator#release coordinator#read-state coordinator#write-state \
+  coordinator#charge coordinator#credit coordinator#usage; do
   async_imports+=("$wit/${call%%#*}@$version#${call#*#}")
 done
 async_exports=()
-for method in init sync search remove; do
+for method in init sync search remove usage status; do
   async_exports+=("$wit/operations@$version#[method]indexer.$method")
 done
 

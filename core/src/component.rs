@@ -14,8 +14,8 @@
 use serde_json::Value;
 
 use crate::{
-    Config, Effect, Engine, HostError, Lease, ListedKey, Match, Outcome, Reply, RequestKind,
-    Response, Vector,
+    Charged, Config, Effect, Engine, HostError, Lease, ListedKey, Match, Outcome, ProjectUsage,
+    Reply, RequestKind, Response, Vector,
 };
 
 wit_bindgen::generate!({
@@ -85,6 +85,24 @@ impl operations::GuestIndexer for Indexer {
         now: u64,
     ) -> Result<operations::Response, operations::Response> {
         self.serve(RequestKind::Remove, &user, &body, now)
+    }
+
+    fn usage(
+        &self,
+        user: String,
+        body: Vec<u8>,
+        now: u64,
+    ) -> Result<operations::Response, operations::Response> {
+        self.serve(RequestKind::Usage, &user, &body, now)
+    }
+
+    fn status(
+        &self,
+        user: String,
+        body: Vec<u8>,
+        now: u64,
+    ) -> Result<operations::Response, operations::Response> {
+        self.serve(RequestKind::Status, &user, &body, now)
     }
 }
 
@@ -216,6 +234,45 @@ fn perform(effect: Effect) -> Outcome {
             state,
         } => coordinator::write_state(&user, &project, token, state.as_deref())
             .map(|written| Reply::CoordinatorWriteState { written })
+            .map_err(from_wit),
+        Effect::CoordinatorCharge {
+            user,
+            project,
+            day,
+            ai,
+            ai_limit,
+            vectors,
+            vectors_limit,
+        } => coordinator::charge(&user, &project, day, ai, ai_limit, vectors, vectors_limit)
+            .map(|c| Reply::CoordinatorCharge {
+                charged: Charged {
+                    ai: c.ai,
+                    vectors: c.vectors,
+                    ai_used: c.ai_used,
+                    vectors_held: c.vectors_held,
+                },
+            })
+            .map_err(from_wit),
+        Effect::CoordinatorCredit {
+            user,
+            project,
+            day,
+            ai,
+            vectors,
+        } => coordinator::credit(&user, &project, day, ai, vectors)
+            .map(|()| Reply::CoordinatorCredit)
+            .map_err(from_wit),
+        Effect::CoordinatorUsage { user, day } => coordinator::usage(&user, day)
+            .map(|projects| Reply::CoordinatorUsage {
+                projects: projects
+                    .into_iter()
+                    .map(|p| ProjectUsage {
+                        project: p.project,
+                        ai_today: p.ai_today,
+                        vectors: p.vectors,
+                    })
+                    .collect(),
+            })
             .map_err(from_wit),
     }
 }

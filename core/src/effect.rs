@@ -119,6 +119,48 @@ pub enum Effect {
         #[serde(skip_serializing_if = "Option::is_none", default)]
         state: Option<String>,
     },
+    /// The coordinator: count `ai` pieces of code for the AI and `vectors` new vectors
+    /// against the user's quotas, in one atomic step; grants at most what the limits leave
+    /// ([`Reply::CoordinatorCharge`], `quota.rs`).
+    CoordinatorCharge {
+        /// The user whose quotas they count against.
+        user: String,
+        /// The project they are counted for.
+        project: String,
+        /// The UTC day (Unix seconds / 86,400) the AI work counts in.
+        day: u32,
+        /// AI units asked for.
+        ai: u32,
+        /// The user's AI units a day; absent: no limit.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        ai_limit: Option<u32>,
+        /// New vectors asked for.
+        vectors: u32,
+        /// The vectors a user may hold; absent: no limit.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        vectors_limit: Option<u32>,
+    },
+    /// The coordinator: give back AI units granted but not used (on `day`) and vectors
+    /// the user no longer holds.
+    CoordinatorCredit {
+        /// The user.
+        user: String,
+        /// The project they were counted for.
+        project: String,
+        /// The UTC day the AI units were charged on.
+        day: u32,
+        /// AI units given back.
+        ai: u32,
+        /// Vectors given back.
+        vectors: u32,
+    },
+    /// The coordinator: the user's counters, per project, on `day`.
+    CoordinatorUsage {
+        /// The user.
+        user: String,
+        /// The UTC day whose AI work is asked for.
+        day: u32,
+    },
 }
 
 impl Effect {
@@ -137,6 +179,9 @@ impl Effect {
             Effect::CoordinatorRelease { .. } => "coordinator.release",
             Effect::CoordinatorReadState { .. } => "coordinator.readState",
             Effect::CoordinatorWriteState { .. } => "coordinator.writeState",
+            Effect::CoordinatorCharge { .. } => "coordinator.charge",
+            Effect::CoordinatorCredit { .. } => "coordinator.credit",
+            Effect::CoordinatorUsage { .. } => "coordinator.usage",
         }
     }
 
@@ -250,6 +295,44 @@ pub enum Reply {
         /// Written.
         written: bool,
     },
+    /// What a `CoordinatorCharge` granted.
+    CoordinatorCharge {
+        /// Granted, and the user's totals after.
+        charged: Charged,
+    },
+    /// A `CoordinatorCredit` was carried out.
+    CoordinatorCredit,
+    /// The counters a `CoordinatorUsage` found.
+    CoordinatorUsage {
+        /// One entry per project of the user.
+        projects: Vec<ProjectUsage>,
+    },
+}
+
+/// The coordinator's answer to a charge: what it granted, and the user's totals after it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Charged {
+    /// AI units granted: at most those asked for, and what the day's limit leaves.
+    pub ai: u32,
+    /// Vectors granted likewise.
+    pub vectors: u32,
+    /// The user's AI units used on the day, all projects, this grant included.
+    pub ai_used: u32,
+    /// The vectors the user holds, all projects, this grant included.
+    pub vectors_held: u32,
+}
+
+/// One project's counters, as the coordinator's `usage` answers them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectUsage {
+    /// The project.
+    pub project: String,
+    /// AI units it used on the day asked about.
+    pub ai_today: u32,
+    /// Vectors it holds.
+    pub vectors: u32,
 }
 
 /// The coordinator's answer to a lease request.

@@ -170,8 +170,8 @@ impl fmt::Display for RequestError {
 
 impl std::error::Error for RequestError {}
 
-/// Why one chunk was not indexed. Every one is retryable: the chunk stays "needed" and
-/// resending it completes it.
+/// Why one chunk was not indexed. Every one but `quota_exceeded` is retryable: the chunk
+/// stays "needed" and resending it completes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChunkError {
     /// Stable code, one of the `ChunkError::*` constants.
@@ -197,6 +197,13 @@ impl ChunkError {
     /// The tenant's lease was lost (it ran out and another request took it) or the
     /// coordinator could not be reached before this chunk's change: nothing of it changed.
     pub const TENANT_BUSY: &'static str = "tenant_busy";
+    /// The coordinator could not count the chunk against the user's quotas: nothing of it
+    /// was done. Retryable.
+    pub const COORDINATOR: &'static str = "coordinator_unavailable";
+    /// The user's quota (`aiChunksPerUserPerDay` or `vectorsPerUser`) would be passed:
+    /// nothing of the chunk was done. Not retryable until the quota resets (UTC midnight)
+    /// or vectors are freed (a removal): resending fails the same way.
+    pub const QUOTA_EXCEEDED: &'static str = "quota_exceeded";
 
     pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self {

@@ -23,6 +23,7 @@
 
 pub mod ai;
 pub mod cache_entry;
+mod calendar;
 mod complete_sync;
 pub mod config;
 mod effect;
@@ -36,21 +37,25 @@ pub mod location;
 pub mod marker;
 pub mod names;
 mod operation;
+mod quota;
 pub mod record_state;
 mod removal;
 mod remove;
 mod request;
 mod search;
+mod status;
 mod sync_check;
+mod usage;
 pub mod wire;
 
 #[cfg(feature = "component")]
 mod component;
 
 pub use cache_entry::CacheEntry;
-pub use config::{CacheScope, Config};
+pub use config::{CacheScope, Config, Quotas};
 pub use effect::{
-    Effect, HostError, Lease, ListedKey, Match, Outcome, Reply, Response, Step, Vector,
+    Charged, Effect, HostError, Lease, ListedKey, Match, Outcome, ProjectUsage, Reply, Response,
+    Step, Vector,
 };
 pub use error::{ChunkError, ConfigError, RequestError, RequestErrorKind};
 pub use operation::{Engine, Operation, RequestKind};

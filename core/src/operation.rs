@@ -11,11 +11,16 @@ use crate::error::{ConfigError, RequestError};
 use crate::indexing::Indexing;
 use crate::lease::{LeaseAnswer, TenantLease};
 use crate::remove::Remove;
-use crate::request::{SyncRequest, Tenant, parse_init, parse_remove, parse_search, parse_sync};
+use crate::request::{
+    SyncRequest, Tenant, parse_init, parse_remove, parse_search, parse_status, parse_sync,
+    parse_usage,
+};
 use crate::search::Search;
+use crate::status::IndexStatus;
 use crate::sync_check::SyncCheck;
+use crate::usage::Usage;
 
-/// The four requests of the HTTP API.
+/// The requests of the HTTP API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RequestKind {
     /// `POST /v1/index/init`.
@@ -26,16 +31,33 @@ pub enum RequestKind {
     Search,
     /// `POST /v1/index/remove`.
     Remove,
+    /// `POST /v1/index/usage`.
+    Usage,
+    /// `POST /v1/index/status`.
+    Status,
 }
 
 impl RequestKind {
-    /// The request's name, the last part of its route: `init`, `sync`, `search`, `remove`.
+    /// Every request, in the order of the API.
+    pub const ALL: [RequestKind; 6] = [
+        Self::Init,
+        Self::Sync,
+        Self::Search,
+        Self::Remove,
+        Self::Usage,
+        Self::Status,
+    ];
+
+    /// The request's name, the last part of its route: `init`, `sync`, `search`,
+    /// `remove`, `usage`, `status`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Init => "init",
             Self::Sync => "sync",
             Self::Search => "search",
             Self::Remove => "remove",
+            Self::Usage => "usage",
+            Self::Status => "status",
         }
     }
 }
@@ -44,10 +66,12 @@ impl FromStr for RequestKind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Self::Init, Self::Sync, Self::Search, Self::Remove]
+        Self::ALL
             .into_iter()
             .find(|kind| kind.as_str() == s)
-            .ok_or_else(|| format!("unknown request {s:?}: init, sync, search or remove"))
+            .ok_or_else(|| {
+                format!("unknown request {s:?}: init, sync, search, remove, usage or status")
+            })
     }
 }
 
@@ -92,6 +116,11 @@ impl Engine {
                 .map(|r| Machine::Search(Search::new(config.clone(), r))),
             RequestKind::Remove => parse_remove(&config, user, body)
                 .map(|r| Machine::Remove(Remove::new(config.clone(), r, now))),
+            RequestKind::Usage => parse_usage(&config, user, body)
+                .map(|r| Machine::Usage(Usage::new(config.clone(), r, now))),
+            RequestKind::Status => {
+                parse_status(&config, user, body).map(|r| Machine::Status(IndexStatus::new(r)))
+            }
         };
         let machine = machine.unwrap_or_else(|e| Machine::Refused(Some(e)));
         let lease = machine.tenant().map(|tenant| {
@@ -134,7 +163,7 @@ impl Budget {
     }
 
     /// The budget with `calls` of any kind held back (for the lease's release).
-    fn less(&self, calls: usize) -> Self {
+    pub(crate) fn less(&self, calls: usize) -> Self {
         Self {
             calls_left: self.calls_left.saturating_sub(calls),
             kv_left: self.kv_left,
@@ -182,6 +211,8 @@ enum Machine {
     Index(Indexing),
     Search(Search),
     Remove(Remove),
+    Usage(Usage),
+    Status(IndexStatus),
 }
 
 impl Machine {
@@ -193,14 +224,18 @@ impl Machine {
             Machine::Index(p) => Some(p),
             Machine::Search(p) => Some(p),
             Machine::Remove(p) => Some(p),
+            Machine::Usage(p) => Some(p),
+            Machine::Status(p) => Some(p),
         }
     }
 
-    /// The tenant whose lease the procedure may want; none for a search, which changes
-    /// nothing, or a refused request.
+    /// The tenant whose lease the procedure may want; none for a request that changes
+    /// nothing (a search, the figures of `usage` and `status`), or a refused one.
     fn tenant(&self) -> Option<&Tenant> {
         match self {
-            Machine::Refused(_) | Machine::Search(_) => None,
+            Machine::Refused(_) | Machine::Search(_) | Machine::Usage(_) | Machine::Status(_) => {
+                None
+            }
             Machine::Check(p) => Some(p.tenant()),
             Machine::Complete(p) => Some(p.tenant()),
             Machine::Index(p) => Some(p.tenant()),

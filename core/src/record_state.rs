@@ -83,6 +83,16 @@ pub(crate) struct CleanScope {
     pub digest: String,
     /// Unix seconds from which a marker in it is due for a refresh: the shortcut ends then.
     pub refresh_due: u64,
+    /// The distinct hashes of its listing (`status`); absent in a state an older engine
+    /// wrote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<u64>,
+    /// The distinct files of its listing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<u64>,
+    /// When the complete sync found it clean (its `now`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<u64>,
 }
 
 /// The state: the clean scopes.
@@ -177,6 +187,9 @@ mod tests {
             prefixes: vec!["a".into()],
             digest: "d".into(),
             refresh_due: 100,
+            chunks: Some(2),
+            files: Some(1),
+            at: Some(10),
         };
         let state = RecordState::default().with(clean.clone());
         let part = Scope::HashPrefixes(vec!["a".into()]);

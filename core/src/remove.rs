@@ -2,7 +2,10 @@
 //! index: vectors, markers and journals; never the shared cache, which other tenants use.
 //! The tenant's lease comes first (`lease.rs`: a request of the tenant that holds it gets
 //! this one refused). For `all`, the tenant's record is listed; what does not fit the
-//! budget is `deferred`, and `moreToRemove` says to send the request again.
+//! budget is `deferred`, and `moreToRemove` says to send the request again. With quotas
+//! configured, the vectors of the chunks whose marker is found and deleted go back to the
+//! user's quota (`quota.rs`); for `hashes`, their markers are read first (one bulk read
+//! per 100), so that naming chunks the tenant never had frees nothing.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -10,7 +13,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::config::Config;
-use crate::effect::{Effect, Outcome, Response, Step};
+use crate::effect::{Effect, Outcome, Reply, Response, Step};
 use crate::error::RequestError;
 use crate::journal::{journal_reads, journals_read};
 use crate::lease::{LeaseAnswer, write_state};
@@ -22,8 +25,12 @@ use crate::request::{RemoveRequest, RemoveTarget, Tenant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stage {
-    /// The lease is asked for; then `List` (for `all`) or `Decide`.
+    /// The lease is asked for; then `List` (for `all`), `ReadMarkers` (for `hashes` with
+    /// quotas) or `Decide`.
     Lease,
+    ReadMarkers,
+    /// The markers' reads are in flight.
+    MarkersRead,
     List,
     ReadJournals,
     Decide,
@@ -48,6 +55,8 @@ pub(crate) struct Remove {
     unknown_left: bool,
     /// A record state an older engine kept in KV, found by the listing: it goes too.
     legacy_state: Option<String>,
+    /// Chunks named whose markers the budget left no room to read: deferred.
+    unread: Vec<String>,
     /// Refused: the lease was not granted.
     refusal: Option<RequestError>,
     removal: Option<Removal>,
@@ -67,6 +76,7 @@ impl Remove {
                         marker: names.marker_key(&hash),
                         hash,
                         listed: false,
+                        counted: false,
                     })
                     .collect();
                 (None, doomed)
@@ -84,6 +94,7 @@ impl Remove {
             journals: Vec::new(),
             unknown_left: false,
             legacy_state: None,
+            unread: Vec::new(),
             refusal: None,
             removal: None,
             stage: Stage::Lease,
@@ -105,6 +116,7 @@ impl Remove {
                         marker: self.names.marker_key(hash),
                         hash: hash.clone(),
                         listed: false,
+                        counted: false,
                     });
                 }
             }
@@ -121,8 +133,65 @@ impl Remove {
                 std::mem::take(&mut self.journals),
                 HashSet::new(),
             )
-            .invalidating(invalidate),
+            .invalidating(invalidate)
+            .crediting(self.config.quotas.map(|_| self.tenant.clone()), self.now),
         );
+    }
+
+    /// For `hashes` with quotas: reads the named chunks' markers, as many as the budget can
+    /// then remove (the rest are deferred), so that only a marker found frees a vector.
+    fn read_markers(&mut self, budget: &Budget) -> Vec<Effect> {
+        let size = self.config.kv_bulk_get_size;
+        let deletes = self.config.delete_batch_size;
+        // Reading `k` markers, then removing those chunks: the reads, a journal written and
+        // deleted and `k` marker deletes in KV; besides, the record state's removal, the
+        // credit and the vector deletes.
+        let fits = |k: usize| {
+            let kv = k.div_ceil(size) + 2 + k;
+            kv <= budget.kv() && kv + 2 + k.div_ceil(deletes) <= budget.calls()
+        };
+        let mut readable = 0;
+        while readable < self.doomed.len() && fits(readable + 1) {
+            readable += 1;
+        }
+        self.unread = self
+            .doomed
+            .split_off(readable)
+            .into_iter()
+            .map(|d| d.hash)
+            .collect();
+        self.doomed
+            .chunks(size)
+            .map(|group| Effect::KvGet {
+                keys: group.iter().map(|d| d.marker.clone()).collect(),
+            })
+            .collect()
+    }
+
+    /// A marker found counts its chunk's vector as the user's. A chunk whose marker could
+    /// not be read is deferred: removed now, it would free nothing, and the user's count
+    /// would stay high.
+    fn markers_read(&mut self, outcomes: Vec<Outcome>) {
+        let size = self.config.kv_bulk_get_size;
+        let mut unread = Vec::new();
+        let doomed = std::mem::take(&mut self.doomed);
+        let mut outcomes = outcomes.into_iter();
+        for group in doomed.chunks(size) {
+            match outcomes.next() {
+                Some(Ok(Reply::KvGet { values })) if values.len() == group.len() => {
+                    for (doomed, value) in group.iter().zip(values) {
+                        let counted = value.is_some();
+                        self.doomed.push(Doomed {
+                            counted,
+                            ..doomed.clone()
+                        });
+                    }
+                }
+                _ => unread.extend(group.iter().map(|d| d.hash.clone())),
+            }
+        }
+        unread.append(&mut self.unread);
+        self.unread = unread;
     }
 
     fn response(&self) -> Response {
@@ -137,6 +206,7 @@ impl Remove {
                 Fate::Deferred => deferred.push(json!(hash)),
             }
         }
+        deferred.extend(self.unread.iter().map(|hash| json!(hash)));
         // `all` leaves nothing behind, journals included, before it says it is done.
         let journals =
             self.listing.is_some() && self.removal.as_ref().is_some_and(Removal::journals_left);
@@ -161,10 +231,10 @@ impl Procedure for Remove {
     fn leased(&mut self, answer: LeaseAnswer) {
         if let LeaseAnswer::Held(token) = answer {
             self.token = Some(token);
-            self.stage = if self.listing.is_some() {
-                Stage::List
-            } else {
-                Stage::Decide
+            self.stage = match (&self.listing, self.config.quotas) {
+                (Some(_), _) => Stage::List,
+                (None, Some(_)) => Stage::ReadMarkers,
+                (None, None) => Stage::Decide,
             };
         } else {
             self.refusal = answer.refusal();
@@ -192,12 +262,21 @@ impl Procedure for Remove {
                                 hash: m.hash,
                                 marker: m.key,
                                 listed: true,
+                                counted: true,
                             })
                             .collect();
                         self.journal_keys = record.journals;
                         self.stage = Stage::ReadJournals;
                     }
                     batch
+                }
+                Stage::ReadMarkers => {
+                    self.stage = Stage::MarkersRead;
+                    self.read_markers(budget)
+                }
+                Stage::MarkersRead => {
+                    self.stage = Stage::Decide;
+                    Vec::new()
                 }
                 Stage::ReadJournals => {
                     self.stage = Stage::Decide;
@@ -243,6 +322,7 @@ impl Procedure for Remove {
                     listing.handle(outcomes);
                 }
             }
+            Stage::MarkersRead => self.markers_read(outcomes),
             Stage::Decide => {
                 let (journals, unread) = journals_read(&self.journal_keys, &self.config, outcomes);
                 self.journals = journals;

@@ -11,7 +11,16 @@
  * Vectorize here accepts ids over 64 bytes (real Vectorize refuses them: code 40008) and
  * counts them instead, so the seed's algorithm runs to the end and its calls can be counted.
  */
-import type { AiBinding, CoordinatorBinding, KvBinding, KvListOptions, Lease, VectorizeBinding } from "../ts/bindings.js";
+import type {
+  AiBinding,
+  Charged,
+  CoordinatorBinding,
+  KvBinding,
+  KvListOptions,
+  Lease,
+  ProjectUsage,
+  VectorizeBinding,
+} from "../ts/bindings.js";
 import { runModel } from "../ts/testing/ai.js";
 import { CoordinatorTable } from "../ts/testing/coordinator.js";
 import { CallLedger, SCENARIO_EPOCH } from "../ts/testing/ledger.js";
@@ -170,6 +179,10 @@ export class World {
         release: async (user, project, token) => coordinator.release(user, project, token),
         readState: async (user, project) => coordinator.readState(user, project),
         writeState: async (user, project, token, state) => coordinator.writeState(user, project, token, state),
+        charge: async (user, project, day, ai, aiLimit, vectors, vectorsLimit) =>
+          coordinator.charge(user, project, day, ai, aiLimit, vectors, vectorsLimit),
+        credit: async (user, project, day, ai, vectors) => coordinator.credit(user, project, day, ai, vectors),
+        usage: async (user, day) => coordinator.usage(user, day),
       },
     };
   }
@@ -246,6 +259,13 @@ export class World {
       readState: (user, project) => this.timed(() => ledger.callSync("coordinator.readState", () => this.leases.readState(user, project))),
       writeState: (user, project, token, state) =>
         this.timed(() => ledger.callSync("coordinator.writeState", () => this.leases.writeState(user, project, token, state))),
+      charge: (user, project, day, ai, aiLimit, vectors, vectorsLimit) =>
+        this.timed(() =>
+          ledger.callSync("coordinator.charge", () => this.leases.charge(user, project, day, ai, aiLimit, vectors, vectorsLimit)),
+        ),
+      credit: (user, project, day, ai, vectors) =>
+        this.timed(() => ledger.callSync("coordinator.credit", () => this.leases.credit(user, project, day, ai, vectors))),
+      usage: (user, day) => this.timed(() => ledger.callSync("coordinator.usage", () => this.leases.usage(user, day))),
     };
     return { kv, ai, vectorize, coordinator };
   }
@@ -257,6 +277,17 @@ export interface SyncCoordinator {
   release(user: string, project: string, token: number): void;
   readState(user: string, project: string): string | null;
   writeState(user: string, project: string, token: number, state: string | null): boolean;
+  charge(
+    user: string,
+    project: string,
+    day: number,
+    ai: number,
+    aiLimit: number | null,
+    vectors: number,
+    vectorsLimit: number | null,
+  ): Charged;
+  credit(user: string, project: string, day: number, ai: number, vectors: number): void;
+  usage(user: string, day: number): ProjectUsage[];
 }
 
 /** KV answering at once; `get` takes one key or up to 100. */
@@ -307,6 +338,9 @@ function echoed(own: SyncBindings, shadow: SyncBindings): SyncBindings {
       release: twice(own.coordinator.release, shadow.coordinator.release),
       readState: twice(own.coordinator.readState, shadow.coordinator.readState),
       writeState: twice(own.coordinator.writeState, shadow.coordinator.writeState),
+      charge: twice(own.coordinator.charge, shadow.coordinator.charge),
+      credit: twice(own.coordinator.credit, shadow.coordinator.credit),
+      usage: twice(own.coordinator.usage, shadow.coordinator.usage),
     },
   };
 }

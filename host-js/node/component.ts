@@ -61,7 +61,14 @@ export class NodeComponent {
       const request = { kind, user: userId, body: bodyBytes(body), now: clock() };
       return serve(engine, request, () => (engine = undefined));
     };
-    return { init: run("init"), sync: run("sync"), search: run("search"), remove: run("remove") };
+    return {
+      init: run("init"),
+      sync: run("sync"),
+      search: run("search"),
+      remove: run("remove"),
+      usage: run("usage"),
+      status: run("status"),
+    };
   }
 }
 

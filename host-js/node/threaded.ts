@@ -78,7 +78,14 @@ export class ThreadedComponent {
     const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
     const run = (kind: RequestKind) => (body: RequestBody, userId: string) =>
       this.serve(options, { config, kind, user: userId, body: bodyBytes(body), now: clock() });
-    return { init: run("init"), sync: run("sync"), search: run("search"), remove: run("remove") };
+    return {
+      init: run("init"),
+      sync: run("sync"),
+      search: run("search"),
+      remove: run("remove"),
+      usage: run("usage"),
+      status: run("status"),
+    };
   }
 
   /** One request on a new thread; resolves to its answer once the thread has given it. */

@@ -31,7 +31,8 @@ impl Indexer {
         Engine::new(config).map(Indexer).map_err(refuse)
     }
 
-    /// Starts `kind` (`"init"`, `"sync"`, `"search"` or `"remove"`) for the authenticated
+    /// Starts `kind` (`"init"`, `"sync"`, `"search"`, `"remove"`, `"usage"` or `"status"`)
+    /// for the authenticated
     /// `user_id` with the request `body` at `now_seconds` (Unix seconds). The body is checked
     /// here; a refused body answers its error on the first poll, with no effect before it.
     pub fn start(

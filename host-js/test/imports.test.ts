@@ -25,6 +25,9 @@ describe("the component's imports", () => {
       release: async (...args) => void calls.push(["release", ...args]),
       readState: async (...args) => (calls.push(["readState", ...args]), args[1] === "p" ? "state" : null),
       writeState: async (...args) => (calls.push(["writeState", ...args]), true),
+      charge: async () => Promise.reject(new Error("not called")),
+      credit: async () => undefined,
+      usage: async () => [],
     };
     const imports = coordinatorOf(coordinator);
     expect(await imports.acquire("u", "p", 120n, undefined)).toEqual({ tag: "granted", val: 7n });
@@ -43,17 +46,44 @@ describe("the component's imports", () => {
     ]);
   });
 
+  it("hand the coordinator the quotas' counts and take back its grant and counters as the WIT records", async () => {
+    const calls: unknown[][] = [];
+    const coordinator: Capabilities["coordinator"] = {
+      acquire: async () => ({ granted: 1 }),
+      release: async () => undefined,
+      readState: async () => null,
+      writeState: async () => true,
+      charge: async (...args) => (calls.push(["charge", ...args]), { ai: 1, vectors: 2, aiUsed: 3, vectorsHeld: 4, extra: 5 }),
+      credit: async (...args) => void calls.push(["credit", ...args]),
+      usage: async (...args) => (calls.push(["usage", ...args]), [{ project: "p", aiToday: 1, vectors: 2 }]),
+    };
+    const imports = coordinatorOf(coordinator);
+    expect(await imports.charge("u", "p", 20_454, 2, 2, 3, undefined)).toEqual({ ai: 1, vectors: 2, aiUsed: 3, vectorsHeld: 4 });
+    expect(await imports.credit("u", "p", 20_454, 1, 0)).toBeUndefined();
+    expect(await imports.usage("u", 20_454)).toEqual([{ project: "p", aiToday: 1, vectors: 2 }]);
+    expect(calls).toEqual([
+      ["charge", "u", "p", 20_454, 2, 2, 3, null],
+      ["credit", "u", "p", 20_454, 1, 0],
+      ["usage", "u", 20_454],
+    ]);
+  });
+
   it("fail a call whose answer has the wrong shape (protocol), or whose error the binding threw", async () => {
     const odd: Capabilities["coordinator"] = {
       acquire: async () => ({ granted: -1 }) as never,
       release: async () => undefined,
       readState: async () => 42 as never,
       writeState: async () => "yes" as never,
+      charge: async () => ({ ai: 1, vectors: 1.5, aiUsed: 1, vectorsHeld: 1 }),
+      credit: async () => undefined,
+      usage: async () => [{ project: "p", aiToday: -1, vectors: 0 }],
     };
     const imports = coordinatorOf(odd);
     await expect(imports.acquire("u", "p", 1n, undefined)).rejects.toMatchObject({ code: "protocol" });
     await expect(imports.readState("u", "p")).rejects.toMatchObject({ code: "protocol" });
     await expect(imports.writeState("u", "p", 1n, "s")).rejects.toMatchObject({ code: "protocol" });
+    await expect(imports.charge("u", "p", 1, 1, undefined, 2, 2)).rejects.toMatchObject({ code: "protocol" });
+    await expect(imports.usage("u", 1)).rejects.toMatchObject({ code: "protocol" });
     expect(() => imports.release("u", "p", 2n ** 60n)).toThrow(expect.objectContaining({ code: "protocol" }));
     const down = coordinatorOf({ ...odd, acquire: async () => Promise.reject(new Error("timed out")) });
     await expect(down.acquire("u", "p", 1n, undefined)).rejects.toEqual({ code: "timeout", message: "timed out" });

@@ -177,7 +177,15 @@ describe.each(entries)("%s", (_, entry) => {
     it("refuses 503 when the coordinator cannot be asked or answers nonsense, and does nothing", async () => {
       const c = world.coordinator;
       const answering = (acquire: () => Promise<unknown>) =>
-        ({ acquire, release: c.release.bind(c), readState: c.readState.bind(c), writeState: c.writeState.bind(c) }) as IndexerOptions["coordinator"];
+        ({
+          acquire,
+          release: c.release.bind(c),
+          readState: c.readState.bind(c),
+          writeState: c.writeState.bind(c),
+          charge: c.charge.bind(c),
+          credit: c.credit.bind(c),
+          usage: c.usage.bind(c),
+        }) as IndexerOptions["coordinator"];
       const odd = answering(async () => ({ granted: "one" }));
       const nonsense = await createIndexer(options({ coordinator: odd })).init(initBody("alice"), "alice");
       expect(nonsense.status).toBe(503);

@@ -26,7 +26,7 @@ interface Expect {
 }
 
 interface RequestStep {
-  request: "init" | "sync" | "search" | "remove";
+  request: "init" | "sync" | "search" | "remove" | "usage" | "status";
   user: string;
   body?: JsonValue;
   /** The native host's addition: a body sent verbatim (for malformed JSON). */

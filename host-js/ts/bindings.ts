@@ -44,10 +44,27 @@ export interface VectorizeBinding {
  * `granted` (its token), or another request holds it until `busy` (Unix seconds). */
 export type Lease = { granted: number } | { busy: number };
 
+/** What `charge` answers: the grant, and the user's totals after it (wit/engine.wit,
+ * `coordinator.charged`). */
+export interface Charged {
+  ai: number;
+  vectors: number;
+  aiUsed: number;
+  vectorsHeld: number;
+}
+
+/** One project's counters, as `usage` answers them. */
+export interface ProjectUsage {
+  project: string;
+  aiToday: number;
+  vectors: number;
+}
+
 /**
  * The tenants' coordination point (wit/engine.wit, `coordinator`): per tenant (`user`,
- * `project`) one lease and the record state under it. Every call answers at once, granted
- * or refused; none waits for another request. Seconds and tokens are whole numbers.
+ * `project`) one lease and the record state under it, and per user the counters against
+ * the quotas. Every call answers at once, granted or refused; none waits for another
+ * request. Seconds, tokens, days and counts are whole numbers.
  */
 export interface CoordinatorBinding {
   /** Takes the tenant's lease for `seconds` when none is held (or the one held ran out);
@@ -60,6 +77,23 @@ export interface CoordinatorBinding {
   /** Replaces the record state (`null` removes it) when `token` holds the lease; whether
    * it did. */
   writeState(user: string, project: string, token: number, state: string | null): Promise<boolean>;
+  /** In one atomic step, grants what the limits leave of `ai` AI units of the UTC `day` and
+   * `vectors` new vectors (all asked for without a limit; `null`: none), counting every
+   * project of the user, and counts the grant to `project`. */
+  charge(
+    user: string,
+    project: string,
+    day: number,
+    ai: number,
+    aiLimit: number | null,
+    vectors: number,
+    vectorsLimit: number | null,
+  ): Promise<Charged>;
+  /** Gives back, never below 0, `ai` units of `day` (none when the counters are of another
+   * day) and `vectors`. */
+  credit(user: string, project: string, day: number, ai: number, vectors: number): Promise<unknown>;
+  /** The user's counters per project: AI units of `day` (0 for another day), vectors held. */
+  usage(user: string, day: number): Promise<ProjectUsage[]>;
 }
 
 /** The bindings together. */
@@ -75,7 +109,7 @@ export const BINDING_METHODS: Readonly<Record<BindingName, readonly string[]>> =
   kv: ["get", "put", "delete", "list"],
   ai: ["run"],
   vectorize: ["upsert", "query", "deleteByIds"],
-  coordinator: ["acquire", "release", "readState", "writeState"],
+  coordinator: ["acquire", "release", "readState", "writeState", "charge", "credit", "usage"],
 };
 
 const exampleOf: Record<BindingName, string> = {

@@ -3,8 +3,9 @@
  * promise becomes that effect's `{"error": {code, message}}`, and the engine decides what a
  * failed call means (a chunk stays "needed"; nothing is assumed written). The
  * coordinator's answers go back as the engine reads them (`{"granted": token}` or
- * `{"busy": until}`, the state or `null`, whether it was written); an answer of another
- * shape is the engine's to refuse (a `protocol` failure).
+ * `{"busy": until}`, the state or `null`, whether it was written, the charge's `{ai,
+ * vectors, aiUsed, vectorsHeld}`, the usage's `[{project, aiToday, vectors}]`); an answer of
+ * another shape is the engine's to refuse (a `protocol` failure).
  */
 import type { Bindings } from "./bindings.js";
 import type { BatchArrays, Effect, HostError, ListedKey, ListedPage, Outcome } from "./wire.js";
@@ -71,6 +72,15 @@ async function call(
       return (await coordinator.readState(effect.user, effect.project)) ?? null;
     case "coordinatorWriteState":
       return coordinator.writeState(effect.user, effect.project, effect.token, effect.state ?? null);
+    case "coordinatorCharge": {
+      const { user, project, day, ai, aiLimit, vectors, vectorsLimit } = effect;
+      return coordinator.charge(user, project, day, ai, aiLimit ?? null, vectors, vectorsLimit ?? null);
+    }
+    case "coordinatorCredit":
+      await coordinator.credit(effect.user, effect.project, effect.day, effect.ai, effect.vectors);
+      return null;
+    case "coordinatorUsage":
+      return coordinator.usage(effect.user, effect.day);
   }
 }
 

@@ -7,7 +7,16 @@
 export { createIndexer } from "./indexer.js";
 export type { Indexer, IndexerOptions, RequestBody } from "./indexer.js";
 export type { IndexerConfig } from "./config.js";
-export type { AiBinding, CoordinatorBinding, KvBinding, KvListOptions, Lease, VectorizeBinding } from "./bindings.js";
+export type {
+  AiBinding,
+  Charged,
+  CoordinatorBinding,
+  KvBinding,
+  KvListOptions,
+  Lease,
+  ProjectUsage,
+  VectorizeBinding,
+} from "./bindings.js";
 export { IndexCoordinator } from "./coordinator/durable-object.js";
 export { coordinatorFor } from "./coordinator/adapter.js";
 export type { CoordinatorOptions } from "./coordinator/adapter.js";

@@ -54,9 +54,15 @@ export interface Indexer {
   /** `POST /v1/index/remove`: the caller's chunks (`hashes`) or whole project (`all`)
    * leave the index. */
   remove(body: RequestBody, userId: string): Promise<IndexResponse>;
+  /** `POST /v1/index/usage`: the caller's counters against the quotas, per project and in
+   * total (`{}` or `{"projectId"}`). */
+  usage(body: RequestBody, userId: string): Promise<IndexResponse>;
+  /** `POST /v1/index/status`: a project's chunks and files, and when a complete sync last
+   * found its listing to be exactly the index (`{"projectId"}`). */
+  status(body: RequestBody, userId: string): Promise<IndexResponse>;
 }
 
-type RequestKind = "init" | "sync" | "search" | "remove";
+type RequestKind = "init" | "sync" | "search" | "remove" | "usage" | "status";
 
 /**
  * Binds the engine to the bindings. Throws a `BindingError` (`.code` `missing_binding` or
@@ -72,7 +78,14 @@ export function createIndexer(options: IndexerOptions): Indexer {
     const operation = engine.start(kind, userId, bodyBytes(body), clock());
     return drive(operation, bindings, waitUntil);
   };
-  return { init: run("init"), sync: run("sync"), search: run("search"), remove: run("remove") };
+  return {
+    init: run("init"),
+    sync: run("sync"),
+    search: run("search"),
+    remove: run("remove"),
+    usage: run("usage"),
+    status: run("status"),
+  };
 }
 
 function makeEngine(config: string): ReturnType<typeof indexerFor> {

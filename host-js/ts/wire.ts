@@ -41,7 +41,19 @@ export type Effect =
   | { kind: "coordinatorAcquire"; user: string; project: string; seconds: number; token?: number }
   | { kind: "coordinatorRelease"; user: string; project: string; token: number }
   | { kind: "coordinatorReadState"; user: string; project: string }
-  | { kind: "coordinatorWriteState"; user: string; project: string; token: number; state?: string };
+  | { kind: "coordinatorWriteState"; user: string; project: string; token: number; state?: string }
+  | {
+      kind: "coordinatorCharge";
+      user: string;
+      project: string;
+      day: number;
+      ai: number;
+      aiLimit?: number;
+      vectors: number;
+      vectorsLimit?: number;
+    }
+  | { kind: "coordinatorCredit"; user: string; project: string; day: number; ai: number; vectors: number }
+  | { kind: "coordinatorUsage"; user: string; day: number };
 
 /** The coordinator's effects: small, inline in the JSON. */
 export type CoordinatorEffect = Extract<Effect, { kind: `coordinator${string}` }>;

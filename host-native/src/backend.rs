@@ -2,7 +2,9 @@
 //! conformance scenarios and the SQLite store of the command-line tool both implement it, so
 //! the component host (and the engine driver) serve either without knowing which.
 
-use index_sync_core::{Effect, HostError, Lease, ListedKey, Match, Outcome, Reply, Vector};
+use index_sync_core::{
+    Charged, Effect, HostError, Lease, ListedKey, Match, Outcome, ProjectUsage, Reply, Vector,
+};
 use serde_json::Value;
 
 use crate::fakes::World;
@@ -72,6 +74,30 @@ pub trait Backend: 'static {
         token: u64,
         state: Option<&str>,
     ) -> Result<bool, HostError>;
+    /// Charges the user's counters against the quotas; grants what the limits leave
+    /// (`fakes::quota_counters`).
+    #[allow(clippy::too_many_arguments)] // the WIT call's own parameters
+    fn coordinator_charge(
+        &mut self,
+        user: &str,
+        project: &str,
+        day: u32,
+        ai: u32,
+        ai_limit: Option<u32>,
+        vectors: u32,
+        vectors_limit: Option<u32>,
+    ) -> Result<Charged, HostError>;
+    /// Gives back to the user's counters, never below 0.
+    fn coordinator_credit(
+        &mut self,
+        user: &str,
+        project: &str,
+        day: u32,
+        ai: u32,
+        vectors: u32,
+    ) -> Result<(), HostError>;
+    /// The user's counters, per project, on `day`.
+    fn coordinator_usage(&mut self, user: &str, day: u32) -> Result<Vec<ProjectUsage>, HostError>;
 
     /// Performs one engine effect through the methods above.
     fn perform(&mut self, effect: Effect) -> Outcome {
@@ -135,6 +161,29 @@ pub trait Backend: 'static {
             } => self
                 .coordinator_write_state(&user, &project, token, state.as_deref())
                 .map(|written| Reply::CoordinatorWriteState { written }),
+            Effect::CoordinatorCharge {
+                user,
+                project,
+                day,
+                ai,
+                ai_limit,
+                vectors,
+                vectors_limit,
+            } => self
+                .coordinator_charge(&user, &project, day, ai, ai_limit, vectors, vectors_limit)
+                .map(|charged| Reply::CoordinatorCharge { charged }),
+            Effect::CoordinatorCredit {
+                user,
+                project,
+                day,
+                ai,
+                vectors,
+            } => self
+                .coordinator_credit(&user, &project, day, ai, vectors)
+                .map(|()| Reply::CoordinatorCredit),
+            Effect::CoordinatorUsage { user, day } => self
+                .coordinator_usage(&user, day)
+                .map(|projects| Reply::CoordinatorUsage { projects }),
         }
     }
 }
@@ -223,5 +272,42 @@ impl Backend for World {
         state: Option<&str>,
     ) -> Result<bool, HostError> {
         World::coordinator_write_state(self, user, project, token, state)
+    }
+
+    fn coordinator_charge(
+        &mut self,
+        user: &str,
+        project: &str,
+        day: u32,
+        ai: u32,
+        ai_limit: Option<u32>,
+        vectors: u32,
+        vectors_limit: Option<u32>,
+    ) -> Result<Charged, HostError> {
+        World::coordinator_charge(
+            self,
+            user,
+            project,
+            day,
+            ai,
+            ai_limit,
+            vectors,
+            vectors_limit,
+        )
+    }
+
+    fn coordinator_credit(
+        &mut self,
+        user: &str,
+        project: &str,
+        day: u32,
+        ai: u32,
+        vectors: u32,
+    ) -> Result<(), HostError> {
+        World::coordinator_credit(self, user, project, day, ai, vectors)
+    }
+
+    fn coordinator_usage(&mut self, user: &str, day: u32) -> Result<Vec<ProjectUsage>, HostError> {
+        World::coordinator_usage(self, user, day)
     }
 }

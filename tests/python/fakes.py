@@ -2,8 +2,8 @@
 (and as host-native/src/fakes/ implements it, message for message, so that a failed call
 reads the same in a response on every host): KV with expiry by a fake clock, metadata,
 deletes and lists with cursors; the deterministic AI, JSON mode included; Vectorize with
-upsert, query and delete by ids; the coordinator's leases and record states; per-call
-counters and injected faults."""
+upsert, query and delete by ids; the coordinator's leases and record states and each user's
+counters against the quotas; per-call counters and injected faults."""
 
 from __future__ import annotations
 
@@ -35,7 +35,10 @@ U64_MAX = 2**64 - 1
 COUNTED_NAMES = frozenset(
     ["kv.get", "kv.put", "kv.delete", "kv.list", "ai.run", "vectorize.upsert", "vectorize.query",
      "vectorize.deleteByIds", "coordinator.acquire", "coordinator.release", "coordinator.readState",
-     "coordinator.writeState", "kv.keysRead", "kv.keysWritten", "kv.keysDeleted"])
+     "coordinator.writeState", "coordinator.charge", "coordinator.credit", "coordinator.usage",
+     "kv.keysRead", "kv.keysWritten", "kv.keysDeleted"])
+# The WIT's u32: the quotas' counters saturate there, as the Rust fake's do.
+U32_MAX = 2**32 - 1
 
 
 class HostError(Exception):
@@ -277,15 +280,86 @@ class Tenant:
     state: Optional[str] = None
 
 
+class Charged(NamedTuple):
+    """What `charge` answers: the grant, and the user's totals after it."""
+
+    ai: int
+    vectors: int
+    ai_used: int
+    vectors_held: int
+
+
+@dataclass
+class UserCounters:
+    """One user's counters against the quotas (host-native/src/fakes/quota_counters.rs,
+    tests/README.md "Coordinator"): the UTC day the AI units are of, and per project
+    [AI units on that day, vectors held]."""
+
+    day: int = 0
+    projects: dict[str, list[int]] = field(default_factory=dict)
+
+    def totals(self) -> tuple[int, int]:
+        ai = sum(p[0] for p in self.projects.values())
+        vectors = sum(p[1] for p in self.projects.values())
+        return min(ai, U32_MAX), min(vectors, U32_MAX)
+
+    def charge(self, project: str, day: int, ai: int, ai_limit: Optional[int], vectors: int,
+               vectors_limit: Optional[int]) -> Charged:
+        """A later day drops the AI units first; grants what each limit leaves (all without
+        one); counts the grant to the project."""
+        if day > self.day:
+            self.day = day
+            for counters in self.projects.values():
+                counters[0] = 0
+        used, held = self.totals()
+
+        def grant(asked: int, limit: Optional[int], counted: int) -> int:
+            return asked if limit is None else min(asked, max(limit - counted, 0))
+
+        ai, vectors = grant(ai, ai_limit, used), grant(vectors, vectors_limit, held)
+        counters = self.projects.setdefault(project, [0, 0])
+        counters[0] = min(counters[0] + ai, U32_MAX)
+        counters[1] = min(counters[1] + vectors, U32_MAX)
+        return Charged(ai, vectors, min(used + ai, U32_MAX), min(held + vectors, U32_MAX))
+
+    def credit(self, project: str, day: int, ai: int, vectors: int) -> None:
+        """Gives back, never below 0: vectors always, AI units only of the counters' day."""
+        counters = self.projects.get(project)
+        if counters is None:
+            return
+        if day == self.day:
+            counters[0] = max(counters[0] - ai, 0)
+        counters[1] = max(counters[1] - vectors, 0)
+
+    def usage(self, day: int) -> list[tuple[str, int, int]]:
+        """(project, AI units on `day`, vectors) of each project not at 0, in project order
+        (byte order of UTF-8, as Rust's BTreeMap keeps them)."""
+        return [(project, c[0] if day == self.day else 0, c[1])
+                for project, c in sorted(self.projects.items(), key=lambda item: item[0].encode("utf-8"))
+                if c[0] > 0 or c[1] > 0]
+
+
 class FakeCoordinator:
     """Per tenant a lease and a record state, against the world's clock; one token counter for
-    the whole world, from 1 (host-native/src/fakes/coordinator.rs, tests/README.md
-    "Coordinator"). Every call answers at once, granted or refused, so no request ever waits
-    for another."""
+    the whole world, from 1; per user the counters against the quotas
+    (host-native/src/fakes/coordinator.rs, tests/README.md "Coordinator"). Every call answers
+    at once, granted or refused, so no request ever waits for another."""
 
     def __init__(self) -> None:
         self.tenants: dict[tuple[str, str], Tenant] = {}
         self.tokens = 0
+        self.counters: dict[str, UserCounters] = {}
+
+    def charge(self, user: str, project: str, day: int, ai: int, ai_limit: Optional[int], vectors: int,
+               vectors_limit: Optional[int]) -> Charged:
+        return self.counters.setdefault(user, UserCounters()).charge(project, day, ai, ai_limit, vectors, vectors_limit)
+
+    def credit(self, user: str, project: str, day: int, ai: int, vectors: int) -> None:
+        if user in self.counters:
+            self.counters[user].credit(project, day, ai, vectors)
+
+    def usage(self, user: str, day: int) -> list[tuple[str, int, int]]:
+        return self.counters[user].usage(day) if user in self.counters else []
 
     def _tenant(self, user: str, project: str) -> Tenant:
         return self.tenants.setdefault((user, project), Tenant())

@@ -16,7 +16,8 @@ Python type (`lease`: `granted(u64)`, `busy(u64)`) is a `Variant(case, payload)`
 host-error>`: `None`; `result<lease, host-error>`: a `Variant`), and a `Variant('ok',
 payload)` when they do not (`result<key-page, host-error>`); a host error is returned as
 `Failed` (below). The operations' `result<response, response>` comes back as a
-`Variant('ok'|'err', response)`, a refused `create` as the bare response `Record`.
+`Variant('ok'|'err', response)`, a refused `create` as the bare response `Record`. A
+record's fields are read by their WIT names, dashes included (`ai-used`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from wasmtime.component import Component, Linker, Record, ResultType, Variant
 from fakes import HostError, World, ai_class, ai_run, compact
 
 PACKAGE = "index-sync:engine"
-VERSION = "0.3.0"
+VERSION = "0.4.0"
 
 # The request whose thread this is, if any: its imports wait for the scheduler's grant.
 _running = threading.local()
@@ -132,6 +133,12 @@ class ComponentHost:
                 "coordinator.readState", lambda: w().coordinator.read_state(user, project)))
             bind(coordinator, "write-state", "coordinator.writeState", lambda user, project, token, state: w().call(
                 "coordinator.writeState", lambda: w().coordinator.write_state(user, project, token, state)))
+            bind(coordinator, "charge", "coordinator.charge", self._charge, tagged=True)
+            bind(coordinator, "credit", "coordinator.credit", lambda user, project, day, ai, vectors: w().call(
+                "coordinator.credit", lambda: w().coordinator.credit(user, project, day, ai, vectors)))
+            bind(coordinator, "usage", "coordinator.usage", lambda user, day: [
+                record(**{"project": project, "ai-today": ai, "vectors": vectors})
+                for project, ai, vectors in w().call("coordinator.usage", lambda: w().coordinator.usage(user, day))])
 
     def _gate(self, name: str, make: Callable[[], Any]) -> Any:
         """Makes a host call: at once for a request served whole, or, on a request's own
@@ -178,6 +185,12 @@ class ComponentHost:
         w = self.world
         lease = w.call("coordinator.acquire", lambda: w.coordinator.acquire(user, project, seconds, token, w.now))
         return Variant(lease.case, lease.value)
+
+    def _charge(self, user: str, project: str, day: int, ai: int, ai_limit: Optional[int], vectors: int,
+                vectors_limit: Optional[int]) -> Record:
+        w = self.world
+        c = w.call("coordinator.charge", lambda: w.coordinator.charge(user, project, day, ai, ai_limit, vectors, vectors_limit))
+        return record(**{"ai": c.ai, "vectors": c.vectors, "ai-used": c.ai_used, "vectors-held": c.vectors_held})
 
     def serve(self, world: World, config: str, kind: str, user: str, body: bytes) -> tuple[int, str]:
         """One request on `world`: (status, body). A refused config answers with its

@@ -51,6 +51,7 @@ impl CompleteSync {
                     hash: marker.hash.clone(),
                     marker: marker.key.clone(),
                     listed: true,
+                    counted: true,
                 });
             }
         }
@@ -64,10 +65,12 @@ impl CompleteSync {
                         hash: hash.clone(),
                         marker: self.names.marker_key(hash),
                         listed: false,
+                        counted: false,
                     });
                 }
             }
         }
+        let quotas = self.config.quotas.is_some();
         let gone: HashSet<&str> = doomed.iter().map(|d| d.hash.as_str()).collect();
         let confirmed = markers
             .iter()
@@ -89,7 +92,8 @@ impl CompleteSync {
                 std::mem::take(&mut self.journals),
                 confirmed,
             )
-            .invalidating(invalidate),
+            .invalidating(invalidate)
+            .crediting(quotas.then(|| self.tenant.clone()), self.now),
         );
     }
 

@@ -1,6 +1,8 @@
 //! The record state's part in a complete sync: the shortcut of an unchanged listing, and the
 //! state written when a listing proved to be exactly the index (`record_state.rs`).
 
+use std::collections::HashSet;
+
 use super::{Answer, CompleteSync};
 use crate::effect::{Effect, Outcome, Reply};
 use crate::lease::write_state;
@@ -74,7 +76,7 @@ impl CompleteSync {
 
     /// The record state once the listing proved to be exactly the index: every listed
     /// chunk cached, nothing left to remove, the record listed and its journals read
-    /// whole; written to the coordinator under the lease, which refuses it if the lease
+    /// whole, with the listing's counts of chunks and files for `status`; written to the coordinator under the lease, which refuses it if the lease
     /// ran out meanwhile.
     pub(super) fn record_clean(&self, budget: &Budget) -> Vec<Effect> {
         let (removed, left) = self.removal_fates();
@@ -106,10 +108,19 @@ impl CompleteSync {
             .min()
             .unwrap_or(self.now)
             .saturating_add(self.config.marker_refresh_after());
+        let files: HashSet<&str> = self
+            .listed
+            .iter()
+            .flat_map(|l| l.locations.iter().flatten())
+            .map(|place| place.file_path.as_str())
+            .collect();
         let own = CleanScope {
             prefixes: scope_prefixes(&self.scope),
             digest: digest_of(&self.listed),
             refresh_due,
+            chunks: Some(self.listed.len() as u64),
+            files: Some(files.len() as u64),
+            at: Some(self.now),
         };
         let state = match &self.state {
             StateRead::Present(state) => state.clone().with(own),

@@ -317,10 +317,16 @@ impl Indexing {
             .collect()
     }
 
-    /// Step 9, after the response: rewrite due markers of chunks the tenant already had,
-    /// with the budget left; delete the journal once every chunk it names is indexed.
+    /// Step 9, after the response: credit the quotas with what was not used (its call is
+    /// in the plan); rewrite due markers of chunks the tenant already had, with the budget
+    /// left; delete the journal once every chunk it names is indexed.
     pub(super) fn finish(&mut self, budget: &Budget) -> Vec<Effect> {
         let mut batch = Vec::new();
+        if let Some(credit) = self.credit().filter(|_| budget.calls() > 0) {
+            batch.push(credit);
+            self.awaiting.push(Purpose::Credit);
+        }
+        let budget = &budget.less(batch.len());
         let settled = (0..self.chunks.len())
             .filter(|&i| self.journaled[i])
             .all(|i| self.status[i] == Status::Indexed);

@@ -6,7 +6,10 @@
 //!    the client gives them) are "cached" and skipped (so a phase 2 that crossed another
 //!    request of the tenant indexing the same chunks, or a resend, costs no upsert);
 //! 2. read the shared cache, keyed by the SHA-256 of each distinct piece of code;
-//! 3. plan what fits the budget; the rest is deferred;
+//! 3. plan what fits the budget; the rest is deferred; with quotas configured, charge the
+//!    planned chunks' AI units and new vectors to the user (`quota.rs`, one coordinator
+//!    call, none when they need neither) and admit them in request order within the grant:
+//!    the rest fail with `quota_exceeded`, their code never sent to the AI;
 //! 4. summaries for cache misses, a few calls at a time, each of one content or, in JSON
 //!    mode, of up to `summaryBatchSize` (none when `summaries` is off); then their
 //!    embeddings, in batches; then renew the lease, since AI calls are the slow part (lost,
@@ -20,15 +23,18 @@
 //!    phase 1 that reads it without the lease answers true;
 //! 7. upsert the tenant's vectors, in batches;
 //! 8. write a marker for each vector that was upserted (invariant 4);
-//! 9. respond; then rewrite the due markers of skipped chunks with the budget left, and
-//!    delete the journal if every chunk it names now has its marker; the lease is then
+//! 9. respond; then credit back to the user's quotas what the charge granted but the
+//!    request did not use, rewrite the due markers of skipped chunks with the budget left,
+//!    and delete the journal if every chunk it names now has its marker; the lease is then
 //!    released.
 //!
 //! Any failure marks only the chunks it touches as failed, with a retryable code.
 
+mod admission;
 mod batches;
 mod outcomes;
 mod plan;
+mod response;
 mod vector;
 
 use std::collections::HashMap;
@@ -49,6 +55,7 @@ use crate::lease::{LeaseAnswer, state_written, write_state};
 use crate::marker::{MarkerRead, NewMarker, read_marker};
 use crate::names::{TenantNames, cache_key};
 use crate::operation::{Budget, Procedure};
+use crate::quota::Allowance;
 use crate::request::{Chunk, IndexRequest, Tenant};
 use crate::sync_check::refresh_marker;
 use plan::fitting;
@@ -90,6 +97,8 @@ enum Purpose {
     MarkerRead(std::ops::Range<usize>),
     /// Cache entries of these contents.
     CacheRead(Vec<usize>),
+    /// The quotas' charge of these AI units and vectors.
+    Charge(u32, u32),
     StateDrop,
     /// The marker of this chunk, which names other places.
     Unmark(usize),
@@ -100,6 +109,8 @@ enum Purpose {
     Journal,
     Upsert(Vec<usize>),
     MarkerWrite(usize),
+    /// The quotas' credit of what was not used.
+    Credit,
     Refresh,
 }
 
@@ -110,6 +121,8 @@ enum Stage {
     Markers,
     CacheLookup,
     Plan,
+    /// The quotas' charge, when configured; then the admission of the planned chunks.
+    Charge,
     Summaries,
     Embeddings,
     /// The lease is renewed after AI calls; then `Journal`.
@@ -139,6 +152,13 @@ pub(crate) struct Indexing {
     /// Whether the chunk's marker key holds anything: a vector written for it is then
     /// reachable without a journal.
     has_key: Vec<bool>,
+    /// Whether the chunk's marker key held anything when read: its vector exists and is
+    /// already counted against the user's quota.
+    vector_held: Vec<bool>,
+    /// Whether the chunk's marker, which named other places, was deleted.
+    unmarked: Vec<bool>,
+    /// The user's quotas' account, when configured.
+    allowance: Option<Allowance>,
     /// Whether the chunk's marker is live and names other places (files or lines): it is
     /// deleted (and the chunk journaled) before the vector changes.
     unmark: Vec<bool>,
@@ -183,6 +203,11 @@ impl Indexing {
             identity: config.cache_identity(),
             status: vec![Status::Open; chunks.len()],
             has_key: vec![false; chunks.len()],
+            vector_held: vec![false; chunks.len()],
+            unmarked: vec![false; chunks.len()],
+            allowance: config
+                .quotas
+                .map(|quotas| Allowance::new(quotas, tenant.clone(), now)),
             unmark: vec![false; chunks.len()],
             journaled: vec![false; chunks.len()],
             journal: None,
@@ -218,41 +243,6 @@ impl Indexing {
     fn defer_open(&mut self, from: impl IntoIterator<Item = usize>) {
         for i in from {
             self.status[i] = Status::Deferred;
-        }
-    }
-}
-
-impl Indexing {
-    fn response(&self) -> Response {
-        let hashes = |want: fn(&Status) -> bool| -> Vec<&str> {
-            self.chunks
-                .iter()
-                .zip(&self.status)
-                .filter(|(_, s)| want(s))
-                .map(|(c, _)| c.hash.as_str())
-                .collect()
-        };
-        let failed: Vec<_> = self
-            .chunks
-            .iter()
-            .zip(&self.status)
-            .filter_map(|(c, s)| match s {
-                Status::Failed(e) => Some(json!({
-                    "hash": c.hash,
-                    "error": { "code": e.code, "message": e.message },
-                })),
-                _ => None,
-            })
-            .collect();
-        Response {
-            status: 200,
-            body: json!({
-                "indexed": hashes(|s| *s == Status::Indexed),
-                "cached": hashes(|s| matches!(s, Status::Cached(_))),
-                "failed": failed,
-                // Anything not finished and not failed is safe to resend as is.
-                "deferred": hashes(|s| matches!(s, Status::Deferred | Status::Open | Status::Planned | Status::Upserted)),
-            }),
         }
     }
 }
@@ -302,9 +292,13 @@ impl Procedure for Indexing {
                     self.read_cache(budget)
                 }
                 Stage::Plan => {
-                    self.stage = Stage::Summaries;
+                    self.stage = Stage::Charge;
                     self.plan(budget);
                     Vec::new()
+                }
+                Stage::Charge => {
+                    self.stage = Stage::Summaries;
+                    self.charge()
                 }
                 Stage::Summaries => {
                     let batch = self.ask_summaries();

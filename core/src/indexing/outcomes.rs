@@ -14,6 +14,7 @@ impl Indexing {
                     Ok(values) => {
                         for (i, value) in range.zip(values) {
                             self.has_key[i] = value.is_some();
+                            self.vector_held[i] = value.is_some();
                             let wanted = Some(self.chunks[i].locations_digest.as_str());
                             match value.and_then(|v| read_marker(&self.config, &v, self.now)) {
                                 Some(read) if read.holds(wanted) => {
@@ -99,6 +100,11 @@ impl Indexing {
             // upserted with the embedding in hand. A journal left behind costs a read at a
             // later listing.
             Purpose::CacheWrite | Purpose::Refresh => {}
+            // A credit that failed leaves the user's counters that much high: the user's
+            // loss (a lower limit until the day ends, or until a removal), never the
+            // operator's.
+            Purpose::Credit => {}
+            Purpose::Charge(ai, vectors) => self.admit(ai, vectors, outcome),
             Purpose::StateDrop => {
                 if !state_written(&outcome) {
                     // The state may still vouch for what is about to change, or the lease
@@ -118,7 +124,8 @@ impl Indexing {
                 }
             }
             Purpose::Unmark(i) => {
-                if !matches!(outcome, Ok(Reply::KvDelete)) {
+                self.unmarked[i] = matches!(outcome, Ok(Reply::KvDelete));
+                if !self.unmarked[i] {
                     // Its marker may still name the old files: its vector must too.
                     self.status[i] = Status::Failed(ChunkError::new(
                         ChunkError::KV_DELETE,

@@ -2,7 +2,7 @@
 //! cache lookup with the cheapest possible cost per chunk (to bound the lookup itself), and
 //! after it with the exact cost. Chunks that do not fit are deferred, never failed.
 
-use crate::config::Config;
+use crate::config::{Config, QUOTA_CALLS};
 use crate::operation::Budget;
 
 /// Host operations that indexing a set of chunks will take.
@@ -27,7 +27,7 @@ impl Cost {
     /// (`summaryBatchSize` contents each, none when `summaries` is off) and the embedding
     /// calls in batches, and once the lease's renewal; per chunk a marker write, plus the
     /// upserts in batches; the journal's write and delete, the markers deleted first, and
-    /// the record state's removal from the coordinator.
+    /// the record state's removal from the coordinator; the quotas' charge and credit.
     pub(crate) fn operations(&self, config: &Config) -> usize {
         let summaries = if config.summaries {
             self.new_contents.div_ceil(config.summary_batch_size)
@@ -44,6 +44,16 @@ impl Cost {
             + self.chunks.div_ceil(config.upsert_batch_size)
             + self.journal_operations()
             + usize::from(self.chunks > 0)
+            + self.quota_calls(config)
+    }
+
+    /// With quotas configured, indexing anything may take the charge and the credit of
+    /// what it did not use.
+    fn quota_calls(&self, config: &Config) -> usize {
+        match config.quotas {
+            Some(_) if self.chunks > 0 => QUOTA_CALLS,
+            _ => 0,
+        }
     }
 
     /// The KV operations among them: cache reads, cache writes, marker writes, journal.
@@ -106,6 +116,32 @@ mod tests {
         // lease's renewal + 1 upsert + 1,000 markers + a journal written and deleted + the
         // record state's removal.
         assert_eq!(cost.operations(&c), 3025);
+    }
+
+    #[test]
+    fn with_quotas_indexing_keeps_two_calls_for_the_charge_and_the_credit() {
+        let with_quotas = Config {
+            quotas: Some(crate::config::Quotas::default()),
+            ..Config::default()
+        };
+        let one = Cost {
+            chunks: 1,
+            ..Cost::default()
+        };
+        assert_eq!(
+            one.operations(&with_quotas),
+            one.operations(&Config::default()) + QUOTA_CALLS
+        );
+        assert_eq!(
+            Cost::default().operations(&with_quotas),
+            0,
+            "nothing to index, nothing to charge"
+        );
+        assert_eq!(
+            one.kv_operations(&with_quotas),
+            one.kv_operations(&Config::default()),
+            "coordinator calls are not KV operations"
+        );
     }
 
     #[test]

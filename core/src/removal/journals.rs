@@ -5,6 +5,7 @@ use super::{Purpose, Removal};
 use crate::effect::Effect;
 use crate::journal::Journal;
 use crate::operation::Budget;
+use crate::quota::{count, credit};
 
 impl Removal {
     /// Whether a chunk an old journal names is settled: its vector is gone, or it keeps a
@@ -23,9 +24,22 @@ impl Removal {
         })
     }
 
-    /// Drops this removal's journal once its vectors are gone, and the older journals whose
-    /// chunks are settled (a smaller rewrite for those partly settled).
+    /// Gives back the vectors of the chunks whose marker was found and deleted (its call
+    /// is in the plan); drops this removal's journal once its vectors are gone, and the
+    /// older journals whose chunks are settled (a smaller rewrite for those partly
+    /// settled).
     pub(super) fn clean_up(&mut self, budget: &Budget) -> Vec<Effect> {
+        let freed = self
+            .items
+            .iter()
+            .filter(|i| i.doomed.counted && !i.marker_left)
+            .count();
+        let credit = self
+            .credit_to
+            .as_ref()
+            .and_then(|(tenant, day)| credit(tenant, *day, 0, count(freed)))
+            .filter(|_| budget.calls() > 0);
+        let budget = &budget.less(usize::from(credit.is_some()));
         let mut batch = Vec::new();
         let all_gone = self
             .items
@@ -69,6 +83,10 @@ impl Removal {
                 batch.push(smaller.put());
                 self.awaiting.push(Purpose::Rewrite(j));
             }
+        }
+        if let Some(credit) = credit {
+            batch.push(credit);
+            self.awaiting.push(Purpose::Credit);
         }
         batch
     }

@@ -7,7 +7,9 @@
 //! 3. delete their markers, one KV delete each (the binding has no bulk delete);
 //! 4. delete the vectors of the chunks whose marker is gone, `deleteBatchSize` ids a call;
 //! 5. delete the journal once every vector it names is gone, and drop (or shrink) the
-//!    older journals whose chunks are now settled.
+//!    older journals whose chunks are now settled; with quotas configured, give the user
+//!    back the vectors of the chunks whose marker was found and is now deleted
+//!    (`quota.rs`: one coordinator call, none when there are none).
 //!
 //! Whatever call fails or times out, each chunk keeps a marker and its vector, or has
 //! neither, or is still named by a journal: never a vector without a record (invariant 8),
@@ -18,6 +20,7 @@ mod journals;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::calendar::day_of;
 use crate::config::Config;
 use crate::effect::{Effect, Outcome, Reply};
 use crate::error::ChunkError;
@@ -25,6 +28,7 @@ use crate::journal::Journal;
 use crate::lease::state_written;
 use crate::names::TenantNames;
 use crate::operation::Budget;
+use crate::request::Tenant;
 
 /// One chunk to remove.
 #[derive(Clone, Debug)]
@@ -38,6 +42,9 @@ pub(crate) struct Doomed {
     /// long as it is not deleted. A chunk named by a journal only, or by a client, may have
     /// no marker: while its vector stands, only a journal reaches it.
     pub listed: bool,
+    /// Whether its marker was found (by a listing, or read): its vector counts against the
+    /// user's quota, and is given back once the marker is deleted.
+    pub counted: bool,
 }
 
 /// An older journal, read: its chunks are settled when each is removed or kept reachable.
@@ -79,6 +86,9 @@ enum Purpose {
     Vectors(Vec<usize>),
     Rewrite(usize),
     Drop,
+    /// The quotas' credit of the vectors freed: one that failed leaves the user's count
+    /// high, never low.
+    Credit,
 }
 
 struct Item {
@@ -109,6 +119,8 @@ pub(crate) struct Removal {
     invalidate: Vec<Effect>,
     /// The journal or the record state could not be written: nothing is deleted.
     delete_nothing: bool,
+    /// With quotas configured: the tenant and UTC day the freed vectors are credited to.
+    credit_to: Option<(Tenant, u32)>,
     stage: Stage,
     awaiting: Vec<Purpose>,
 }
@@ -145,6 +157,7 @@ impl Removal {
             dropped: 0,
             invalidate: Vec::new(),
             delete_nothing: false,
+            credit_to: None,
             stage: Stage::Plan,
             awaiting: Vec::new(),
         }
@@ -154,6 +167,13 @@ impl Removal {
     /// record state an older engine kept in KV): nothing is removed unless all succeed.
     pub(crate) fn invalidating(mut self, calls: Vec<Effect>) -> Self {
         self.invalidate = calls;
+        self
+    }
+
+    /// Gives the vectors it frees back to `tenant`'s quotas, at `now` (with quotas
+    /// configured).
+    pub(crate) fn crediting(mut self, tenant: Option<Tenant>, now: u64) -> Self {
+        self.credit_to = tenant.map(|t| (t, day_of(now)));
         self
     }
 
@@ -212,10 +232,11 @@ impl Removal {
     }
 
     /// Admits chunks in order while their calls fit, after keeping two calls for each old
-    /// journal's clean-up.
+    /// journal's clean-up, and one for the quotas' credit.
     fn plan(&mut self, budget: &Budget) {
         let reserve = 2 * self.old.len();
-        let calls = budget.calls().saturating_sub(reserve);
+        let credit = usize::from(self.credit_to.is_some());
+        let calls = budget.calls().saturating_sub(reserve + credit);
         let kv = budget.kv().saturating_sub(reserve);
         let size = self.config.delete_batch_size;
         let (mut markers, mut chunks) = (0usize, 0usize);
@@ -336,6 +357,7 @@ impl Removal {
                         self.retiring.push(j);
                     }
                 }
+                Purpose::Credit => {}
                 // A journal left behind costs a read at a later listing, nothing more.
                 Purpose::Drop => {
                     if matches!(outcome, Ok(Reply::KvDelete)) {

@@ -5,6 +5,7 @@ mod index;
 mod remove;
 mod search;
 mod sync;
+mod usage;
 
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -18,6 +19,7 @@ pub use index::parse_init;
 pub use remove::parse_remove;
 pub use search::parse_search;
 pub use sync::parse_sync;
+pub use usage::{parse_status, parse_usage};
 
 /// The (user, project) a request acts for. The user always comes from the host.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,6 +129,22 @@ pub struct SearchRequest {
     pub top_k: u32,
     /// Which places a result may be found at; `None`: anywhere.
     pub filter: Option<Filter>,
+}
+
+/// `usage`: the caller's counters against the quotas.
+#[derive(Debug)]
+pub struct UsageRequest {
+    /// Who: the authenticated user; only their own figures are answered.
+    pub user: String,
+    /// The one project to list; `None`: every project of the user.
+    pub project: Option<String>,
+}
+
+/// `status`: what the index of one project holds, as its last complete sync found it.
+#[derive(Debug)]
+pub struct StatusRequest {
+    /// Who, and which project.
+    pub tenant: Tenant,
 }
 
 /// A parsed `sync` body: its phase decides the shape.

@@ -23,10 +23,16 @@
 //!   embedding model (`n` rows of equal length end to end in the batch's floats). `value`
 //!   is, by the effect's kind: kvGet, an array of string-or-null; kvPut and
 //!   vectorizeUpsert, anything; aiRun, the model's JSON output; vectorizeQuery,
-//!   `{"matches": [{"id", "score", "metadata"}]}`.
+//!   `{"matches": [{"id", "score", "metadata"}]}`. The coordinator's effects travel inline
+//!   in [`Effect`]'s own form, and their values are: coordinatorAcquire, `{"granted":
+//!   token}` or `{"busy": until}`; coordinatorRelease and coordinatorCredit, anything;
+//!   coordinatorReadState, a string or null; coordinatorWriteState, a boolean;
+//!   coordinatorCharge, `{"ai", "vectors", "aiUsed", "vectorsHeld"}`; coordinatorUsage,
+//!   `[{"project", "aiToday", "vectors"}]`.
 //!
 //! [`Effect`]: crate::Effect
 
+mod arrays;
 mod outcomes;
 mod step;
 

@@ -6,8 +6,10 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::Span;
-use crate::effect::{Effect, HostError, Lease, ListedKey, Match, Outcome, Reply};
+use super::arrays::{RowsForm, TextsForm, float_rows, texts};
+use crate::effect::{
+    Charged, Effect, HostError, Lease, ListedKey, Match, Outcome, ProjectUsage, Reply,
+};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -16,20 +18,6 @@ enum OutcomeForm<T> {
     Error(HostError),
     Texts(TextsForm),
     Embeddings(RowsForm),
-}
-
-/// A KV read's values: from byte `at` of the batch's text, one after another, each of its
-/// length in bytes (`None`: absent).
-#[derive(Deserialize)]
-struct TextsForm {
-    at: usize,
-    lengths: Vec<Option<usize>>,
-}
-
-#[derive(Deserialize)]
-struct RowsForm {
-    rows: usize,
-    at: Span,
 }
 
 #[derive(Deserialize)]
@@ -125,6 +113,17 @@ fn outcome_for(effect: &Effect, raw: &str, floats: &[f32], text: &[u8]) -> Resul
             OutcomeForm::Ok(written) => Ok(Reply::CoordinatorWriteState { written }),
             other => other_form(other)?,
         },
+        Effect::CoordinatorCharge { .. } => match parse::<Charged>(raw)? {
+            OutcomeForm::Ok(charged) => Ok(Reply::CoordinatorCharge { charged }),
+            other => other_form(other)?,
+        },
+        Effect::CoordinatorCredit { .. } => {
+            parse::<IgnoredAny>(raw)?.or_form(Reply::CoordinatorCredit)?
+        }
+        Effect::CoordinatorUsage { .. } => match parse::<Vec<ProjectUsage>>(raw)? {
+            OutcomeForm::Ok(projects) => Ok(Reply::CoordinatorUsage { projects }),
+            other => other_form(other)?,
+        },
     })
 }
 
@@ -150,59 +149,6 @@ fn other_form<T>(form: OutcomeForm<T>) -> Result<Outcome, String> {
         OutcomeForm::Embeddings(_) => Err("float rows answer only an AI call".into()),
         OutcomeForm::Ok(_) => Err("an ok value of the wrong shape".into()),
     }
-}
-
-/// The part of `array` a span names.
-fn slice<T>(array: &[T], [start, end]: Span) -> Result<&[T], String> {
-    array
-        .get(start..end)
-        .ok_or_else(|| format!("span {start}..{end} is outside the {} items", array.len()))
-}
-
-/// The values a KV read names in `text`.
-fn texts(form: &TextsForm, text: &[u8]) -> Result<Vec<Option<String>>, String> {
-    let mut at = form.at;
-    form.lengths
-        .iter()
-        .map(|length| {
-            length
-                .map(|length| {
-                    let end = at.checked_add(length).ok_or("a KV value past the end")?;
-                    let bytes = slice(text, [at, end])?;
-                    at = end;
-                    std::str::from_utf8(bytes)
-                        .map(str::to_owned)
-                        .map_err(|e| format!("a KV value is not UTF-8: {e}"))
-                })
-                .transpose()
-        })
-        .collect()
-}
-
-/// The rows a span of `floats` holds, `rows` of equal length.
-fn float_rows(form: &RowsForm, floats: &[f32]) -> Result<Vec<Vec<f32>>, String> {
-    let span = slice(floats, form.at)?;
-    if form.rows == 0 {
-        return if span.is_empty() {
-            Ok(Vec::new())
-        } else {
-            Err("floats for no rows".into())
-        };
-    }
-    if span.is_empty() {
-        return Err(format!("no floats for {} rows", form.rows));
-    }
-    if span.len() % form.rows != 0 {
-        return Err(format!(
-            "{} floats do not make {} equal rows",
-            span.len(),
-            form.rows
-        ));
-    }
-    Ok(span
-        .chunks_exact(span.len() / form.rows)
-        .map(<[f32]>::to_vec)
-        .collect())
 }
 
 #[cfg(test)]
@@ -383,5 +329,62 @@ mod tests {
             is_protocol(&outcomes[0]),
             "float rows answer only an AI call"
         );
+    }
+
+    #[test]
+    fn quota_answers_read_back() {
+        let charge = Effect::CoordinatorCharge {
+            user: "u".into(),
+            project: "p".into(),
+            day: 1,
+            ai: 2,
+            ai_limit: None,
+            vectors: 2,
+            vectors_limit: Some(1),
+        };
+        let usage = Effect::CoordinatorUsage {
+            user: "u".into(),
+            day: 1,
+        };
+        let credit = Effect::CoordinatorCredit {
+            user: "u".into(),
+            project: "p".into(),
+            day: 1,
+            ai: 0,
+            vectors: 1,
+        };
+        let batch = [charge.clone(), usage, credit, charge];
+        let outcomes = outcomes_from_wire(
+            &batch,
+            r#"[{"ok": {"ai": 2, "vectors": 1, "aiUsed": 5, "vectorsHeld": 1}},
+                {"ok": [{"project": "p", "aiToday": 5, "vectors": 1}]},
+                {"ok": null}, {"ok": {"ai": -1}}]"#,
+            &[],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            outcomes[0],
+            Ok(Reply::CoordinatorCharge {
+                charged: Charged {
+                    ai: 2,
+                    vectors: 1,
+                    ai_used: 5,
+                    vectors_held: 1
+                }
+            })
+        );
+        assert_eq!(
+            outcomes[1],
+            Ok(Reply::CoordinatorUsage {
+                projects: vec![ProjectUsage {
+                    project: "p".into(),
+                    ai_today: 5,
+                    vectors: 1
+                }]
+            })
+        );
+        assert_eq!(outcomes[2], Ok(Reply::CoordinatorCredit));
+        assert!(is_protocol(&outcomes[3]), "a charge of the wrong shape");
     }
 }

@@ -73,29 +73,9 @@ enum EffectForm<'a> {
     VectorizeDeleteByIds {
         ids: &'a [String],
     },
-    CoordinatorAcquire {
-        user: &'a str,
-        project: &'a str,
-        seconds: u64,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        token: Option<u64>,
-    },
-    CoordinatorRelease {
-        user: &'a str,
-        project: &'a str,
-        token: u64,
-    },
-    CoordinatorReadState {
-        user: &'a str,
-        project: &'a str,
-    },
-    CoordinatorWriteState {
-        user: &'a str,
-        project: &'a str,
-        token: u64,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        state: Option<&'a str>,
-    },
+    /// The coordinator's calls: small, every field inline, in [`Effect`]'s own form.
+    #[serde(untagged)]
+    Coordinator(&'a Effect),
 }
 
 /// Strings one after another in the step's text, from unit `at`, each of its length.
@@ -242,40 +222,13 @@ fn effect_form<'a>(
             filter,
         },
         Effect::VectorizeDeleteByIds { ids } => EffectForm::VectorizeDeleteByIds { ids },
-        Effect::CoordinatorAcquire {
-            user,
-            project,
-            seconds,
-            token,
-        } => EffectForm::CoordinatorAcquire {
-            user,
-            project,
-            seconds: *seconds,
-            token: *token,
-        },
-        Effect::CoordinatorRelease {
-            user,
-            project,
-            token,
-        } => EffectForm::CoordinatorRelease {
-            user,
-            project,
-            token: *token,
-        },
-        Effect::CoordinatorReadState { user, project } => {
-            EffectForm::CoordinatorReadState { user, project }
-        }
-        Effect::CoordinatorWriteState {
-            user,
-            project,
-            token,
-            state,
-        } => EffectForm::CoordinatorWriteState {
-            user,
-            project,
-            token: *token,
-            state: state.as_deref(),
-        },
+        Effect::CoordinatorAcquire { .. }
+        | Effect::CoordinatorRelease { .. }
+        | Effect::CoordinatorReadState { .. }
+        | Effect::CoordinatorWriteState { .. }
+        | Effect::CoordinatorCharge { .. }
+        | Effect::CoordinatorCredit { .. }
+        | Effect::CoordinatorUsage { .. } => EffectForm::Coordinator(effect),
     }
 }
 
@@ -385,6 +338,54 @@ mod tests {
                 r#"{"id":"a","valuesAt":[0,2],"metadata":{"userId":"u"}},"#,
                 r#"{"id":"b","valuesAt":[2,4],"metadata":{"userId":"u"}}]},"#,
                 r#"{"kind":"vectorizeQuery","vectorAt":[4,6],"topK":3,"filter":{}}]}"#
+            )
+        );
+    }
+
+    #[test]
+    fn coordinator_effects_travel_inline_in_their_own_form() {
+        let step = Step::Io(vec![
+            Effect::CoordinatorAcquire {
+                user: "u".into(),
+                project: "p".into(),
+                seconds: 120,
+                token: Some(7),
+            },
+            Effect::CoordinatorWriteState {
+                user: "u".into(),
+                project: "p".into(),
+                token: 7,
+                state: None,
+            },
+            Effect::CoordinatorCharge {
+                user: "u".into(),
+                project: "p".into(),
+                day: 20_454,
+                ai: 3,
+                ai_limit: Some(2),
+                vectors: 3,
+                vectors_limit: None,
+            },
+            Effect::CoordinatorCredit {
+                user: "u".into(),
+                project: "p".into(),
+                day: 20_454,
+                ai: 1,
+                vectors: 0,
+            },
+            Effect::CoordinatorUsage {
+                user: "u".into(),
+                day: 20_454,
+            },
+        ]);
+        assert_eq!(
+            step_to_wire(&step).json,
+            concat!(
+                r#"{"io":[{"kind":"coordinatorAcquire","user":"u","project":"p","seconds":120,"token":7},"#,
+                r#"{"kind":"coordinatorWriteState","user":"u","project":"p","token":7},"#,
+                r#"{"kind":"coordinatorCharge","user":"u","project":"p","day":20454,"ai":3,"aiLimit":2,"vectors":3},"#,
+                r#"{"kind":"coordinatorCredit","user":"u","project":"p","day":20454,"ai":1,"vectors":0},"#,
+                r#"{"kind":"coordinatorUsage","user":"u","day":20454}]}"#
             )
         );
     }

@@ -6,7 +6,7 @@
  * coordinator are index-sync/testing's own (`runModel`, `VectorIndex`, `CoordinatorTable`);
  * calls are counted, and faults fired, by the same `CallLedger` as in workerd.
  */
-import type { KvListOptions, Lease } from "index-sync";
+import type { Charged, KvListOptions, Lease, ProjectUsage } from "index-sync";
 import { CallLedger, CoordinatorTable, runModel, VectorIndex } from "index-sync/testing";
 
 /** KV refuses an `expirationTtl` under this (kv/api/write-key-value-pairs). */
@@ -160,6 +160,17 @@ export interface MemoryBindings {
     release(user: string, project: string, token: number): void;
     readState(user: string, project: string): string | null;
     writeState(user: string, project: string, token: number, state: string | null): boolean;
+    charge(
+      user: string,
+      project: string,
+      day: number,
+      ai: number,
+      aiLimit: number | null,
+      vectors: number,
+      vectorsLimit: number | null,
+    ): Charged;
+    credit(user: string, project: string, day: number, ai: number, vectors: number): void;
+    usage(user: string, day: number): ProjectUsage[];
   };
 }
 
@@ -193,6 +204,11 @@ export class MemoryWorld {
         readState: (user, project) => ledger.callSync("coordinator.readState", () => leases.readState(user, project)),
         writeState: (user, project, token, state) =>
           ledger.callSync("coordinator.writeState", () => leases.writeState(user, project, token, state)),
+        charge: (user, project, day, ai, aiLimit, vectors, vectorsLimit) =>
+          ledger.callSync("coordinator.charge", () => leases.charge(user, project, day, ai, aiLimit, vectors, vectorsLimit)),
+        credit: (user, project, day, ai, vectors) =>
+          ledger.callSync("coordinator.credit", () => leases.credit(user, project, day, ai, vectors)),
+        usage: (user, day) => ledger.callSync("coordinator.usage", () => leases.usage(user, day)),
       },
     };
   }

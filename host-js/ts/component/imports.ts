@@ -14,7 +14,7 @@
  */
 import { hostError } from "../effects.js";
 import type { HostError } from "../wire.js";
-import type { KvListOptions, Lease } from "../bindings.js";
+import type { Charged, KvListOptions, Lease, ProjectUsage } from "../bindings.js";
 
 /** A value, or (from an asynchronous binding) a promise of it. */
 export type Awaitable<T> = T | PromiseLike<T>;
@@ -46,6 +46,17 @@ export interface Capabilities {
     release(user: string, project: string, token: number): Awaitable<unknown>;
     readState(user: string, project: string): Awaitable<string | null>;
     writeState(user: string, project: string, token: number, state: string | null): Awaitable<boolean>;
+    charge(
+      user: string,
+      project: string,
+      day: number,
+      ai: number,
+      aiLimit: number | null,
+      vectors: number,
+      vectorsLimit: number | null,
+    ): Awaitable<Charged>;
+    credit(user: string, project: string, day: number, ai: number, vectors: number): Awaitable<unknown>;
+    usage(user: string, day: number): Awaitable<ProjectUsage[]>;
   };
 }
 
@@ -58,6 +69,17 @@ export interface CoordinatorImports {
   release(user: string, project: string, token: bigint): Awaitable<void>;
   readState(user: string, project: string): Awaitable<string | undefined>;
   writeState(user: string, project: string, token: bigint, state: string | undefined): Awaitable<boolean>;
+  charge(
+    user: string,
+    project: string,
+    day: number,
+    ai: number,
+    aiLimit: number | undefined,
+    vectors: number,
+    vectorsLimit: number | undefined,
+  ): Awaitable<Charged>;
+  credit(user: string, project: string, day: number, ai: number, vectors: number): Awaitable<void>;
+  usage(user: string, day: number): Awaitable<ProjectUsage[]>;
 }
 
 /** `index-sync:engine/kv` as jco passes it: `option` as `undefined`, `u64` as `bigint`. */
@@ -93,7 +115,7 @@ export interface ImportObject {
   [name: string]: object;
 }
 
-/** The imports, keyed both as the component names them (`index-sync:engine/kv@0.3.0`, as
+/** The imports, keyed both as the component names them (`index-sync:engine/kv@0.4.0`, as
  * jco's `.d.ts` has it) and without the version (as jco 1.35's instantiation-mode code
  * looks them up). */
 export function componentImports(bindings: Capabilities): ImportObject {
@@ -116,7 +138,7 @@ export function componentImports(bindings: Capabilities): ImportObject {
 }
 
 /** The version of the WIT package (wit/engine.wit) the component imports. */
-export const WIT_VERSION = "0.3.0";
+export const WIT_VERSION = "0.4.0";
 
 function kvImports(kv: Capabilities["kv"]): KvImports {
   return {
@@ -205,7 +227,36 @@ function coordinatorImports(coordinator: Capabilities["coordinator"]): Coordinat
         },
       );
     },
+    charge: (user, project, day, ai, aiLimit, vectors, vectorsLimit) =>
+      settle(() => coordinator.charge(user, project, day, ai, aiLimit ?? null, vectors, vectorsLimit ?? null), witCharged),
+    credit: (user, project, day, ai, vectors) => settle(() => coordinator.credit(user, project, day, ai, vectors), () => undefined),
+    usage: (user, day) => settle(() => coordinator.usage(user, day), witUsage),
   };
+}
+
+/** The largest `u32`: the quotas' counts. */
+const U32_MAX = 2 ** 32 - 1;
+
+function isCount(value: unknown): value is number {
+  return isWhole(value) && value <= U32_MAX;
+}
+
+/** A coordinator's charge as the WIT record; any other answer is a failed call (`protocol`). */
+function witCharged(charged: Charged): Charged {
+  const answer = charged as Partial<Record<keyof Charged, unknown>> | null;
+  const { ai, vectors, aiUsed, vectorsHeld } = answer ?? {};
+  if (isCount(ai) && isCount(vectors) && isCount(aiUsed) && isCount(vectorsHeld)) return { ai, vectors, aiUsed, vectorsHeld };
+  throw protocol(`coordinator.charge answered ${JSON.stringify(charged)}, not {ai, vectors, aiUsed, vectorsHeld}`);
+}
+
+/** A coordinator's counters as the WIT list; any other answer is a failed call. */
+function witUsage(projects: ProjectUsage[]): ProjectUsage[] {
+  if (!Array.isArray(projects)) throw protocol(`coordinator.usage answered ${typeof projects}, not a list`);
+  return projects.map((entry: unknown) => {
+    const { project, aiToday, vectors } = (entry ?? {}) as Partial<Record<keyof ProjectUsage, unknown>>;
+    if (typeof project === "string" && isCount(aiToday) && isCount(vectors)) return { project, aiToday, vectors };
+    throw protocol(`coordinator.usage answered ${JSON.stringify(entry)}, not {project, aiToday, vectors}`);
+  });
 }
 
 /** A `u64` from the engine as a number; past what a number holds exactly, a failed call. */

@@ -60,7 +60,14 @@ export function createIndexer(options: IndexerOptions): Indexer {
     first = undefined;
     return serve(engine, { kind, user: userId, body: bodyBytes(body), now: clock() });
   };
-  return { init: run("init"), sync: run("sync"), search: run("search"), remove: run("remove") };
+  return {
+    init: run("init"),
+    sync: run("sync"),
+    search: run("search"),
+    remove: run("remove"),
+    usage: run("usage"),
+    status: run("status"),
+  };
 }
 
 function unixSeconds(): number {

@@ -18,7 +18,7 @@ export interface WitResponse {
 }
 
 /** The requests of the API, as the resource's methods. */
-export type RequestKind = "init" | "sync" | "search" | "remove";
+export type RequestKind = "init" | "sync" | "search" | "remove" | "usage" | "status";
 
 /** The `indexer` resource: one configured engine. `now` is Unix seconds as a `u64`. */
 export type EngineResource = Record<RequestKind, (user: string, body: Uint8Array, now: bigint) => Awaitable<WitResponse>>;

@@ -32,6 +32,9 @@ export function coordinatorFor(
     release: (user, project, token) => of(user).release(project, token),
     readState: (user, project) => of(user).readState(project),
     writeState: (user, project, token, state) => of(user).writeState(project, token, state),
+    charge: (user, project, day, ai, aiLimit, vectors, vectorsLimit) => of(user).charge(project, day, ai, aiLimit, vectors, vectorsLimit),
+    credit: (user, project, day, ai, vectors) => of(user).credit(project, day, ai, vectors),
+    usage: (user, day) => of(user).usage(day),
   };
 }
 

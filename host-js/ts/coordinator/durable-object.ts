@@ -29,12 +29,14 @@
  * and re-export it from the Worker's main module: `export { IndexCoordinator } from "index-sync";`.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Lease } from "../bindings.js";
+import type { Charged, Lease, ProjectUsage } from "../bindings.js";
+import { charge, credit, noCounters, type UserCounters, usage } from "./counters.js";
 import { acquire, type HeldLease, holds, NO_LEASE, release } from "./rules.js";
 
 /** The tables, made on first use of an object (idempotent). `projects`: per project of
  * the user, the lease held (`lease_token` null once released) and the record state.
- * `tokens`: one row, the last token granted. */
+ * `tokens`: one row, the last token granted. `quota_day` (one row) and `quota_counters`
+ * (per project): the user's counters against the quotas (counters.ts). */
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS projects (
     project TEXT PRIMARY KEY,
@@ -45,6 +47,15 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS tokens (
     id INTEGER PRIMARY KEY CHECK (id = 0),
     last INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS quota_day (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    day INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS quota_counters (
+    project TEXT PRIMARY KEY,
+    ai INTEGER NOT NULL,
+    vectors INTEGER NOT NULL
   );
 `;
 
@@ -106,6 +117,65 @@ export class IndexCoordinator extends DurableObject<unknown> {
       this.sql.exec("UPDATE projects SET state = ? WHERE project = ?", state, project);
       return true;
     });
+  }
+
+  /** Grants what the user's quotas leave of `ai` AI units of the UTC `day` and `vectors`
+   * new vectors (`null` limit: none), counts the grant to `project`, and answers it with
+   * the user's totals after (counters.ts). */
+  charge(project: string, day: number, ai: number, aiLimit: number | null, vectors: number, vectorsLimit: number | null): Charged {
+    checkProject(project);
+    for (const [name, value] of Object.entries({ day, ai, vectors })) checkWhole(name, value);
+    if (aiLimit !== null) checkWhole("aiLimit", aiLimit);
+    if (vectorsLimit !== null) checkWhole("vectorsLimit", vectorsLimit);
+    return this.ctx.storage.transactionSync(() => {
+      const counters = this.counters();
+      const charged = charge(counters, project, day, ai, aiLimit, vectors, vectorsLimit);
+      this.writeCounters(counters);
+      return charged;
+    });
+  }
+
+  /** Gives back to `project`'s counters, never below 0: `ai` units of `day` (none for
+   * another day) and `vectors`. */
+  credit(project: string, day: number, ai: number, vectors: number): void {
+    checkProject(project);
+    for (const [name, value] of Object.entries({ day, ai, vectors })) checkWhole(name, value);
+    this.ctx.storage.transactionSync(() => {
+      const counters = this.counters();
+      credit(counters, project, day, ai, vectors);
+      this.writeCounters(counters);
+    });
+  }
+
+  /** The user's counters per project: AI units of `day`, vectors held. */
+  usage(day: number): ProjectUsage[] {
+    checkWhole("day", day);
+    return usage(this.counters(), day);
+  }
+
+  private counters(): UserCounters {
+    const counters = noCounters();
+    const [row] = this.sql.exec<{ day: number }>("SELECT day FROM quota_day WHERE id = 0").toArray();
+    counters.day = row?.day ?? 0;
+    for (const { project, ai, vectors } of this.sql.exec<{ project: string; ai: number; vectors: number }>(
+      "SELECT project, ai, vectors FROM quota_counters",
+    )) {
+      counters.projects.set(project, { ai, vectors });
+    }
+    return counters;
+  }
+
+  private writeCounters(counters: UserCounters): void {
+    this.sql.exec("INSERT INTO quota_day (id, day) VALUES (0, ?) ON CONFLICT(id) DO UPDATE SET day = excluded.day", counters.day);
+    for (const [project, { ai, vectors }] of counters.projects) {
+      this.sql.exec(
+        `INSERT INTO quota_counters (project, ai, vectors) VALUES (?, ?, ?)
+         ON CONFLICT(project) DO UPDATE SET ai = excluded.ai, vectors = excluded.vectors`,
+        project,
+        ai,
+        vectors,
+      );
+    }
   }
 
   private heldLease(project: string): HeldLease {

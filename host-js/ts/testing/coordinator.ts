@@ -1,12 +1,13 @@
 /**
  * The coordinator in memory (tests/README.md, "Coordinator"; host-native/src/fakes/coordinator.rs):
  * per tenant (user, project) a lease and a record state, against the ledger's clock, with
- * one token counter for the whole fake, from 1. The rules are the Durable Object's own
- * (ts/coordinator/rules.ts), so a test against the fake sees what a Worker's
- * `IndexCoordinator` would answer; the tokens differ only in being counted per fake rather
- * than per user, which no tenant can tell.
+ * one token counter for the whole fake, from 1, and per user the counters against the
+ * quotas. The rules are the Durable Object's own (ts/coordinator/rules.ts, counters.ts), so
+ * a test against the fake sees what a Worker's `IndexCoordinator` would answer; the tokens
+ * differ only in being counted per fake rather than per user, which no tenant can tell.
  */
-import type { CoordinatorBinding, Lease } from "../bindings.js";
+import type { Charged, CoordinatorBinding, Lease, ProjectUsage } from "../bindings.js";
+import { charge, credit, noCounters, type UserCounters, usage } from "../coordinator/counters.js";
 import { acquire, type HeldLease, holds, isHeld, NO_LEASE, release } from "../coordinator/rules.js";
 import { CallLedger } from "./ledger.js";
 
@@ -20,6 +21,7 @@ interface Tenant {
  * directly through the ledger. */
 export class CoordinatorTable {
   private readonly tenants = new Map<string, Tenant>();
+  private readonly counters = new Map<string, UserCounters>();
   private lastToken = 0;
 
   /** Takes the tenant's lease at `now`, or with `token` extends it (rules.ts). */
@@ -50,11 +52,45 @@ export class CoordinatorTable {
     return true;
   }
 
-  /** A copy of every tenant's lease and state, and of the token counter: the same world
-   * twice (the benchmarks run a workload on copies of one prepared world). */
+  /** Charges the user's counters (counters.ts). */
+  charge(
+    user: string,
+    project: string,
+    day: number,
+    ai: number,
+    aiLimit: number | null,
+    vectors: number,
+    vectorsLimit: number | null,
+  ): Charged {
+    let counters = this.counters.get(user);
+    if (counters === undefined) {
+      counters = noCounters();
+      this.counters.set(user, counters);
+    }
+    return charge(counters, project, day, ai, aiLimit, vectors, vectorsLimit);
+  }
+
+  /** Gives back to the user's counters. */
+  credit(user: string, project: string, day: number, ai: number, vectors: number): void {
+    const counters = this.counters.get(user);
+    if (counters !== undefined) credit(counters, project, day, ai, vectors);
+  }
+
+  /** The user's counters per project on `day`. */
+  usage(user: string, day: number): ProjectUsage[] {
+    const counters = this.counters.get(user);
+    return counters === undefined ? [] : usage(counters, day);
+  }
+
+  /** A copy of every tenant's lease and state, every user's counters, and the token
+   * counter: the same world twice (the benchmarks run a workload on copies of one prepared
+   * world). */
   copy(): CoordinatorTable {
     const copy = new CoordinatorTable();
     for (const [at, { lease, state }] of this.tenants) copy.tenants.set(at, { lease: { ...lease }, state });
+    for (const [user, { day, projects }] of this.counters) {
+      copy.counters.set(user, { day, projects: new Map([...projects].map(([p, c]) => [p, { ...c }])) });
+    }
     copy.lastToken = this.lastToken;
     return copy;
   }
@@ -104,6 +140,26 @@ export class FakeCoordinator implements CoordinatorBinding {
   writeState(user: string, project: string, token: number, state: string | null): Promise<boolean> {
     return this.ledger.call("coordinator.writeState", async () => this.table.writeState(user, project, token, state));
   }
+
+  charge(
+    user: string,
+    project: string,
+    day: number,
+    ai: number,
+    aiLimit: number | null,
+    vectors: number,
+    vectorsLimit: number | null,
+  ): Promise<Charged> {
+    return this.ledger.call("coordinator.charge", async () => this.table.charge(user, project, day, ai, aiLimit, vectors, vectorsLimit));
+  }
+
+  credit(user: string, project: string, day: number, ai: number, vectors: number): Promise<void> {
+    return this.ledger.call("coordinator.credit", async () => this.table.credit(user, project, day, ai, vectors));
+  }
+
+  usage(user: string, day: number): Promise<ProjectUsage[]> {
+    return this.ledger.call("coordinator.usage", async () => this.table.usage(user, day));
+  }
 }
 
 /** Any coordinator (a Worker's `coordinatorFor(env.INDEX_COORDINATOR)`, in tests) with its
@@ -131,5 +187,25 @@ export class CountedCoordinator implements CoordinatorBinding {
 
   writeState(user: string, project: string, token: number, state: string | null): Promise<boolean> {
     return this.ledger.call("coordinator.writeState", () => this.inner.writeState(user, project, token, state));
+  }
+
+  charge(
+    user: string,
+    project: string,
+    day: number,
+    ai: number,
+    aiLimit: number | null,
+    vectors: number,
+    vectorsLimit: number | null,
+  ): Promise<Charged> {
+    return this.ledger.call("coordinator.charge", () => this.inner.charge(user, project, day, ai, aiLimit, vectors, vectorsLimit));
+  }
+
+  credit(user: string, project: string, day: number, ai: number, vectors: number): Promise<unknown> {
+    return this.ledger.call("coordinator.credit", () => this.inner.credit(user, project, day, ai, vectors));
+  }
+
+  usage(user: string, day: number): Promise<ProjectUsage[]> {
+    return this.ledger.call("coordinator.usage", () => this.inner.usage(user, day));
   }
 }

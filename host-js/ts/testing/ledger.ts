@@ -20,7 +20,10 @@ export type CallName =
   | "coordinator.acquire"
   | "coordinator.release"
   | "coordinator.readState"
-  | "coordinator.writeState";
+  | "coordinator.writeState"
+  | "coordinator.charge"
+  | "coordinator.credit"
+  | "coordinator.usage";
 
 /** The per-key counts KV bills by, beside the calls. */
 export type BilledName = "kv.keysRead" | "kv.keysWritten" | "kv.keysDeleted";
@@ -39,6 +42,9 @@ export const COUNTED_NAMES: readonly (CallName | BilledName)[] = [
   "coordinator.release",
   "coordinator.readState",
   "coordinator.writeState",
+  "coordinator.charge",
+  "coordinator.credit",
+  "coordinator.usage",
   "kv.keysRead",
   "kv.keysWritten",
   "kv.keysDeleted",

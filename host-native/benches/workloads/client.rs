@@ -9,7 +9,8 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use index_sync_core::{
-    Config, Engine, HostError, Lease, ListedKey, Match, RequestKind, Response, Vector,
+    Charged, Config, Engine, HostError, Lease, ListedKey, Match, ProjectUsage, RequestKind,
+    Response, Vector,
 };
 use index_sync_native::backend::Backend;
 use index_sync_native::component::ComponentIndexer;
@@ -144,6 +145,33 @@ impl Backend for Timed {
         state: Option<&str>,
     ) -> Result<bool, HostError> {
         self.time(|w| w.coordinator_write_state(user, project, token, state))
+    }
+    fn coordinator_charge(
+        &mut self,
+        user: &str,
+        project: &str,
+        day: u32,
+        ai: u32,
+        ai_limit: Option<u32>,
+        vectors: u32,
+        vectors_limit: Option<u32>,
+    ) -> Result<Charged, HostError> {
+        self.time(|w| {
+            w.coordinator_charge(user, project, day, ai, ai_limit, vectors, vectors_limit)
+        })
+    }
+    fn coordinator_credit(
+        &mut self,
+        user: &str,
+        project: &str,
+        day: u32,
+        ai: u32,
+        vectors: u32,
+    ) -> Result<(), HostError> {
+        self.time(|w| w.coordinator_credit(user, project, day, ai, vectors))
+    }
+    fn coordinator_usage(&mut self, user: &str, day: u32) -> Result<Vec<ProjectUsage>, HostError> {
+        self.time(|w| w.coordinator_usage(user, day))
     }
 }
 

@@ -171,4 +171,54 @@ impl<B: Backend> coordinator::Host for Imports<B> {
             .coordinator_write_state(&user, &project, token, state.as_deref())
             .map_err(to_wit)
     }
+
+    fn charge(
+        &mut self,
+        user: String,
+        project: String,
+        day: u32,
+        ai: u32,
+        ai_limit: Option<u32>,
+        vectors: u32,
+        vectors_limit: Option<u32>,
+    ) -> Result<coordinator::Charged, types::HostError> {
+        self.0
+            .coordinator_charge(&user, &project, day, ai, ai_limit, vectors, vectors_limit)
+            .map(|c| coordinator::Charged {
+                ai: c.ai,
+                vectors: c.vectors,
+                ai_used: c.ai_used,
+                vectors_held: c.vectors_held,
+            })
+            .map_err(to_wit)
+    }
+
+    fn credit(
+        &mut self,
+        user: String,
+        project: String,
+        day: u32,
+        ai: u32,
+        vectors: u32,
+    ) -> Result<(), types::HostError> {
+        self.0
+            .coordinator_credit(&user, &project, day, ai, vectors)
+            .map_err(to_wit)
+    }
+
+    fn usage(
+        &mut self,
+        user: String,
+        day: u32,
+    ) -> Result<Vec<coordinator::ProjectUsage>, types::HostError> {
+        let projects = self.0.coordinator_usage(&user, day).map_err(to_wit)?;
+        Ok(projects
+            .into_iter()
+            .map(|p| coordinator::ProjectUsage {
+                project: p.project,
+                ai_today: p.ai_today,
+                vectors: p.vectors,
+            })
+            .collect())
+    }
 }

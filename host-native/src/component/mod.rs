@@ -133,6 +133,8 @@ impl<B: Backend> ComponentIndexer<B> {
             RequestKind::Sync => indexer.call_sync(&mut *store, resource, user, body, now)?,
             RequestKind::Search => indexer.call_search(&mut *store, resource, user, body, now)?,
             RequestKind::Remove => indexer.call_remove(&mut *store, resource, user, body, now)?,
+            RequestKind::Usage => indexer.call_usage(&mut *store, resource, user, body, now)?,
+            RequestKind::Status => indexer.call_status(&mut *store, resource, user, body, now)?,
         };
         resource.resource_drop(&mut *store)?;
         Ok(from_wit(answer.unwrap_or_else(|refusal| refusal)))

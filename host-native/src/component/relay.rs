@@ -7,7 +7,8 @@
 use std::sync::mpsc::{Receiver, Sender};
 
 use index_sync_core::{
-    Effect, HostError, Lease, ListedKey, Match, Outcome, Reply, Response, Vector,
+    Charged, Effect, HostError, Lease, ListedKey, Match, Outcome, ProjectUsage, Reply, Response,
+    Vector,
 };
 use serde_json::Value;
 
@@ -220,6 +221,60 @@ impl Backend for Relay {
             state: state.map(str::to_owned),
         })? {
             Reply::CoordinatorWriteState { written } => Ok(written),
+            other => Err(wrong(other)),
+        }
+    }
+
+    fn coordinator_charge(
+        &mut self,
+        user: &str,
+        project: &str,
+        day: u32,
+        ai: u32,
+        ai_limit: Option<u32>,
+        vectors: u32,
+        vectors_limit: Option<u32>,
+    ) -> Result<Charged, HostError> {
+        match self.ask(Effect::CoordinatorCharge {
+            user: user.to_owned(),
+            project: project.to_owned(),
+            day,
+            ai,
+            ai_limit,
+            vectors,
+            vectors_limit,
+        })? {
+            Reply::CoordinatorCharge { charged } => Ok(charged),
+            other => Err(wrong(other)),
+        }
+    }
+
+    fn coordinator_credit(
+        &mut self,
+        user: &str,
+        project: &str,
+        day: u32,
+        ai: u32,
+        vectors: u32,
+    ) -> Result<(), HostError> {
+        match self.ask(Effect::CoordinatorCredit {
+            user: user.to_owned(),
+            project: project.to_owned(),
+            day,
+            ai,
+            vectors,
+        })? {
+            Reply::CoordinatorCredit => Ok(()),
+            other => Err(wrong(other)),
+        }
+    }
+
+    fn coordinator_usage(&mut self, user: &str, day: u32) -> Result<Vec<ProjectUsage>, HostError> {
+        match self.ask(Effect::CoordinatorUsage {
+            user: user.to_owned(),
+            day,
+        })? {
+            Reply::CoordinatorUsage { projects } => Ok(projects),
             other => Err(wrong(other)),
         }
     }

@@ -10,10 +10,14 @@
 //! - `release` with the last token granted ends the lease; any other token changes nothing.
 //! - `write-state` writes when its token is the last one granted and not released;
 //!   `read-state` reads whatever was last written.
+//! - per user, the counters against the quotas: `charge`, `credit` and `usage` follow
+//!   `quota_counters.rs`.
 
 use std::collections::BTreeMap;
 
-use index_sync_core::Lease;
+use index_sync_core::{Charged, Lease, ProjectUsage};
+
+use super::quota_counters::UserCounters;
 
 #[derive(Clone, Debug, Default)]
 struct Tenant {
@@ -23,10 +27,11 @@ struct Tenant {
     state: Option<String>,
 }
 
-/// Leases and record states of every tenant.
+/// Leases and record states of every tenant, and every user's counters.
 #[derive(Clone, Debug, Default)]
 pub struct FakeCoordinator {
     tenants: BTreeMap<(String, String), Tenant>,
+    counters: BTreeMap<String, UserCounters>,
     tokens: u64,
     /// A coordinator that orders nothing: every acquire is granted and every state written,
     /// as if requests had no consistent point between them (the engine before invariant
@@ -108,6 +113,48 @@ impl FakeCoordinator {
             tenant.state = state.map(str::to_owned);
         }
         holds
+    }
+
+    /// Charges the user's counters (`quota_counters.rs`).
+    #[allow(clippy::too_many_arguments)] // the WIT call's own parameters
+    pub fn charge(
+        &mut self,
+        user: &str,
+        project: &str,
+        day: u32,
+        ai: u32,
+        ai_limit: Option<u32>,
+        vectors: u32,
+        vectors_limit: Option<u32>,
+    ) -> Charged {
+        self.counters.entry(user.to_owned()).or_default().charge(
+            project,
+            day,
+            ai,
+            ai_limit,
+            vectors,
+            vectors_limit,
+        )
+    }
+
+    /// Gives back to the user's counters.
+    pub fn credit(&mut self, user: &str, project: &str, day: u32, ai: u32, vectors: u32) {
+        if let Some(counters) = self.counters.get_mut(user) {
+            counters.credit(project, day, ai, vectors);
+        }
+    }
+
+    /// The user's counters, per project, on `day`.
+    pub fn usage(&self, user: &str, day: u32) -> Vec<ProjectUsage> {
+        self.counters
+            .get(user)
+            .map(|c| c.usage(day))
+            .unwrap_or_default()
+    }
+
+    /// The user's counters, without counting a call (for checks).
+    pub fn counters(&self, user: &str) -> Option<&UserCounters> {
+        self.counters.get(user)
     }
 
     /// Whether some request holds the tenant's lease at `now`.

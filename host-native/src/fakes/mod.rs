@@ -6,11 +6,12 @@
 pub mod ai;
 pub mod coordinator;
 pub mod kv;
+pub mod quota_counters;
 pub mod vectorize;
 
 use std::collections::BTreeMap;
 
-use index_sync_core::{Effect, HostError, Lease, Match, Outcome, Vector};
+use index_sync_core::{Charged, Effect, HostError, Lease, Match, Outcome, ProjectUsage, Vector};
 
 use crate::backend::Backend;
 use serde_json::Value;
@@ -337,6 +338,48 @@ impl World {
         self.call("coordinator.writeState", |w| {
             Ok(w.coordinator.write_state(user, project, token, state))
         })
+    }
+
+    /// `coordinator.charge`.
+    #[allow(clippy::too_many_arguments)] // the WIT call's own parameters
+    pub fn coordinator_charge(
+        &mut self,
+        user: &str,
+        project: &str,
+        day: u32,
+        ai: u32,
+        ai_limit: Option<u32>,
+        vectors: u32,
+        vectors_limit: Option<u32>,
+    ) -> Result<Charged, HostError> {
+        self.call("coordinator.charge", |w| {
+            Ok(w.coordinator
+                .charge(user, project, day, ai, ai_limit, vectors, vectors_limit))
+        })
+    }
+
+    /// `coordinator.credit`.
+    pub fn coordinator_credit(
+        &mut self,
+        user: &str,
+        project: &str,
+        day: u32,
+        ai: u32,
+        vectors: u32,
+    ) -> Result<(), HostError> {
+        self.call("coordinator.credit", |w| {
+            w.coordinator.credit(user, project, day, ai, vectors);
+            Ok(())
+        })
+    }
+
+    /// `coordinator.usage`.
+    pub fn coordinator_usage(
+        &mut self,
+        user: &str,
+        day: u32,
+    ) -> Result<Vec<ProjectUsage>, HostError> {
+        self.call("coordinator.usage", |w| Ok(w.coordinator.usage(user, day)))
     }
 
     /// Performs one engine effect (the same dispatch every [`Backend`] has).

@@ -8,12 +8,13 @@
 //! Queries score every vector of the index in Rust: a local project holds thousands of
 //! vectors, not millions. The coordinator's leases and record states are a table too
 //! (`coordinator.rs`), so two runs of the tool on one store are ordered as two requests of
-//! one tenant are by a Durable Object.
+//! one tenant are by a Durable Object, and so are the users' counters against the quotas
+//! (`quotas.rs`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use index_sync_core::{HostError, Lease, ListedKey, Match, Vector};
+use index_sync_core::{Charged, HostError, Lease, ListedKey, Match, ProjectUsage, Vector};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
@@ -346,6 +347,34 @@ impl Backend for LocalStore {
     ) -> Result<bool, HostError> {
         self.state_write(user, project, token, state)
     }
+
+    fn coordinator_charge(
+        &mut self,
+        user: &str,
+        project: &str,
+        day: u32,
+        ai: u32,
+        ai_limit: Option<u32>,
+        vectors: u32,
+        vectors_limit: Option<u32>,
+    ) -> Result<Charged, HostError> {
+        self.quota_charge(user, project, day, ai, ai_limit, vectors, vectors_limit)
+    }
+
+    fn coordinator_credit(
+        &mut self,
+        user: &str,
+        project: &str,
+        day: u32,
+        ai: u32,
+        vectors: u32,
+    ) -> Result<(), HostError> {
+        self.quota_credit(user, project, day, ai, vectors)
+    }
+
+    fn coordinator_usage(&mut self, user: &str, day: u32) -> Result<Vec<ProjectUsage>, HostError> {
+        self.quota_usage(user, day)
+    }
 }
 
 /// Vectorize's metadata filter as the engine uses it: each key must equal its value, given
@@ -362,4 +391,5 @@ fn passes(filter: &Value, metadata: &Value) -> bool {
 mod tests;
 
 mod coordinator;
+mod quotas;
 mod schema;

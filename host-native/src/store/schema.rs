@@ -14,8 +14,8 @@ const JOURNAL: &str = "
 ";
 
 /// The version of [`TABLES`], kept in the file's `user_version`: a store of this version
-/// has them all. Raise it when a table is added.
-const SCHEMA_VERSION: u32 = 1;
+/// has them all. Raise it when a table is added (2: the quotas' counters).
+const SCHEMA_VERSION: u32 = 2;
 
 /// The tables; made in one write transaction taken at once (`BEGIN IMMEDIATE`), so two runs
 /// opening a new store together wait for each other instead of failing.
@@ -45,6 +45,17 @@ const TABLES: &str = "
     );
     CREATE TABLE IF NOT EXISTS tokens (
         id INTEGER PRIMARY KEY AUTOINCREMENT
+    );
+    CREATE TABLE IF NOT EXISTS quota_days (
+        user TEXT PRIMARY KEY,
+        day INTEGER NOT NULL -- the UTC day of the user's AI counters
+    );
+    CREATE TABLE IF NOT EXISTS quota_counters (
+        user TEXT NOT NULL,
+        project TEXT NOT NULL,
+        ai INTEGER NOT NULL,      -- AI units on the user's day
+        vectors INTEGER NOT NULL, -- vectors held
+        PRIMARY KEY (user, project)
     );
 ";
 

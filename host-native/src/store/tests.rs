@@ -108,3 +108,36 @@ fn lists_page_through_a_prefix_with_metadata_and_deletes_go() {
         "at most 100 ids"
     );
 }
+
+#[test]
+fn the_quotas_counters_survive_reopening_and_follow_the_fakes_rules() {
+    let (_dir, path) = temp_store();
+    let mut store = LocalStore::open(&path).unwrap();
+    let first = store
+        .coordinator_charge("u", "p", 10, 3, Some(2), 3, None)
+        .unwrap();
+    assert_eq!((first.ai, first.vectors, first.ai_used), (2, 3, 2));
+    store.coordinator_credit("u", "p", 10, 0, 1).unwrap();
+    drop(store);
+    let mut store = LocalStore::open(&path).unwrap();
+    let second = store
+        .coordinator_charge("u", "q", 10, 1, Some(2), 1, Some(3))
+        .unwrap();
+    assert_eq!(
+        (second.ai, second.vectors, second.vectors_held),
+        (0, 1, 3),
+        "the day's AI units are spent across projects; two vectors were held"
+    );
+    let usage = store.coordinator_usage("u", 10).unwrap();
+    let counts: Vec<(&str, u32, u32)> = usage
+        .iter()
+        .map(|p| (p.project.as_str(), p.ai_today, p.vectors))
+        .collect();
+    assert_eq!(counts, [("p", 2, 2), ("q", 0, 1)]);
+    let next_day = store
+        .coordinator_charge("u", "q", 11, 1, Some(2), 0, None)
+        .unwrap();
+    assert_eq!((next_day.ai, next_day.ai_used), (1, 1), "a new day");
+    assert_eq!(store.coordinator_usage("v", 11).unwrap(), []);
+    assert_eq!(store.calls().get("coordinator.charge"), Some(&2));
+}
