@@ -181,6 +181,19 @@ fn bodies() -> Vec<(RequestKind, Vec<u8>)> {
             json!({"projectId": "p", "hashes": ["h1", "h9"]}),
         ),
         (RequestKind::Remove, json!({"projectId": "p", "all": true})),
+        (
+            RequestKind::Init,
+            json!({"projectId": "p", "chunks": [
+                {"hash": "h5", "code": "fn f5() {}", "filePath": "a.rs", "startLine": 3, "endLine": 9},
+                {"hash": "h5", "code": "fn f5() {}", "filePath": "a.rs", "startLine": 12, "endLine": 18},
+                {"hash": "h6", "code": "fn f6() {}", "filePath": "b:1-2.rs"}]}),
+        ),
+        (
+            RequestKind::Sync,
+            json!({"phase": 1, "complete": true, "projectId": "p", "chunks": [
+                {"hash": "h5", "filePath": "a.rs", "startLine": 4, "endLine": 10},
+                {"hash": "h6", "filePath": "b:1-2.rs", "startLine": 1, "endLine": 1}]}),
+        ),
     ]
     .into_iter()
     .map(|(k, b)| (k, b.to_string().into_bytes()))

@@ -3,8 +3,9 @@
 //!
 //! A chunk answered `cached` (init, phase 1, phase 2, a complete phase 1) or `indexed` is
 //! a promise that the tenant holds, right then, a live marker and a vector for it, at exactly
-//! the files the request named (the vector's `filePaths`, and the digest of them its marker
-//! keeps): a client that believes it never sends the chunk again. `unchanged: true` is a
+//! the places the request named: its files, with their lines when the request gave them
+//! (the vector's `locations`, and the digest of them its marker keeps). A client that
+//! believes it never sends the chunk again, and search names those places. `unchanged: true` is a
 //! promise that the tenant's index in the request's scope (its project, or its
 //! `hashPrefixes`) is exactly the listing, the one a root-only phase 1 sent the digest of
 //! included: the client then skips its phase 2 and any removal.
@@ -12,15 +13,16 @@
 //! The checks read the world as it is when the response is given (`Step::Respond`), before
 //! the work after it and before any other request's next call (`watch.rs`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use index_sync_core::marker::{paths_digest, read_marker};
+use index_sync_core::marker::{locations_digest, read_marker};
 use index_sync_core::names::TenantNames;
 use index_sync_core::{Config, RequestKind, Response};
 use serde_json::Value;
 
+use super::Ledger;
+use super::places::{Places, listed, spelled, vector_places};
 use super::removal::{strings, tenant_vectors};
-use super::{Files, Ledger, listed};
 use crate::fakes::World;
 
 /// The fields of a response whose chunks are said to be in the index at the files asked.
@@ -85,7 +87,7 @@ impl Ledger {
 
     /// What keeps `user`'s index of `project` in the scope of `prefixes` (all of it when
     /// none) from being exactly `listing`: a vector or a live marker of a chunk it does not
-    /// name, or a chunk it names that is not held at its files.
+    /// name, or a chunk it names that is not held at its places.
     pub fn check_index(
         &self,
         world: &World,
@@ -93,7 +95,7 @@ impl Ledger {
         user: &str,
         project: &str,
         prefixes: &[&str],
-        listing: &BTreeMap<String, Files>,
+        listing: &BTreeMap<String, Places>,
     ) -> Vec<String> {
         let in_scope = |h: &str| prefixes.is_empty() || prefixes.iter().any(|p| h.starts_with(p));
         let names = TenantNames::new(config, user, project);
@@ -137,13 +139,14 @@ fn live_marker(
     read_marker(config, value, world.now)
 }
 
-/// What is wrong with saying the tenant holds `hash` at `files` (at any files for `None`).
+/// What is wrong with saying the tenant holds `hash` at `places` (at any places for
+/// `None`): its vector must name exactly those, and its marker keep their digest.
 fn held(
     world: &World,
     config: &Config,
     names: &TenantNames,
     hash: &str,
-    files: &Files,
+    places: &Places,
 ) -> Option<String> {
     let Some(marker) = live_marker(world, config, names, hash) else {
         return Some("it has no live marker".into());
@@ -151,17 +154,21 @@ fn held(
     let Some((_, meta)) = world.vectorize.get(&names.vector_id(hash)) else {
         return Some("it has no vector".into());
     };
-    let files = files.as_ref()?;
-    let paths: BTreeSet<String> = strings(&meta["filePaths"])
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    if &paths != files {
-        return Some(format!("its vector is at {paths:?}, asked at {files:?}"));
+    let places = places.as_ref()?;
+    let held = vector_places(meta);
+    if &held != places {
+        return Some(format!(
+            "its vector is at {:?}, asked at {:?}",
+            spelled(&held),
+            spelled(places)
+        ));
     }
-    let digest = paths_digest(&files.iter().collect::<Vec<_>>());
+    let digest = locations_digest(&places.iter().cloned().collect::<Vec<_>>());
     if marker.paths.as_deref() != Some(digest.as_str()) {
-        return Some(format!("its marker names other files than {files:?}"));
+        return Some(format!(
+            "its marker names other places than {:?}",
+            spelled(places)
+        ));
     }
     None
 }

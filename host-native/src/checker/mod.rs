@@ -1,10 +1,13 @@
 //! The invariant checker: reads the fakes' state and what clients sent, and names every
 //! broken invariant. Usable after any step of any test.
 //!
-//! (a) every marker has its tenant's vector, made from that chunk's code;
+//! (a) every marker has its tenant's vector, made from that chunk's code, naming places the
+//!     tenant sent for it (file, and lines when given), exactly those its live marker's
+//!     digest stands for, and the code's first lines as its snippet;
 //! (b) every shared cache entry is keyed by the SHA-256 of the code it was made from, under
 //!     the current models and prompt;
-//! (c) no search returns another tenant's vector;
+//! (c) no search returns another tenant's vector, or a place the tenant never sent for it
+//!     (`search.rs`);
 //! (d) no KV key or vector id is shared by two distinct (user, project, hash);
 //! (e) every vector id fits Vectorize's 64 bytes and every KV key KV's 512 bytes;
 //! (f) no vector of a chunk removed from its tenant's project: after a complete sync that
@@ -12,14 +15,25 @@
 //! (g) no vector that no record reaches: each has its marker key, or a journal naming it
 //!     (`removal.rs`);
 //! (h) every answer that vouches for the index is true when it is given: each `cached` or
-//!     `indexed` chunk held at the files asked, and each `unchanged: true` listing exactly
-//!     the index in its scope (`answers.rs`), checked at the response of a request in flight
-//!     among others of its tenant (`watch.rs`).
+//!     `indexed` chunk held at the places asked (files, and lines when the request gave
+//!     them), and each `unchanged: true` listing exactly the index in its scope
+//!     (`answers.rs`), checked at the response of a request in flight among others of its
+//!     tenant (`watch.rs`);
+//! (i) every search result names exactly the places its vector holds when it is answered
+//!     that the search's filter admits, and none is missing (`search.rs`, `filter.rs`).
+//!
+//! A place is a file with its lines, or a file alone (`places.rs`); markers and listings
+//! are digested with core's own functions.
 
 mod answers;
+mod filter;
+mod places;
 mod removal;
+mod search;
 mod watch;
 
+pub use filter::SearchFilter;
+pub use places::{Places, digest, listed, place};
 pub use watch::Watched;
 
 use std::cell::RefCell;
@@ -31,12 +45,14 @@ use std::rc::Rc;
 use index_sync_core::ai::{
     embedding_call, embedding_input, read_embeddings, read_summary, summary_call,
 };
+use index_sync_core::location::Location;
+use index_sync_core::marker::{locations_digest, read_marker};
 use index_sync_core::names::{CACHE_PREFIX, marker_key, sha256_hex, vector_id};
-use index_sync_core::record_state::listing_digest;
-use index_sync_core::{CacheEntry, CacheScope, Config, Effect, RequestKind, Response};
+use index_sync_core::{CacheEntry, CacheScope, Config, Effect, RequestKind};
 use serde_json::Value;
 
 use crate::fakes::{World, ai, kv, vectorize};
+use places::{places_may_be_cut, spelled, vector_places, wrong_snippet};
 
 /// A (user, project, hash) triple.
 pub type Triple = (String, String, String);
@@ -44,52 +60,15 @@ pub type Triple = (String, String, String);
 /// A config's cache identity and a piece of code.
 type EmbeddingKey = (String, String);
 
-/// The files a request names for one hash; `None` when an occurrence names none (phase 1
-/// then asks about the chunk at any files).
-pub type Files = Option<BTreeSet<String>>;
-
-/// Each hash of a list of chunks with the files named for it.
-pub fn listed(chunks: &Value) -> BTreeMap<String, Files> {
-    let mut listed: BTreeMap<String, Files> = BTreeMap::new();
-    for c in chunks.as_array().into_iter().flatten() {
-        let Some(hash) = c["hash"].as_str() else {
-            continue;
-        };
-        let path = c["filePath"].as_str().map(str::to_owned);
-        let entry = listed
-            .entry(hash.to_owned())
-            .or_insert_with(|| Some(BTreeSet::new()));
-        match (entry.as_mut(), path) {
-            (Some(paths), Some(path)) => {
-                paths.insert(path);
-            }
-            _ => *entry = None,
-        }
-    }
-    listed
-}
-
-/// The digest a root-only phase 1 sends for a listing (`record_state.rs`).
-pub fn digest(listing: &BTreeMap<String, Files>) -> String {
-    let files: Vec<(&str, Vec<&str>)> = listing
-        .iter()
-        .map(|(hash, files)| {
-            let paths = files.iter().flatten().map(String::as_str).collect();
-            (hash.as_str(), paths)
-        })
-        .collect();
-    listing_digest(files.iter().map(|(hash, paths)| (*hash, paths.as_slice())))
-}
-
 /// What clients sent: the ground truth the world is checked against.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    /// Per triple, every (code, file path) sent for it.
-    sent: BTreeMap<Triple, BTreeSet<(String, String)>>,
+    /// Per triple, every (code, place) sent for it.
+    sent: BTreeMap<Triple, BTreeSet<(String, Location)>>,
     /// Code by its SHA-256.
     codes: HashMap<String, String>,
     /// Every complete listing sent, by its digest: what a root-only phase 1 stands for.
-    listings: HashMap<String, BTreeMap<String, Files>>,
+    listings: HashMap<String, BTreeMap<String, Places>>,
     /// The embeddings the engine must store, by cache identity and code: worked out once,
     /// since the checks run after every call of long runs.
     embeddings: RefCell<HashMap<EmbeddingKey, Rc<Vec<f32>>>>,
@@ -116,18 +95,16 @@ impl Ledger {
             return;
         }
         for chunk in chunks {
-            let (Some(hash), Some(code), Some(path)) = (
-                chunk["hash"].as_str(),
-                chunk["code"].as_str(),
-                chunk["filePath"].as_str(),
-            ) else {
+            let (Some(hash), Some(code), Some(place)) =
+                (chunk["hash"].as_str(), chunk["code"].as_str(), place(chunk))
+            else {
                 continue;
             };
             self.codes.insert(sha256_hex(code), code.to_owned());
             self.sent
                 .entry((user.to_owned(), project.to_owned(), hash.to_owned()))
                 .or_default()
-                .insert((code.to_owned(), path.to_owned()));
+                .insert((code.to_owned(), place));
         }
     }
 
@@ -166,10 +143,17 @@ impl Ledger {
                     let owned = meta["userId"] == user.as_str()
                         && meta["projectId"] == project.as_str()
                         && meta["hash"] == hash.as_str();
-                    if made_from.is_none() || !owned {
-                        broken.push(format!(
+                    match made_from {
+                        Some((code, _)) if owned => {
+                            broken.extend(self.check_places(world, config, &key, triple, meta));
+                            let (lines, bytes) = (config.snippet_lines, config.max_snippet_bytes);
+                            if let Some(wrong) = wrong_snippet(meta, code, lines, bytes) {
+                                broken.push(format!("(a) vector {id:?} of {triple:?}: {wrong}"));
+                            }
+                        }
+                        _ => broken.push(format!(
                             "(a) vector {id:?} of {triple:?} is not made from its own code"
-                        ));
+                        )),
                     }
                 }
             }
@@ -196,6 +180,47 @@ impl Ledger {
             }
         }
         broken.extend(removal::unreachable_vectors(world, config));
+        broken
+    }
+
+    /// (a) over the places of the vector of `triple`, whose marker key is `key`: each was
+    /// sent for the chunk, and a live marker that keeps a digest of places stands for
+    /// exactly those (unless the engine cut the list to fit Vectorize's metadata limit).
+    fn check_places(
+        &self,
+        world: &World,
+        config: &Config,
+        key: &str,
+        triple: &Triple,
+        meta: &Value,
+    ) -> Vec<String> {
+        let mut broken = Vec::new();
+        let held = vector_places(meta);
+        let sent = &self.sent[triple];
+        let unsent: Vec<String> = held
+            .iter()
+            .filter(|p| !sent.iter().any(|(_, s)| s == *p))
+            .map(Location::to_metadata)
+            .collect();
+        if !unsent.is_empty() {
+            broken.push(format!(
+                "(a) the vector of {triple:?} is at {unsent:?}, never sent for it"
+            ));
+        }
+        let marker = world
+            .kv
+            .read(key, world.now)
+            .and_then(|value| read_marker(config, value, world.now));
+        let digest = marker.and_then(|m| m.paths);
+        if let Some(digest) = digest
+            && !places_may_be_cut(meta)
+            && digest != locations_digest(&held.iter().cloned().collect::<Vec<_>>())
+        {
+            broken.push(format!(
+                "(a) the marker of {triple:?} names other places than its vector's {:?}",
+                spelled(&held)
+            ));
+        }
         broken
     }
 
@@ -243,29 +268,6 @@ impl Ledger {
                 .entry(key)
                 .or_insert_with(|| Rc::new(expected_embedding(config, code))),
         )
-    }
-
-    /// Invariant (c) over one search response of `user` in `project`.
-    pub fn check_search(&self, user: &str, project: &str, response: &Response) -> Vec<String> {
-        let results = response.body["results"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        results
-            .iter()
-            .filter(|r| {
-                let triple = (
-                    user.to_owned(),
-                    project.to_owned(),
-                    r["hash"].as_str().unwrap_or_default().to_owned(),
-                );
-                !self
-                    .sent
-                    .get(&triple)
-                    .is_some_and(|sent| sent.iter().any(|(_, path)| r["filePath"] == path.as_str()))
-            })
-            .map(|r| format!("(c) {user}/{project} was shown {r}, which it never sent"))
-            .collect()
     }
 }
 

@@ -4,11 +4,13 @@
 use std::collections::{BTreeSet, HashMap};
 
 use index_sync_core::journal::read_journal;
+use index_sync_core::location::Location;
 use index_sync_core::names::{TenantNames, vector_id};
 use index_sync_core::{Config, RequestKind, Response};
 use serde_json::Value;
 
-use super::{Ledger, listed};
+use super::Ledger;
+use super::places::{listed, spelled, vector_places};
 use crate::fakes::World;
 
 /// (g): every vector belongs, by its metadata and its id, to one (user, project, hash) whose
@@ -53,28 +55,20 @@ fn journaled(world: &World, names: &TenantNames, hash: &str) -> bool {
         .any(|hashes| hashes.iter().any(|h| h == hash))
 }
 
-/// The (hash, filePaths) of every vector of a tenant.
+/// The (hash, places) of every vector of a tenant.
 pub(super) fn tenant_vectors(
     world: &World,
     user: &str,
     project: &str,
-) -> Vec<(String, BTreeSet<String>)> {
+) -> Vec<(String, BTreeSet<Location>)> {
     world
         .vectorize
         .ids()
         .filter_map(|id| world.vectorize.get(id))
         .filter(|(_, meta)| meta["userId"] == user && meta["projectId"] == project)
         .map(|(_, meta)| {
-            let paths = meta["filePaths"]
-                .as_array()
-                .map(|p| {
-                    p.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
-            (meta["hash"].as_str().unwrap_or_default().to_owned(), paths)
+            let hash = meta["hash"].as_str().unwrap_or_default().to_owned();
+            (hash, vector_places(meta))
         })
         .collect()
 }
@@ -90,7 +84,7 @@ impl Ledger {
     /// (f) over one request's response, right after it: a complete sync that finished
     /// (`moreToRemove` false) leaves no vector of the tenant in its scope that its listing
     /// does not name, and each chunk it answered cached has its vector at exactly the
-    /// listed files; a `remove` leaves no marker or vector of what it answered removed,
+    /// listed places; a `remove` leaves no marker or vector of what it answered removed,
     /// and one of `all` that finished leaves the tenant nothing.
     pub fn check_step(
         &self,
@@ -116,7 +110,7 @@ impl Ledger {
                 let in_scope =
                     |h: &str| prefixes.is_empty() || prefixes.iter().any(|p| h.starts_with(p));
                 let listed = listed(&body["chunks"]);
-                let vectors: HashMap<String, BTreeSet<String>> =
+                let vectors: HashMap<String, BTreeSet<Location>> =
                     tenant_vectors(world, user, project).into_iter().collect();
                 for hash in vectors.keys() {
                     if in_scope(hash) && !listed.contains_key(hash) {
@@ -132,7 +126,9 @@ impl Ledger {
                     let held = vectors.get(cached);
                     if held != Some(wanted) {
                         broken.push(format!(
-                            "(f) {user}/{project}: {cached} answered cached, its vector at {held:?}, the listing at {wanted:?}"
+                            "(f) {user}/{project}: {cached} answered cached, its vector at {:?}, the listing at {:?}",
+                            held.map(spelled),
+                            spelled(wanted)
                         ));
                     }
                 }

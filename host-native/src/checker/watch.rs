@@ -1,6 +1,7 @@
 //! A request in flight under the checker's eye: driven one host call at a time (alone, or
 //! among other requests of its tenant), its answer is checked the moment it is given, on
-//! the world as it then is: the lie detector (`answers.rs`) and (f) (`removal.rs`). What
+//! the world as it then is: the lie detector (`answers.rs`), (f) (`removal.rs`), and what
+//! a search shows, (c) and (i) (`search.rs`). What
 //! the request does after its response, and what other requests do meanwhile, cannot hide
 //! a lie.
 
@@ -116,5 +117,14 @@ impl Watched {
             .extend(ledger.check_answer(world, config, kind, user, body, response));
         self.broken
             .extend(ledger.check_step(world, config, kind, user, body, response));
+        if kind == RequestKind::Search {
+            self.broken.extend(ledger.check_search(
+                user,
+                body["projectId"].as_str().unwrap_or_default(),
+                response,
+            ));
+            self.broken
+                .extend(ledger.check_results(world, config, user, body, response));
+        }
     }
 }

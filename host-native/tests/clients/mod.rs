@@ -5,6 +5,8 @@
 //! client makes at the end, which must bring the index exactly to its listing.
 #![allow(dead_code)] // each test file uses its own share of these
 
+pub mod filters;
+
 use std::collections::BTreeSet;
 
 use index_sync_core::{Config, RequestKind, Response};
@@ -34,9 +36,11 @@ pub fn refused(response: &Response) -> bool {
     )
 }
 
-/// The check a violation is of: `(a)` to `(h)` (`checker`), or the final sync's verdict.
+/// The check a violation is of: `(a)` to `(i)` (`checker`), or the final sync's verdict.
 pub fn check_of(violation: &str) -> &'static str {
-    const CHECKS: [&str; 8] = ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "(g)", "(h)"];
+    const CHECKS: [&str; 9] = [
+        "(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "(g)", "(h)", "(i)",
+    ];
     if violation.contains("final sync") {
         return "final sync";
     }
@@ -58,6 +62,18 @@ pub fn hashes(body: &Value, field: &str) -> BTreeSet<String> {
 
 /// A request to send: its kind and body.
 pub type Ask = (RequestKind, Value);
+
+/// A chunk as a phase-1 listing names it: its hash and place (file, and lines when the
+/// chunk gives them), without its code.
+pub fn listing_entry(chunk: &Value) -> Value {
+    let mut entry = json!({"hash": chunk["hash"], "filePath": chunk["filePath"]});
+    for lines in ["startLine", "endLine"] {
+        if let Some(line) = chunk.get(lines) {
+            entry[lines] = line.clone();
+        }
+    }
+    entry
+}
 
 /// What a client can do next while requests are in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,10 +231,7 @@ impl Clients {
     /// Returns what broke on the way, each once, then what keeps the index from being
     /// exactly the listing: it goes on past what broke, so that its own verdict is given.
     pub fn converge(&mut self, chunks: &[Value]) -> Vec<String> {
-        let listing: Vec<Value> = chunks
-            .iter()
-            .map(|c| json!({"hash": c["hash"], "filePath": c["filePath"]}))
-            .collect();
+        let listing: Vec<Value> = chunks.iter().map(listing_entry).collect();
         let check = json!({"phase": 1, "complete": true, "projectId": PROJECT, "chunks": listing});
         let wanted: BTreeSet<String> = listed(&check["chunks"]).into_keys().collect();
         let mut broken: Vec<String> = Vec::new();
@@ -272,12 +285,22 @@ impl Clients {
     }
 }
 
-/// What a request's answer broke, and a response that is neither served nor refused whole.
+/// What a request's answer broke, and a response that is neither served nor refused whole
+/// (nor a search whose AI or Vectorize call failed, which it says).
 pub fn answered(request: &Watched) -> Vec<String> {
     let mut broken = request.broken().to_vec();
+    let search_failed = |r: &Response| {
+        request.request().0 == RequestKind::Search
+            && r.status == 503
+            && matches!(
+                r.body["error"]["code"].as_str(),
+                Some("ai_unavailable" | "vectorize_unavailable")
+            )
+    };
     if let Some(r) = request.response()
         && r.status != 200
         && !refused(r)
+        && !search_failed(r)
     {
         broken.push(format!("answered {}: {}", r.status, r.body));
     }

@@ -1,12 +1,14 @@
 //! The small cases of overlap, one per class that broke an index before invariant 9: what
 //! the tenant holds first, the two requests that overlap, what a client asks afterwards, the project its
 //! final sync brings the index to, and the checks that must see the case break when
-//! nothing orders the requests.
+//! nothing orders the requests. Most chunks are sent with their lines, as the command-line
+//! tool sends them; one case sends none (an old client), and one moves a chunk to other
+//! lines of its file while another request puts it at two places of that file.
 
 use index_sync_core::{Config, RequestKind};
 use serde_json::{Value, json};
 
-use crate::clients::{Ask, PROJECT};
+use crate::clients::{Ask, PROJECT, listing_entry};
 
 pub struct Case {
     pub name: &'static str,
@@ -33,9 +35,14 @@ impl Case {
     }
 }
 
-/// Chunk `hash` with its code, in `file`.
-fn chunk(hash: &str, file: &str) -> Value {
-    json!({"hash": hash, "code": format!("export function chunk_{hash}() {{ return {hash:?}; }}"), "filePath": file})
+/// Chunk `hash` with its code, in `file`, from line `start` to `end` when given.
+fn chunk(hash: &str, file: &str, lines: Option<(u32, u32)>) -> Value {
+    let mut chunk = json!({"hash": hash, "code": format!("export function chunk_{hash}() {{ return {hash:?}; }}"), "filePath": file});
+    if let Some((start, end)) = lines {
+        chunk["startLine"] = json!(start);
+        chunk["endLine"] = json!(end);
+    }
+    chunk
 }
 
 fn init(chunks: &[Value]) -> Ask {
@@ -93,17 +100,18 @@ fn remove_all() -> Ask {
 }
 
 fn listing(chunks: &[Value]) -> Vec<Value> {
-    chunks
-        .iter()
-        .map(|c| json!({"hash": c["hash"], "filePath": c["filePath"]}))
-        .collect()
+    chunks.iter().map(listing_entry).collect()
 }
 
 pub fn cases() -> Vec<Case> {
-    let x = chunk("x", "src/x.ts");
-    let y = chunk("y", "src/y.ts");
-    let d = chunk("d", "src/d.ts");
-    let (h_a, h_b) = (chunk("h", "src/a.ts"), chunk("h", "src/b.ts"));
+    let x = chunk("x", "src/x.ts", Some((1, 3)));
+    let y = chunk("y", "src/y.ts", Some((4, 9)));
+    let d = chunk("d", "src/d.ts", Some((2, 2)));
+    // An old client's: no lines.
+    let (h_a, h_b) = (chunk("h", "src/a.ts", None), chunk("h", "src/b.ts", None));
+    // One chunk at other lines of one file: moved down, and twice.
+    let at = |start: u32| chunk("h", "src/a.ts", Some((start, start + 2)));
+    let (h_1, h_5, h_9) = (at(1), at(5), at(9));
     let due = Config::default().marker_refresh_after();
     vec![
         Case {
@@ -164,9 +172,25 @@ pub fn cases() -> Vec<Case> {
                 phase_1(std::slice::from_ref(&h_a)),
                 phase_1(std::slice::from_ref(&h_b)),
             ],
-            project: vec![x, h_b],
+            project: vec![x.clone(), h_b],
             fault_positions: 2,
             caught_by: &["(g)", "(h)", "final sync"],
+        },
+        Case {
+            name: "two phase 2 of one chunk at other lines of its file, one at two places",
+            setup: vec![init(&[x.clone(), h_1.clone()])],
+            advance: 0,
+            together: vec![
+                phase_2(std::slice::from_ref(&h_5)),
+                phase_2(&[h_1.clone(), h_9.clone()]),
+            ],
+            after: vec![
+                phase_1(std::slice::from_ref(&h_5)),
+                phase_1(&[h_1.clone(), h_9.clone()]),
+            ],
+            project: vec![x, h_1, h_9],
+            fault_positions: 2,
+            caught_by: &["(a)", "(h)", "final sync"],
         },
     ]
 }

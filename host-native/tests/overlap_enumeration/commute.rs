@@ -21,6 +21,8 @@ enum Part {
     Vectors,
     Lease,
     State,
+    /// A user's quota counters.
+    Quota(String),
     /// The count of calls a planned fault waits on: which of them fails depends on order.
     Fault,
 }
@@ -69,6 +71,10 @@ impl Footprint {
                 f.reads = vec![Part::Lease];
                 f.writes = vec![Part::State];
             }
+            Effect::CoordinatorCharge { user, .. } | Effect::CoordinatorCredit { user, .. } => {
+                f.writes = vec![Part::Quota(user.clone())]
+            }
+            Effect::CoordinatorUsage { user, .. } => f.reads = vec![Part::Quota(user.clone())],
         }
         let class = match effect {
             Effect::AiRun { input, .. } => ai_class(input),

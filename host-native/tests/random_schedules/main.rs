@@ -1,6 +1,8 @@
 //! Random schedules of one tenant's overlapping requests (invariant 9): in each step, 2 or 3
 //! requests of the same tenant (init, phase 1, phase 2, complete phase 1 of the project or
-//! of one part, root-only phase 1, remove some, remove all) start together and make their
+//! of one part, root-only phase 1, remove some, remove all, search with a random filter),
+//! most giving each occurrence's lines (versions of the project that only shift lines, one
+//! chunk twice in one file), some none, start together and make their
 //! host calls in a random order, a request refused whole sometimes sent again meanwhile;
 //! faults on any call (errors and time-outs) and clock jumps (leases run out, markers fall
 //! due for a refresh or past their lifetime) come between steps. After every call the
@@ -26,7 +28,6 @@ use model::*;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
-use serde_json::Value;
 
 /// How many times a client sends again, within a step, a request refused whole.
 const RESENDS: usize = 1;
@@ -67,8 +68,7 @@ fn play(run: &Run, permissive: bool) -> Vec<String> {
                 .collect();
         }
     }
-    let chunks: Vec<Value> = run.versions[run.last].iter().map(|p| chunk(*p)).collect();
-    clients.converge(&chunks)
+    clients.converge(&run.versions[run.last].chunks())
 }
 
 proptest! {

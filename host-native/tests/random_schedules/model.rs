@@ -1,6 +1,8 @@
 //! The model of the random schedules: one tenant's project in a few versions (its clients
-//! see different ones: a laptop, CI), the requests its clients send about them, the faults
-//! and clock jumps between steps.
+//! see different ones: a laptop, CI), most with each occurrence's lines (a version may be
+//! another's code at other lines, and may hold one chunk twice in one file), some without
+//! (an old client); the requests its clients send about them, searches with random
+//! filters among them; the faults and clock jumps between steps.
 
 use std::collections::BTreeSet;
 
@@ -11,7 +13,8 @@ use index_sync_native::checker::{digest, listed};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use crate::clients::{Ask, PROJECT};
+use crate::clients::filters::{FILES, Filter, filter, search_body};
+use crate::clients::{Ask, PROJECT, listing_entry};
 
 /// Code of the chunks; their hashes fall in both parts of [`PARTS`].
 pub const CODES: &[&str] = &[
@@ -21,8 +24,6 @@ pub const CODES: &[&str] = &[
     "fn shared_helper() -> u32 { 42 }",
     "export function login(user) { return session.start(user); }",
 ];
-/// Files a chunk can be in: few, so that code moves and copies between them.
-pub const PATHS: usize = 3;
 /// The two parts of a listing sent in parts (`hashPrefixes`).
 pub const PARTS: [&[&str]; 2] = [
     &["0", "1", "2", "3", "4", "5", "6", "7"],
@@ -52,8 +53,35 @@ pub const PROGRESS_BUDGET: usize = MIN_OPERATION_BUDGET + 2 * CODES.len();
 /// `markerTtlSeconds` of every run: jumps of half of it make markers due for a refresh.
 pub const MARKER_TTL: u64 = 86_400;
 
-/// A chunk: its code and its file.
+/// A chunk: its code and its file (in `FILES`).
 pub type Piece = (usize, usize);
+
+/// A version of the project: its chunks, and whether its client gives their lines, the
+/// chunk at position `i` from line `1 + shift + 4 i`.
+#[derive(Clone, Debug)]
+pub struct Version {
+    pub pieces: Vec<Piece>,
+    pub shift: Option<u32>,
+}
+
+impl Version {
+    /// Its chunks with their code, as `init` and phase 2 send them.
+    pub fn chunks(&self) -> Vec<Value> {
+        self.pieces
+            .iter()
+            .enumerate()
+            .map(|(i, &(code, file))| {
+                let mut chunk = json!({"hash": sha256_hex(CODES[code]), "code": CODES[code], "filePath": FILES[file]});
+                if let Some(shift) = self.shift {
+                    let start = 1 + shift + 4 * i as u32;
+                    chunk["startLine"] = json!(start);
+                    chunk["endLine"] = json!(start + 2);
+                }
+                chunk
+            })
+            .collect()
+    }
+}
 
 /// One request a client sends, about a version of the project (an index into the run's
 /// versions) or some of its chunks (a mask over them).
@@ -69,6 +97,8 @@ pub enum Request {
     RootOnly(usize, Option<usize>),
     Remove(usize, u8),
     RemoveAll,
+    /// A search, `topK` and a filter.
+    Search(u32, Filter),
 }
 
 /// One step: a clock jump and faults before it, then requests started together and
@@ -86,13 +116,27 @@ pub struct Step {
 #[derive(Clone, Debug)]
 pub struct Run {
     pub config: Value,
-    pub versions: Vec<Vec<Piece>>,
+    pub versions: Vec<Version>,
     pub steps: Vec<Step>,
     pub last: usize,
 }
 
-fn version() -> impl Strategy<Value = Vec<Piece>> {
-    prop::collection::vec((0..CODES.len(), 0..PATHS), 1..5)
+/// A version: its pieces (a fifth of the time the first one again: one chunk twice in
+/// one file), lines three times in four, and whether it is the version before it at other
+/// lines (a line-only shift), which [`run`] makes it.
+fn version() -> impl Strategy<Value = (Version, bool)> {
+    (
+        prop::collection::vec((0..CODES.len(), 0..FILES.len()), 1..5),
+        prop::bool::weighted(0.2),
+        prop::option::weighted(0.75, prop_oneof![Just(0u32), Just(1), Just(9)]),
+        prop::bool::weighted(0.3),
+    )
+        .prop_map(|(mut pieces, twice, shift, shifted)| {
+            if twice {
+                pieces.push(pieces[0]);
+            }
+            (Version { pieces, shift }, shifted)
+        })
 }
 
 fn request(versions: usize) -> impl Strategy<Value = Request> {
@@ -106,6 +150,7 @@ fn request(versions: usize) -> impl Strategy<Value = Request> {
         2 => (v.clone(), part).prop_map(|(v, p)| Request::RootOnly(v, p)),
         2 => (v, any::<u8>()).prop_map(|(v, m)| Request::Remove(v, m)),
         1 => Just(Request::RemoveAll),
+        1 => (prop_oneof![Just(1u32), Just(3)], filter(false)).prop_map(|(k, f)| Request::Search(k, f)),
     ]
 }
 
@@ -150,7 +195,15 @@ pub fn config() -> impl Strategy<Value = Value> {
 }
 
 pub fn run() -> impl Strategy<Value = Run> {
-    (config(), prop::collection::vec(version(), 1..4)).prop_flat_map(|(config, versions)| {
+    (config(), prop::collection::vec(version(), 1..4)).prop_flat_map(|(config, drawn)| {
+        let mut versions: Vec<Version> = Vec::new();
+        for (mut version, shifted) in drawn {
+            if let Some(before) = versions.last().filter(|_| shifted) {
+                version.pieces = before.pieces.clone();
+                version.shift = Some(before.shift.unwrap_or(0) + 1 + version.shift.unwrap_or(0));
+            }
+            versions.push(version);
+        }
         let n = versions.len();
         (
             Just(config),
@@ -167,40 +220,33 @@ pub fn run() -> impl Strategy<Value = Run> {
     })
 }
 
-/// A chunk with its code, as `init` and phase 2 send it.
-pub fn chunk((code, path): Piece) -> Value {
-    json!({"hash": sha256_hex(CODES[code]), "code": CODES[code], "filePath": format!("src/{path}.rs")})
-}
-
-/// The chunks of `pieces` that `mask` keeps (bit i for the i-th; never none).
-fn masked(pieces: &[Piece], mask: u8) -> Vec<Piece> {
-    let kept: Vec<Piece> = pieces
+/// The chunks of `chunks` that `mask` keeps (bit i for the i-th; never none).
+fn masked(chunks: &[Value], mask: u8) -> Vec<Value> {
+    let kept: Vec<Value> = chunks
         .iter()
         .enumerate()
         .filter(|(i, _)| mask & (1 << (i % 8)) != 0)
-        .map(|(_, p)| *p)
+        .map(|(_, c)| c.clone())
         .collect();
     if kept.is_empty() {
-        pieces[..1].to_vec()
+        chunks[..1].to_vec()
     } else {
         kept
     }
 }
 
-fn in_part(piece: &Piece, part: Option<usize>) -> bool {
-    let hash = sha256_hex(CODES[piece.0]);
+fn in_part(chunk: &Value, part: Option<usize>) -> bool {
+    let hash = chunk["hash"].as_str().unwrap_or_default();
     part.is_none_or(|p| PARTS[p].iter().any(|prefix| hash.starts_with(prefix)))
 }
 
-/// A complete listing of `pieces` (of one part, with its prefixes), as phase 1 sends it.
-pub fn listing(pieces: &[Piece], part: Option<usize>) -> Value {
-    let chunks: Vec<Value> = pieces
+/// A complete listing of `version` (of one part, with its prefixes), as phase 1 sends it.
+pub fn listing(version: &Version, part: Option<usize>) -> Value {
+    let chunks: Vec<Value> = version
+        .chunks()
         .iter()
-        .filter(|p| in_part(p, part))
-        .map(|p| {
-            let c = chunk(*p);
-            json!({"hash": c["hash"], "filePath": c["filePath"]})
-        })
+        .filter(|c| in_part(c, part))
+        .map(listing_entry)
         .collect();
     let mut body = json!({"phase": 1, "complete": true, "projectId": PROJECT, "chunks": chunks});
     if let Some(p) = part {
@@ -211,25 +257,24 @@ pub fn listing(pieces: &[Piece], part: Option<usize>) -> Value {
 
 /// The request's kind and body. A root-only phase 1 also returns the listing its digest
 /// stands for, which the checker must know (`Ledger::record`).
-pub fn ask(request: &Request, versions: &[Vec<Piece>]) -> (Ask, Option<Value>) {
-    let index = |pieces: Vec<Piece>| -> Vec<Value> { pieces.into_iter().map(chunk).collect() };
+pub fn ask(request: &Request, versions: &[Version]) -> (Ask, Option<Value>) {
+    let chunks = |v: usize, m: u8| masked(&versions[v].chunks(), m);
     let ask = match request {
         Request::Init(v, m) => (
             RequestKind::Init,
-            json!({"projectId": PROJECT, "chunks": index(masked(&versions[*v], *m))}),
+            json!({"projectId": PROJECT, "chunks": chunks(*v, *m)}),
         ),
         Request::Upload(v, m) => (
             RequestKind::Sync,
-            json!({"phase": 2, "projectId": PROJECT, "chunks": index(masked(&versions[*v], *m))}),
+            json!({"phase": 2, "projectId": PROJECT, "chunks": chunks(*v, *m)}),
         ),
         Request::Check(v, m, named) => {
-            let chunks: Vec<Value> = masked(&versions[*v], *m)
-                .into_iter()
+            let listed: Vec<Value> = chunks(*v, *m)
+                .iter()
                 .enumerate()
-                .map(|(i, p)| {
-                    let c = chunk(p);
-                    if named & (1 << i) != 0 {
-                        json!({"hash": c["hash"], "filePath": c["filePath"]})
+                .map(|(i, c)| {
+                    if named & (1 << (i % 8)) != 0 {
+                        listing_entry(c)
                     } else {
                         json!({"hash": c["hash"]})
                     }
@@ -237,7 +282,7 @@ pub fn ask(request: &Request, versions: &[Vec<Piece>]) -> (Ask, Option<Value>) {
                 .collect();
             (
                 RequestKind::Sync,
-                json!({"phase": 1, "projectId": PROJECT, "chunks": chunks}),
+                json!({"phase": 1, "projectId": PROJECT, "chunks": listed}),
             )
         }
         Request::Complete(v, part) => (RequestKind::Sync, listing(&versions[*v], *part)),
@@ -250,9 +295,9 @@ pub fn ask(request: &Request, versions: &[Vec<Piece>]) -> (Ask, Option<Value>) {
             return ((RequestKind::Sync, body), Some(full));
         }
         Request::Remove(v, m) => {
-            let hashes: BTreeSet<String> = masked(&versions[*v], *m)
-                .into_iter()
-                .map(|(code, _)| sha256_hex(CODES[code]))
+            let hashes: BTreeSet<String> = chunks(*v, *m)
+                .iter()
+                .filter_map(|c| c["hash"].as_str().map(str::to_owned))
                 .collect();
             (
                 RequestKind::Remove,
@@ -262,6 +307,10 @@ pub fn ask(request: &Request, versions: &[Vec<Piece>]) -> (Ask, Option<Value>) {
         Request::RemoveAll => (
             RequestKind::Remove,
             json!({"projectId": PROJECT, "all": true}),
+        ),
+        Request::Search(top_k, filter) => (
+            RequestKind::Search,
+            search_body(PROJECT, "parse the config", *top_k, filter),
         ),
     };
     (ask, None)

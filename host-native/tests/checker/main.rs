@@ -1,5 +1,9 @@
 //! The invariant checker must catch each broken invariant; a checker that cannot fail proves
-//! nothing.
+//! nothing. Where a chunk is (files and lines) has its own tests (`places.rs`), and so has
+//! what a search shows (`search.rs`).
+
+mod places;
+mod search;
 
 use index_sync_core::marker::{NewMarker, paths_digest};
 use index_sync_core::names::{TenantNames, cache_key, marker_key, sha256_hex, vector_id};
@@ -226,7 +230,10 @@ fn a_cached_answer_the_index_does_not_hold_breaks_h() {
     .encode();
     world.kv.put(&key, &other, None, world.now).unwrap();
     let broken = check(&world, at("f.rs"), RequestKind::Sync);
-    assert!(broken[0].contains("marker names other files"), "{broken:?}");
+    assert!(
+        broken[0].contains("marker names other places"),
+        "{broken:?}"
+    );
 
     // A marker past its lifetime is no marker; a vector alone is no cached chunk.
     world.advance(config.marker_ttl_seconds);
