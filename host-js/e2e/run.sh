@@ -7,6 +7,9 @@
 #                                  answered under wrangler dev
 #   host-js/e2e/run.sh push        index-sync push of a real folder to the example Worker
 #                                  under wrangler dev: edits, search, a wrong token
+#   host-js/e2e/run.sh mcp         the official MCP TypeScript SDK's Client drives
+#                                  `index-sync mcp` over stdio on an indexed folder: tools
+#                                  listed and called, locations checked against the files
 #
 # Run after host-js/test.sh (which builds dist/ and pkg/); builds the CLI if needed.
 # Everything comes from the npm registry and crates.io; a temporary folder is removed after.
@@ -20,11 +23,14 @@ target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 source "$package/toolchain.sh"
 js_toolchain
 
-which="${1:?packaging or push}"
+which="${1:?packaging, push or mcp}"
 bundles="$target_dir/host-js-e2e"
 mkdir -p "$bundles"
 (cd "$package" && npx tsc --noEmit -p e2e/tsconfig.json)
+# An ES module bundle has no `require`: CommonJS dependencies (the MCP SDK's cross-spawn)
+# get Node's own.
 "$package/node_modules/.bin/esbuild" "$e2e/$which.ts" --bundle --platform=node --format=esm \
+  --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
   --outfile="$bundles/$which.mjs" --log-level=warning
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -38,8 +44,13 @@ case "$which" in
     node "$bundles/push.mjs" --package "$package" --bin "$target_dir/debug/index-sync" \
       --folder "$repo/core/src" --work "$work"
     ;;
+  mcp)
+    cargo build --quiet --manifest-path "$repo/Cargo.toml" -p index-sync-native --bin index-sync
+    node "$bundles/mcp.mjs" --bin "$target_dir/debug/index-sync" --folder "$repo/core/src" \
+      --work "$work"
+    ;;
   *)
-    echo "usage: $0 packaging|push" >&2
+    echo "usage: $0 packaging|push|mcp" >&2
     exit 2
     ;;
 esac

@@ -1,4 +1,5 @@
-//! `index-sync`: conformance runs, local indexing and search over the engine.
+//! `index-sync`: conformance runs, local indexing and search over the engine, and an MCP
+//! server of the local index.
 
 mod cli;
 
@@ -26,12 +27,16 @@ enum Command {
     /// Push a folder to a deployed Worker over HTTP: a complete two-phase sync, with resends
     /// and backoff, and a summary of what it cost. Exit status 0 only when all is indexed.
     Push(cli::push::Args),
-    /// Search what `index` stored for a user and project.
+    /// Search what `index` stored for the current folder's project: each result at every
+    /// place its code is (`path:start-end`) with the code, or `--json`.
     Search(cli::search::Args),
     /// Remove chunks, or a whole project, from the local store's index.
     Remove(cli::remove::Args),
     /// Print the KV keys and vector id the engine uses for a (user, project, hash).
     Names(cli::names::Args),
+    /// Serve the current folder's index to coding agents: an MCP server over stdio with the
+    /// tools `search_code` and `index_status`.
+    Mcp(cli::mcp::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,5 +47,6 @@ fn main() -> ExitCode {
         Command::Search(args) => cli::search::run(args),
         Command::Remove(args) => cli::remove::run(args),
         Command::Names(args) => cli::names::run(args),
+        Command::Mcp(args) => cli::mcp::run(args),
     }
 }

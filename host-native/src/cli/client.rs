@@ -1,4 +1,4 @@
-//! What `index`, `remove` and `search` share: the component over the local store, one
+//! What `index`, `remove`, `search` and `mcp` share: the component over the local store, one
 //! request at a time, with the wall clock as the engine's `now`.
 //!
 //! Two runs of the tool on one store (two terminals, an editor hook beside a script) are
@@ -8,7 +8,7 @@
 //! the coordinator could not answer (`503 coordinator_unavailable`: the SQLite file locked
 //! longer than its busy timeout, say).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -21,23 +21,6 @@ use super::retry::{
     Backoff, BusyWaits, DEFAULT_BASE_MS, DEFAULT_BUSY_WAIT, DEFAULT_RETRIES, body_retry_after,
     tenant_busy,
 };
-
-/// Where `index` and `search` keep their data unless `--store` says otherwise.
-pub const DEFAULT_STORE: &str = ".index-sync/store.sqlite";
-
-/// Arguments `index` and `search` share.
-#[derive(clap::Args)]
-pub struct Tenant {
-    /// The user to act as (the authenticated user id a server would pass).
-    #[arg(long)]
-    pub user: String,
-    /// The project id.
-    #[arg(long)]
-    pub project: String,
-    /// The SQLite file holding KV and vectors.
-    #[arg(long, default_value = DEFAULT_STORE)]
-    pub store: PathBuf,
-}
 
 /// The engine component with the store it runs on.
 pub struct Client {
@@ -91,15 +74,25 @@ impl Client {
     /// Sends one request through the component, again while another run holds the project
     /// or the coordinator cannot be asked; any other refusal is an error with its body.
     pub fn request(&mut self, kind: RequestKind, body: &Value) -> Result<Value, String> {
+        let Response { status, body } = self.answer(kind, body)?;
+        if status == 200 {
+            Ok(body)
+        } else {
+            Err(format!("status {status}: {body}"))
+        }
+    }
+
+    /// The engine's answer to one request: 200, or a refusal it would give again (a bad
+    /// request, say), with its body; sent again while another run holds the project or the
+    /// coordinator cannot be asked.
+    pub fn answer(&mut self, kind: RequestKind, body: &Value) -> Result<Response, String> {
         let mut busy = BusyWaits::new(DEFAULT_BUSY_WAIT);
         let mut resends = 0;
         loop {
-            let Response {
-                status,
-                body: answer,
-            } = self.serve(kind, body)?;
+            let response = self.serve(kind, body)?;
+            let (status, answer) = (response.status, &response.body);
             if status == 200 {
-                return Ok(answer);
+                return Ok(response);
             }
             let error = &answer["error"];
             let why = format!(
@@ -108,9 +101,9 @@ impl Client {
                 error["code"].as_str().unwrap_or_default(),
                 error["message"].as_str().unwrap_or_default()
             );
-            let (why, wait) = if tenant_busy(status, &answer) {
+            let (why, wait) = if tenant_busy(status, answer) {
                 let wait = busy
-                    .next(&mut self.backoff, body_retry_after(&answer))
+                    .next(&mut self.backoff, body_retry_after(answer))
                     .ok_or_else(|| {
                         format!(
                             "{why}; another run kept the project busy for {} s: giving up",
@@ -127,7 +120,7 @@ impl Client {
                 self.waits.unavailable += 1;
                 (why, self.backoff.delay(resends, None))
             } else {
-                return Err(format!("status {status}: {answer}"));
+                return Ok(response);
             };
             eprintln!("{why}; again in {} ms", wait.as_millis());
             let started = Instant::now();
@@ -157,6 +150,13 @@ impl Client {
     pub fn store(&self) -> &LocalStore {
         self.store
             .as_ref()
+            .expect("the store is back after every request")
+    }
+
+    /// The store, between requests, to read the tenant's data directly (`mcp`'s status).
+    pub fn store_mut(&mut self) -> &mut LocalStore {
+        self.store
+            .as_mut()
             .expect("the store is back after every request")
     }
 }

@@ -1,9 +1,11 @@
-//! `index-sync index DIR --user U --project P [--store PATH]`: a complete sync of a folder,
-//! through the engine component, into the local store: chunks the folder no longer holds
-//! leave the index, moved and copied code is found at its new files, new code is indexed
-//! (`sync/` is the protocol). The AI is the deterministic local fake, so runs are free and
-//! repeatable; the point is to see what a real deployment would be asked to do. Another run
-//! on the same store that holds the project is waited for (`client.rs`).
+//! `index-sync index DIR [--user U] [--project P] [--store PATH]`: a complete sync of a
+//! folder, through the engine component, into the local store: chunks the folder no longer
+//! holds leave the index, moved and copied code is found at its new files and lines, new
+//! code is indexed (`sync/` is the protocol). The AI is the deterministic local fake, so
+//! runs are free and repeatable; the point is to see what a real deployment would be asked
+//! to do. Another run on the same store that holds the project is waited for (`client.rs`).
+//! The user, the project and the store default to the folder's (`tenant.rs`), and the
+//! first line says which were taken, and from where.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,9 +14,10 @@ use index_sync_core::RequestKind;
 use serde_json::Value;
 
 use super::chunker;
-use super::client::{Client, Tenant};
+use super::client::Client;
 use super::report::{Bars, print_sync};
 use super::sync::{Transport, sync_project};
+use super::tenant::{Tenant, TenantArgs};
 
 /// Arguments of `index`.
 #[derive(clap::Args)]
@@ -22,7 +25,7 @@ pub struct Args {
     /// The folder to index (its .gitignore is respected).
     dir: PathBuf,
     #[command(flatten)]
-    tenant: Tenant,
+    tenant: TenantArgs,
 }
 
 /// The subcommand.
@@ -45,8 +48,10 @@ impl Transport for Client {
 
 /// Whether the index now follows the folder exactly.
 fn index(args: &Args) -> Result<bool, String> {
-    let walk = chunker::walk(&args.dir)?;
-    let tenant = &args.tenant;
+    let tenant = Tenant::for_folder(&args.tenant, &args.dir)?;
+    println!("{}", tenant.line());
+    let vocabulary = chunker::model_vocabulary()?;
+    let walk = chunker::walk(&args.dir, &chunker::Budget::model(&vocabulary))?;
     let mut client = Client::open(&tenant.store, &tenant.user)?;
     let mut bars = Bars::default();
     let summary = sync_project(

@@ -1,15 +1,16 @@
-//! `index-sync remove --user U --project P (--all | HASH...)`: takes chunks, or the whole
-//! project, out of the local store's index through the engine component, sending again
-//! while the engine says there is more to remove (and while another run holds the project:
-//! `client.rs`).
+//! `index-sync remove [--user U] [--project P] (--all | HASH...)`: takes chunks, or the
+//! whole project, out of the local store's index through the engine component, sending
+//! again while the engine says there is more to remove (and while another run holds the
+//! project: `client.rs`). The project is the current folder's unless named (`tenant.rs`).
 
 use std::process::ExitCode;
 
 use index_sync_core::RequestKind;
 use serde_json::json;
 
-use super::client::{Client, Tenant};
+use super::search::open_existing;
 use super::sync::MAX_ROUNDS;
+use super::tenant::{Tenant, TenantArgs};
 
 /// Arguments of `remove`.
 #[derive(clap::Args)]
@@ -21,7 +22,7 @@ pub struct Args {
     #[arg(long)]
     all: bool,
     #[command(flatten)]
-    tenant: Tenant,
+    tenant: TenantArgs,
 }
 
 /// The subcommand.
@@ -37,11 +38,12 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn remove(args: &Args) -> Result<bool, String> {
-    let mut client = Client::open(&args.tenant.store, &args.tenant.user)?;
+    let tenant = Tenant::for_current_folder(&args.tenant)?;
+    let mut client = open_existing(&tenant)?;
     let mut body = if args.all {
-        json!({"projectId": args.tenant.project, "all": true})
+        json!({"projectId": tenant.project, "all": true})
     } else {
-        json!({"projectId": args.tenant.project, "hashes": args.hashes})
+        json!({"projectId": tenant.project, "hashes": args.hashes})
     };
     let mut removed = 0;
     for _ in 0..MAX_ROUNDS {
@@ -50,7 +52,7 @@ fn remove(args: &Args) -> Result<bool, String> {
         if answer["moreToRemove"] != true {
             println!(
                 "{removed} chunks removed from {} of {}",
-                args.tenant.project, args.tenant.user
+                tenant.project, tenant.user
             );
             if let Some(line) = client.waits.line() {
                 println!("{line}");

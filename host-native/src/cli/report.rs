@@ -67,6 +67,20 @@ pub fn print_sync(dir: &Path, walk: &Walk, summary: &Summary, command: &str) {
         summary.phase2_requests,
         summary.chunks_sent
     );
+    if summary.closing_requests > 0 {
+        println!(
+            "closing: {} phase-1 requests listed the index again so that it is recorded clean \
+             (the next run of an unchanged folder is one request per part){}",
+            summary.closing_requests,
+            match summary.closing_unclean {
+                0 => String::new(),
+                n => format!(
+                    "; {n} found the project changed meanwhile by another client, and are left \
+                     to the next run"
+                ),
+            }
+        );
+    }
     for (hash, why) in &summary.not_indexed {
         eprintln!("not indexed: {hash}: {why}");
     }

@@ -98,7 +98,8 @@ fn checked_url(url: &str) -> Result<String, String> {
 /// Whether the index now follows the folder exactly.
 fn push(args: &Args) -> Result<bool, String> {
     let url = checked_url(&args.url)?;
-    let walk = chunker::walk(&args.dir)?;
+    let vocabulary = chunker::model_vocabulary()?;
+    let walk = chunker::walk(&args.dir, &chunker::Budget::model(&vocabulary))?;
     let route = format!("{url}/v1/index/{}", RequestKind::Sync.as_str());
     if args.dry_run {
         plan::print(&args.dir, &walk, &args.project, &route)?;

@@ -11,6 +11,12 @@
 //!    time; what comes back deferred or failed is sent again.
 //! 3. While a phase 1 answers `moreToRemove` (the engine's budget ran out, or a delete
 //!    failed), phase 1 is sent again; so is any part whose listing came back deferred.
+//! 4. When a part's listing changed the index (something needed or removed) and everything
+//!    is now indexed, that part's listing is sent once more: the engine finds it exactly
+//!    the index and records the tenant's state clean, so the next sync of an unchanged
+//!    folder is one root-only request per part. It costs the engine what a listing costs
+//!    (the record state read, the lease, one KV list a page of 1,000 markers, the state
+//!    written), and no marker read, AI call or vector write.
 //!
 //! Up to [`MAX_ROUNDS`] rounds of each; what is still not done is reported. A request refused
 //! whole while another client changes the project (`409 tenant_busy`) is the transport's to
@@ -18,6 +24,8 @@
 
 mod parts;
 mod requests;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -58,8 +66,14 @@ pub struct Summary {
     pub indexed: usize,
     /// Chunks of the index that the project no longer holds, removed.
     pub removed: usize,
-    /// Phase-1 requests (parts and rounds, root-only ones included).
+    /// Phase-1 requests (parts and rounds, root-only ones included, closing ones not).
     pub phase1_requests: usize,
+    /// Closing phase-1 requests: listings sent again after phase 2 so that the engine
+    /// records the index clean (step 4 of the module doc).
+    pub closing_requests: usize,
+    /// Closing listings that still found work to do (another client changed the project
+    /// meanwhile): the engine recorded nothing for them, and the next sync lists them.
+    pub closing_unclean: usize,
     /// Parts of the listing.
     pub parts: usize,
     /// Parts the engine answered unchanged from their digest alone.
@@ -122,6 +136,8 @@ pub fn sync_project(
             pending.push(part);
         }
     }
+    // The parts whose last listing changed the index.
+    let mut changed: Vec<&Part> = Vec::new();
     for _ in 0..MAX_ROUNDS {
         let mut again = Vec::new();
         for (done, part) in pending.iter().enumerate() {
@@ -129,9 +145,15 @@ pub fn sync_project(
             let body = listing_body(project, part, &by_hash);
             let answer = transport.send(RequestKind::Sync, &body)?;
             summary.phase1_requests += 1;
-            needed.extend(strings(&answer, "needed"));
+            let asked = strings(&answer, "needed");
+            let removed = strings(&answer, "removed").len();
+            changed.retain(|p| p != part);
+            if !asked.is_empty() || removed > 0 {
+                changed.push(part);
+            }
+            needed.extend(asked);
             summary.cached += strings(&answer, "cached").len();
-            summary.removed += strings(&answer, "removed").len();
+            summary.removed += removed;
             if answer["moreToRemove"] == true || !strings(&answer, "deferred").is_empty() {
                 again.push(*part);
             }
@@ -144,6 +166,20 @@ pub fn sync_project(
     summary.removal_unfinished = !pending.is_empty();
     summary.needed = needed.len();
     upload(transport, project, &by_hash, needed, &mut summary, progress)?;
+    if summary.complete() {
+        for part in changed {
+            let answer =
+                transport.send(RequestKind::Sync, &listing_body(project, part, &by_hash))?;
+            summary.closing_requests += 1;
+            let clean = ["needed", "removed", "deferred"]
+                .iter()
+                .all(|field| strings(&answer, field).is_empty())
+                && answer["moreToRemove"] != true;
+            if !clean {
+                summary.closing_unclean += 1;
+            }
+        }
+    }
     Ok(summary)
 }
 
