@@ -80,11 +80,15 @@ fn a_push_indexes_a_folder_and_a_second_push_sends_only_the_edit() {
 
     // Phase 2 leaves no record state; the push's closing listing, all cached, writes it.
     assert!(first.contains("\nclosing: 1 phase-1 requests"), "{first}");
+    worker.seen();
     let unchanged = succeeded(&["push"], &push(&worker, dir.path(), "tok-alice", &[]));
     assert_eq!(
-        figure(&unchanged, "requests:"),
-        1,
-        "one digest, answered unchanged:\n{unchanged}"
+        worker.seen(),
+        [
+            ("/v1/index/sync".to_owned(), 200),
+            ("/v1/index/usage".to_owned(), 200)
+        ],
+        "one digest, answered unchanged, then the user's usage:\n{unchanged}"
     );
 
     std::fs::remove_file(dir.path().join("src/old.rs")).unwrap();
@@ -122,12 +126,9 @@ fn a_push_indexes_a_folder_and_a_second_push_sends_only_the_edit() {
         files(&worker.search("alice", "render page")),
         ["lib/render.rs", "src/parse.rs"]
     );
-    assert!(
-        worker
-            .seen()
-            .iter()
-            .all(|(path, status)| path == "/v1/index/sync" && *status == 200)
-    );
+    assert!(worker.seen().iter().all(|(path, status)| {
+        ["/v1/index/sync", "/v1/index/usage"].contains(&path.as_str()) && *status == 200
+    }));
 }
 
 #[test]
@@ -310,4 +311,50 @@ fn a_worker_that_cannot_be_reached_is_retried_then_given_up_on() {
     assert!(stderr.contains("giving up after 2 resends"), "{stderr}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(figure(&stdout, "requests:"), 3, "{stdout}");
+}
+
+#[test]
+fn a_quota_stops_a_push_with_status_3_and_its_reset_and_nothing_is_resent() {
+    let worker = Worker::with_config(r#"{"quotas": {"aiChunksPerUserPerDay": 2}}"#);
+    let dir = folder();
+    let out = push(&worker, dir.path(), "tok-alice", &[]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("stopped by a quota") && stderr.contains("aiChunksPerUserPerDay (2)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("resets at "), "{stderr}");
+    assert!(
+        stdout.contains("usage: 2 AI chunks today and 2 vectors held in demo"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("quotas: 2 AI chunks a day"), "{stdout}");
+    let paths: Vec<String> = worker.seen().into_iter().map(|(path, _)| path).collect();
+    // Phase 1 (its digest, then its listing), one phase 2 (two indexed, one refused), no
+    // resend and no closing listing, then the usage.
+    assert_eq!(
+        paths,
+        [
+            "/v1/index/sync",
+            "/v1/index/sync",
+            "/v1/index/sync",
+            "/v1/index/usage"
+        ],
+        "{stdout}"
+    );
+
+    // Another user pushing the same code pays only for what the shared cache lacks: one
+    // chunk of the three, within the same quota of 2.
+    let other = push(&worker, dir.path(), "tok-bob", &[]);
+    let stdout = String::from_utf8_lossy(&other.stdout);
+    assert_eq!(other.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("phase 2: 3 chunks indexed"), "{stdout}");
+    assert!(
+        stdout.contains("usage: 1 AI chunks today and 3 vectors held in demo"),
+        "{stdout}"
+    );
 }

@@ -51,12 +51,17 @@ const TOKENS: [(&str, &str); 2] = [("tok-alice", "alice"), ("tok-bob", "bob")];
 
 impl Worker {
     pub fn start() -> Self {
+        Self::with_config("{}")
+    }
+
+    /// The stand-in with this engine config (quotas, for example).
+    pub fn with_config(config: &'static str) -> Self {
         let server = Arc::new(Server::http("127.0.0.1:0").expect("a loopback port"));
         let url = format!("http://{}", server.server_addr());
         let stand = Arc::new(Mutex::new(Stand::default()));
         let (server2, stand2) = (Arc::clone(&server), Arc::clone(&stand));
         let thread = std::thread::spawn(move || {
-            let mut host = EngineHost::from_json("{}").expect("the default config");
+            let mut host = EngineHost::from_json(config).expect("a valid config");
             for request in server2.incoming_requests() {
                 serve(&mut host, &stand2, request);
             }

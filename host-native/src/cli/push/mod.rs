@@ -2,7 +2,9 @@
 //! Worker over HTTP (`sync/` is the protocol, `http.rs` the transport): what the folder no
 //! longer holds leaves the index, moved and copied code is found at its new files, new
 //! code is indexed; deferred and failed chunks are sent again until done or given up on.
-//! The exit status is 0 only when the index follows the folder exactly.
+//! At the end it prints the user's usage against the operator's quotas (`usage`). The exit
+//! status is 0 only when the index follows the folder exactly, 3 when a quota of the user
+//! stopped it (nothing is resent then: the message says when the quota resets), else 1.
 
 mod http;
 mod plan;
@@ -12,10 +14,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use index_sync_core::RequestKind;
+use serde_json::Value;
 
 use super::chunker;
 use super::report::{Bars, print_sync};
 use super::retry::{Backoff, DEFAULT_BASE_MS, DEFAULT_BUSY_WAIT, DEFAULT_RETRIES};
+use super::sync::Transport;
 use super::sync::sync_project;
 use http::Http;
 
@@ -59,11 +63,25 @@ pub struct Args {
     timeout: u64,
 }
 
+/// The exit status of a push that a quota of the user stopped.
+pub const QUOTA_EXIT: u8 = 3;
+
+/// How a push ended.
+enum Outcome {
+    /// The index follows the folder exactly.
+    Complete,
+    /// Some chunks are not indexed, or removal is unfinished: running again may finish it.
+    Incomplete,
+    /// A quota of the user refused chunks: running again before it resets does not help.
+    StoppedByQuota,
+}
+
 /// The subcommand.
 pub fn run(args: Args) -> ExitCode {
     match push(&args) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
+        Ok(Outcome::Complete) => ExitCode::SUCCESS,
+        Ok(Outcome::Incomplete) => ExitCode::FAILURE,
+        Ok(Outcome::StoppedByQuota) => ExitCode::from(QUOTA_EXIT),
         Err(e) => {
             eprintln!("index-sync push: {e}");
             ExitCode::FAILURE
@@ -95,15 +113,14 @@ fn checked_url(url: &str) -> Result<String, String> {
     Ok(url.to_owned())
 }
 
-/// Whether the index now follows the folder exactly.
-fn push(args: &Args) -> Result<bool, String> {
+fn push(args: &Args) -> Result<Outcome, String> {
     let url = checked_url(&args.url)?;
     let vocabulary = chunker::model_vocabulary()?;
     let walk = chunker::walk(&args.dir, &chunker::Budget::model(&vocabulary))?;
     let route = format!("{url}/v1/index/{}", RequestKind::Sync.as_str());
     if args.dry_run {
         plan::print(&args.dir, &walk, &args.project, &route)?;
-        return Ok(true);
+        return Ok(Outcome::Complete);
     }
     let token = match args.token.as_deref().map(str::trim) {
         Some(token) if !token.is_empty() => token,
@@ -123,8 +140,65 @@ fn push(args: &Args) -> Result<bool, String> {
     bars.finish();
     let summary = synced.inspect_err(|_| print_traffic(&http, started))?;
     print_sync(&args.dir, &walk, &summary, "push");
+    print_usage(&mut http, &args.project);
     print_traffic(&http, started);
-    Ok(summary.complete())
+    if let Some(message) = &summary.quota_exceeded {
+        eprintln!(
+            "index-sync push: stopped by a quota, {} chunks not sent again: {message}",
+            summary.not_indexed.len()
+        );
+        return Ok(Outcome::StoppedByQuota);
+    }
+    Ok(if summary.complete() {
+        Outcome::Complete
+    } else {
+        Outcome::Incomplete
+    })
+}
+
+/// The user's figures against the operator's quotas (`POST /v1/index/usage`); a Worker
+/// that cannot answer them only costs the line.
+fn print_usage(http: &mut Http, project: &str) {
+    match http.send(RequestKind::Usage, &serde_json::json!({})) {
+        Ok(usage) => println!("{}", usage_line(&usage, project)),
+        Err(e) => eprintln!("usage: not available ({e})"),
+    }
+}
+
+/// One line of `usage`'s answer: this project's figures, the user's totals, the limits.
+fn usage_line(usage: &Value, project: &str) -> String {
+    let this = usage["projects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["projectId"] == project);
+    let figure =
+        |v: Option<&Value>, field: &str| v.and_then(|v| v[field].as_u64()).unwrap_or_default();
+    let limits = match usage["quotas"].as_object() {
+        Some(quotas) if !quotas.is_empty() => {
+            let limit = |field: &str| {
+                quotas
+                    .get(field)
+                    .and_then(Value::as_u64)
+                    .map_or("no limit".to_owned(), |n| n.to_string())
+            };
+            format!(
+                "quotas: {} AI chunks a day (resets at {}), {} vectors",
+                limit("aiChunksPerUserPerDay"),
+                usage["resetAt"].as_str().unwrap_or("?"),
+                limit("vectorsPerUser")
+            )
+        }
+        _ => "no quotas configured".to_owned(),
+    };
+    format!(
+        "usage: {} AI chunks today and {} vectors held in {project}, {} and {} in all your \
+         projects; {limits}",
+        figure(this, "aiChunksToday"),
+        figure(this, "vectorsHeld"),
+        figure(Some(usage), "aiChunksToday"),
+        figure(Some(usage), "vectorsHeld"),
+    )
 }
 
 fn print_traffic(http: &Http, started: Instant) {

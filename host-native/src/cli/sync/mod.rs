@@ -29,7 +29,7 @@ mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use index_sync_core::RequestKind;
+use index_sync_core::{ChunkError, RequestKind};
 use serde_json::Value;
 
 use super::chunker::Chunk;
@@ -86,12 +86,24 @@ pub struct Summary {
     pub not_indexed: BTreeMap<String, String>,
     /// Whether removal is still unfinished after every round.
     pub removal_unfinished: bool,
+    /// The message of the first chunk refused with `quota_exceeded`: a quota of the user
+    /// stopped phase 2, and nothing more was sent (a resend would be refused alike until
+    /// the quota resets or vectors are removed).
+    pub quota_exceeded: Option<String>,
+    /// The last `quota` the engine answered (`resetAt`, `aiChunksLeft`, `vectorsLeft`).
+    pub quota: Option<Value>,
 }
 
 impl Summary {
     /// Whether the index now follows the project exactly.
     pub fn complete(&self) -> bool {
         self.not_indexed.is_empty() && !self.removal_unfinished
+    }
+
+    /// Whether a quota of the user stopped phase 2 (nothing to resend before it resets or
+    /// vectors are removed).
+    pub fn stopped_by_quota(&self) -> bool {
+        self.quota_exceeded.is_some()
     }
 }
 
@@ -184,7 +196,9 @@ pub fn sync_project(
 }
 
 /// Phase 2 of `needed`, every file of a hash in one request, resending what comes back
-/// deferred or failed.
+/// deferred or failed. A chunk refused with `quota_exceeded` is not resent, and once one is,
+/// nothing more is sent: a user's quota refuses the rest alike until it resets or vectors
+/// are removed (the engine's message says which).
 fn upload(
     transport: &mut dyn Transport,
     project: &str,
@@ -196,32 +210,50 @@ fn upload(
     let total = needed.len();
     let mut to_send: Vec<String> = needed.into_iter().collect();
     let mut why: HashMap<String, String> = HashMap::new();
+    // Refused for a quota, or left unsent once a quota stopped phase 2.
+    let mut held: Vec<String> = Vec::new();
     for _ in 0..MAX_ROUNDS {
-        if to_send.is_empty() {
+        if to_send.is_empty() || summary.quota_exceeded.is_some() {
             break;
         }
         let mut again = Vec::new();
         for batch in batches(&to_send, by_hash) {
+            if summary.quota_exceeded.is_some() {
+                held.extend(batch);
+                continue;
+            }
             progress("phase 2", summary.indexed, total);
             let body = phase2_body(project, &batch, by_hash);
             let answer = transport.send(RequestKind::Sync, &body)?;
             summary.phase2_requests += 1;
             summary.chunks_sent += occurrences(&batch, by_hash);
             summary.indexed += strings(&answer, "indexed").len() + strings(&answer, "cached").len();
+            if answer["quota"].is_object() {
+                summary.quota = Some(answer["quota"].clone());
+            }
             for failed in answer["failed"].as_array().into_iter().flatten() {
                 let hash = failed["hash"].as_str().unwrap_or_default().to_owned();
                 let message = failed["error"]["message"].as_str().unwrap_or("failed");
-                why.insert(hash, message.to_owned());
+                why.insert(hash.clone(), message.to_owned());
+                if failed["error"]["code"] == ChunkError::QUOTA_EXCEEDED {
+                    summary
+                        .quota_exceeded
+                        .get_or_insert_with(|| message.to_owned());
+                    held.push(hash);
+                } else {
+                    again.push(hash);
+                }
             }
             again.extend(strings(&answer, "deferred"));
-            again.extend(strings(&answer, "failed"));
         }
         to_send = again;
     }
     progress("phase 2", summary.indexed, total);
-    for hash in to_send {
+    let quota_message = summary.quota_exceeded.clone();
+    for hash in to_send.into_iter().chain(held) {
         let reason = why
             .get(&hash)
+            .or(quota_message.as_ref())
             .cloned()
             .unwrap_or_else(|| "deferred".to_owned());
         summary.not_indexed.insert(hash, reason);

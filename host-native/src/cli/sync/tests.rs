@@ -121,3 +121,37 @@ fn a_sync_that_changes_the_index_closes_with_a_listing_that_records_it_clean() {
     let after = sync_project(&mut engine, PROJECT, &project(1), &mut |_, _, _| {}).unwrap();
     assert_eq!(after.phase1_requests, 1);
 }
+
+#[test]
+fn a_quota_stops_phase_2_and_nothing_refused_is_sent_again() {
+    let mut engine = Engine {
+        host: EngineHost::from_json(r#"{"quotas": {"aiChunksPerUserPerDay": 150}}"#).unwrap(),
+        world: World::new(),
+        requests: Vec::new(),
+    };
+    let summary = sync_project(&mut engine, PROJECT, &project(0), &mut |_, _, _| {}).unwrap();
+    assert_eq!(summary.indexed, 150, "the quota's worth, in request order");
+    assert_eq!(
+        summary.phase2_requests, 2,
+        "100 indexed, then 50 indexed and 50 refused: no third batch, no resend"
+    );
+    assert_eq!(summary.not_indexed.len(), CHUNKS - 150);
+    let message = summary
+        .quota_exceeded
+        .as_deref()
+        .expect("stopped by the quota");
+    assert!(message.contains("aiChunksPerUserPerDay"), "{message}");
+    assert!(summary.stopped_by_quota() && !summary.complete());
+    assert!(
+        summary
+            .not_indexed
+            .values()
+            .all(|why| why.contains("aiChunksPerUserPerDay")),
+        "each chunk left says why"
+    );
+    assert_eq!(summary.closing_requests, 0, "not recorded clean: it is not");
+    let quota = summary.quota.expect("the engine's quota figures");
+    assert_eq!(quota["aiChunksLeft"], 0, "{quota}");
+    let ai_calls: u64 = engine.requests.iter().filter_map(|c| c.get("ai.run")).sum();
+    assert!(ai_calls > 0);
+}
