@@ -72,7 +72,47 @@ const PRICE = {
   summaryTokens: 80,
   generationPerMinute: 300,
   embeddingPerMinute: 3000,
+  // Durable Objects, paid plan 2026 (../shared/PLATFORM.md: durable-objects pricing).
+  objectRequest: 0.15e-6,
+  objectRowRead: 0.001e-6,
+  objectRowWritten: 1e-6,
+  objectGbSecond: 12.5e-6,
+  objectMemoryGb: 0.128,
 } as const;
+
+/** Rows each coordinator call reads and writes in `IndexCoordinator`'s SQLite
+ * (host-js/ts/coordinator/durable-object.ts): an acquire reads the token counter and the
+ * project's row and, granted, writes both (counted so, the upper bound: a busy answer or a
+ * renewal writes less); a release and a record-state write read and write the project's
+ * row; a record-state read reads it. */
+const OBJECT_ROWS: Record<string, { read: number; written: number }> = {
+  "coordinator.acquire": { read: 2, written: 2 },
+  "coordinator.release": { read: 1, written: 1 },
+  "coordinator.readState": { read: 1, written: 0 },
+  "coordinator.writeState": { read: 1, written: 1 },
+};
+
+/** The wall-clock time a Durable Object is billed for per call: its calls are synchronous
+ * SQLite statements answered in well under a millisecond of CPU, and the object is active
+ * for the call's handling only; 5 ms is taken as a generous bound (no platform figure). */
+const OBJECT_ACTIVE_SECONDS_PER_CALL = 0.005;
+
+/** The coordinator's calls in `calls`, and what they are billed: requests, rows read and
+ * written, duration. */
+function coordinatorBill(calls: Calls) {
+  let requests = 0;
+  let read = 0;
+  let written = 0;
+  for (const [name, rows] of Object.entries(OBJECT_ROWS)) {
+    requests += n(calls, name);
+    read += n(calls, name) * rows.read;
+    written += n(calls, name) * rows.written;
+  }
+  const gbSeconds = requests * OBJECT_ACTIVE_SECONDS_PER_CALL * PRICE.objectMemoryGb;
+  const cost =
+    requests * PRICE.objectRequest + read * PRICE.objectRowRead + written * PRICE.objectRowWritten + gbSeconds * PRICE.objectGbSecond;
+  return { requests, read, written, gbSeconds, cost };
+}
 
 /** What a run would be billed, in dollars, and its minutes at the AI's rate limits. */
 function billed(calls: Calls, ai: AiUsage | undefined) {
@@ -87,7 +127,7 @@ function billed(calls: Calls, ai: AiUsage | undefined) {
     usage.summaries * PRICE.summaryTokens * PRICE.generationNeuronsPerOutputToken +
     (usage.embeddingBytes / PRICE.bytesPerToken) * PRICE.embeddingNeuronsPerToken;
   const minutes = Math.max(usage.generationCalls / PRICE.generationPerMinute, usage.embeddingCalls / PRICE.embeddingPerMinute);
-  return { kv, ai: neurons * PRICE.neuron, minutes, usage };
+  return { kv, ai: neurons * PRICE.neuron, coordinator: coordinatorBill(calls).cost, minutes, usage };
 }
 
 const dollars = (v: number) => (v === 0 ? "0" : v < 0.0001 ? `${(v * 1e6).toFixed(2)} µ$` : `$${v.toFixed(4)}`);
@@ -107,8 +147,8 @@ function machine(): string {
 
 function callsTable(node: Node, rust: Rust | undefined): string[] {
   const rows = [
-    "| workload | server | budget (subrequests/KV ops) | KV gets | KV puts | KV deletes | KV lists | AI calls | Vectorize calls | invocations |",
-    "|---|---|---|--:|--:|--:|--:|--:|--:|--:|",
+    "| workload | server | budget (subrequests/KV ops) | KV gets | KV puts | KV deletes | KV lists | AI calls | Vectorize calls | coordinator calls | invocations |",
+    "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
   ];
   const names = [...new Set(node.records.map((r) => r.workload))];
   for (const w of names) {
@@ -117,7 +157,7 @@ function callsTable(node: Node, rust: Rust | undefined): string[] {
       const least = base.leastInvocations ?? { free: 0, paid: 0 };
       const c = base.calls;
       rows.push(
-        `| ${w} | seed (baseline) | none | ${fmt(n(c, "kv.get"))} | ${fmt(n(c, "kv.put"))} | 0 | 0 | ${fmt(n(c, "ai.run"))} | ${fmt(vectorizeCalls(c))} | ${base.invocations} sent; ≥ ${fmt(least.free)} free, ≥ ${fmt(least.paid)} paid |`,
+        `| ${w} | seed (baseline) | none | ${fmt(n(c, "kv.get"))} | ${fmt(n(c, "kv.put"))} | 0 | 0 | ${fmt(n(c, "ai.run"))} | ${fmt(vectorizeCalls(c))} | 0 | ${base.invocations} sent; ≥ ${fmt(least.free)} free, ≥ ${fmt(least.paid)} paid |`,
       );
     }
     for (const r of node.records.filter((x) => x.workload === w && x.host === "wasm-bindgen")) {
@@ -126,7 +166,7 @@ function callsTable(node: Node, rust: Rust | undefined): string[] {
       const mark = twins.length === 0 ? " (Node only)" : agree ? "" : " **(hosts disagree)**";
       const c = r.calls;
       rows.push(
-        `| ${w} | engine${mark} | ${r.budget} | ${fmt(n(c, "kv.get"))} | ${fmt(n(c, "kv.put"))} | ${fmt(n(c, "kv.delete"))} | ${fmt(n(c, "kv.list"))} | ${fmt(n(c, "ai.run"))} | ${fmt(vectorizeCalls(c))} | ${r.invocations} |`,
+        `| ${w} | engine${mark} | ${r.budget} | ${fmt(n(c, "kv.get"))} | ${fmt(n(c, "kv.put"))} | ${fmt(n(c, "kv.delete"))} | ${fmt(n(c, "kv.list"))} | ${fmt(n(c, "ai.run"))} | ${fmt(vectorizeCalls(c))} | ${fmt(coordinatorBill(c).requests)} | ${r.invocations} |`,
       );
     }
   }
@@ -136,8 +176,8 @@ function callsTable(node: Node, rust: Rust | undefined): string[] {
 /** What each workload would be billed at the published prices, seed against engine. */
 function billedTable(node: Node): string[] {
   const rows = [
-    "| workload | server | budget | billed KV reads | KV writes | KV deletes | KV lists | AI requests (text / embedding) | minutes at the AI's limits | KV | AI | total |",
-    "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    "| workload | server | budget | billed KV reads | KV writes | KV deletes | KV lists | AI requests (text / embedding) | minutes at the AI's limits | KV | AI | coordinator | total |",
+    "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
   ];
   for (const w of [...new Set(node.records.map((r) => r.workload))]) {
     const billedHere = (x: NodeRecord) => x.host === "baseline" || (x.host === "wasm-bindgen" && !x.budget.startsWith("free"));
@@ -145,9 +185,28 @@ function billedTable(node: Node): string[] {
       const b = billed(r.calls, r.ai);
       const server = r.host === "baseline" ? "seed (baseline)" : "engine";
       rows.push(
-        `| ${w} | ${server} | ${r.budget} | ${fmt(n(r.calls, "kv.keysRead"))} | ${fmt(n(r.calls, "kv.keysWritten"))} | ${fmt(n(r.calls, "kv.keysDeleted"))} | ${fmt(n(r.calls, "kv.list"))} | ${fmt(b.usage.generationCalls)} / ${fmt(b.usage.embeddingCalls)} | ${b.minutes.toFixed(1)} | ${dollars(b.kv)} | ${dollars(b.ai)} | ${dollars(b.kv + b.ai)} |`,
+        `| ${w} | ${server} | ${r.budget} | ${fmt(n(r.calls, "kv.keysRead"))} | ${fmt(n(r.calls, "kv.keysWritten"))} | ${fmt(n(r.calls, "kv.keysDeleted"))} | ${fmt(n(r.calls, "kv.list"))} | ${fmt(b.usage.generationCalls)} / ${fmt(b.usage.embeddingCalls)} | ${b.minutes.toFixed(1)} | ${dollars(b.kv)} | ${dollars(b.ai)} | ${dollars(b.coordinator)} | ${dollars(b.kv + b.ai + b.coordinator)} |`,
       );
     }
+  }
+  return rows;
+}
+
+/** The coordinator's share per workload (the engine, paid budget): Durable Object requests,
+ * rows read and written, GB-seconds, and dollars. */
+function coordinatorTable(node: Node): string[] {
+  const rows = [
+    "| workload | coordinator calls (acquire / release / state read / state write) | Durable Object requests | rows read | rows written | GB-s | cost | share of the workload's bill |",
+    "|---|---|--:|--:|--:|--:|--:|--:|",
+  ];
+  for (const r of node.records.filter((x) => x.host === "wasm-bindgen" && x.budget === PAID)) {
+    const c = r.calls;
+    const o = coordinatorBill(c);
+    const b = billed(c, r.ai);
+    const total = b.kv + b.ai + b.coordinator;
+    const split = ["coordinator.acquire", "coordinator.release", "coordinator.readState", "coordinator.writeState"].map((k) => fmt(n(c, k))).join(" / ");
+    const share = total === 0 ? "n/a" : `${((100 * o.cost) / total).toFixed(1)} %`;
+    rows.push(`| ${r.workload} | ${split} | ${fmt(o.requests)} | ${fmt(o.read)} | ${fmt(o.written)} | ${o.gbSeconds.toFixed(4)} | ${dollars(o.cost)} | ${share} |`);
   }
   return rows;
 }
@@ -191,6 +250,11 @@ function targets(node: Node, rust: Rust | undefined): string[] {
       ? `${fmt(n(w1.calls, "kv.keysRead"))} reads, ${fmt(n(w1.calls, "kv.keysWritten"))} writes (seed ${fmt(n(w1b.calls, "kv.keysRead"))} + ${fmt(n(w1b.calls, "kv.keysWritten"))})`
       : "",
     w1 && n(w1.calls, "kv.keysRead") <= 2 && n(w1.calls, "kv.keysWritten") === 0,
+  );
+  row(
+    "W1: a no-change sync makes at most 1 billed KV read and at most 1 coordinator call",
+    w1 ? `${fmt(n(w1.calls, "kv.keysRead"))} KV reads, ${fmt(coordinatorBill(w1.calls).requests)} coordinator calls` : "",
+    w1 && n(w1.calls, "kv.keysRead") <= 1 && coordinatorBill(w1.calls).requests <= 1,
   );
   for (const [budget, most] of [
     ["paid, summaryBatchSize 8", 135],
@@ -252,12 +316,13 @@ function month(rust: Rust | undefined): string[] {
   if (records.length === 0) return ["W6 not run."];
   const kinds = ["kv.list", "kv.get", "kv.put", "kv.delete", "ai.run", "vectorize.upsert", "vectorize.deleteByIds", "vectorize.query"];
   const rows = [
-    `| host | requests | ${kinds.join(" | ")} | AI calls of moved and copied code | stale vectors | stale search results (of ${fmt(records[0]?.searches ?? 0)} searches) | engine ms per sync |`,
-    `|---|--:|${kinds.map(() => "--:").join("|")}|--:|--:|--:|--:|`,
+    `| host | requests | ${kinds.join(" | ")} | coordinator calls (cost) | AI calls of moved and copied code | stale vectors | stale search results (of ${fmt(records[0]?.searches ?? 0)} searches) | engine ms per sync |`,
+    `|---|--:|${kinds.map(() => "--:").join("|")}|--:|--:|--:|--:|--:|`,
   ];
   for (const r of records) {
+    const o = coordinatorBill(r.calls);
     rows.push(
-      `| ${r.host} | ${fmt(r.invocations)} | ${kinds.map((k) => fmt(n(r.calls, k))).join(" | ")} | ${r.aiCallsForMovesAndCopies} | ${r.staleVectors} | ${r.staleResults} | ${(r.engineMicros / 1000 / r.syncs).toFixed(2)} |`,
+      `| ${r.host} | ${fmt(r.invocations)} | ${kinds.map((k) => fmt(n(r.calls, k))).join(" | ")} | ${fmt(o.requests)} (${dollars(o.cost)}) | ${r.aiCallsForMovesAndCopies} | ${r.staleVectors} | ${r.staleResults} | ${(r.engineMicros / 1000 / r.syncs).toFixed(2)} |`,
     );
   }
   const last = records[0];
@@ -289,6 +354,10 @@ export function writeReport(node: Node, rustRaw: unknown, benchmarks: string, sv
     "### What the platform bills (paid plan's prices; AI tokens estimated at 4 bytes each, 80 out per summary)",
     "",
     ...billedTable(node),
+    "",
+    "### The coordinator's cost (a Durable Object per user; paid plan: $0.15 per million requests, $1.00 per million rows written, $0.001 per million rows read, $12.50 per million GB-s at 128 MB, 5 ms billed per call assumed)",
+    "",
+    ...coordinatorTable(node),
     "",
     "### Engine time per chunk (µs; paid budget, resends included, fakes excluded)",
     "",
