@@ -99,12 +99,6 @@ impl Summary {
     pub fn complete(&self) -> bool {
         self.not_indexed.is_empty() && !self.removal_unfinished
     }
-
-    /// Whether a quota of the user stopped phase 2 (nothing to resend before it resets or
-    /// vectors are removed).
-    pub fn stopped_by_quota(&self) -> bool {
-        self.quota_exceeded.is_some()
-    }
 }
 
 fn strings(body: &Value, field: &str) -> Vec<String> {
