@@ -25,6 +25,7 @@ export default defineConfig({
       { find: /^index-sync$/, replacement: here("./dist/index.js") },
       { find: /^index-sync\/component$/, replacement: here("./dist/component/index.js") },
       { find: /^index-sync\/testing$/, replacement: here("./dist/testing/index.js") },
+      { find: /^index-sync\/mcp$/, replacement: here("./dist/mcp/index.js") },
     ],
   },
   // The conformance scenarios live at the repository root, outside this package.

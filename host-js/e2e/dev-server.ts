@@ -2,12 +2,20 @@
  * A Worker under `wrangler dev` on a loopback port: workerd, local KV persisted to a folder
  * of the caller's, and whatever the config's environment binds. Started, waited for until
  * it answers, stopped with its process group.
+ *
+ * `directUrl` is the Worker's own workerd socket, past wrangler's ProxyWorker: on a loaded
+ * machine the ProxyWorker turns a connection workerd dropped under a request (which a
+ * client resends) into a fatal error that ends `wrangler dev` whole, with an empty
+ * `✘ [ERROR]` (cloudflare/workers-sdk#15317, #15203; wrangler 4.124). Seen here with the
+ * example Worker as committed, under a load average of 8 on 2 cores, mid-push.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { freePort } from "./checks.js";
 
 export interface DevServer {
   url: string;
+  /** The Worker's workerd socket itself, not through wrangler's ProxyWorker. */
+  directUrl: string;
   /** What wrangler printed so far. */
   log(): string;
   stop(): Promise<void>;
@@ -32,7 +40,8 @@ const READY_WITHIN_MS = 90_000;
 export async function startDev(options: DevOptions): Promise<DevServer> {
   const port = await freePort();
   const args = ["wrangler", "dev", "-c", options.config, "--env", options.environment, "--ip", "127.0.0.1", "--port", String(port)];
-  args.push("--persist-to", options.persistTo, "--show-interactive-dev-session=false", "--log-level", "warn");
+  // At debug level wrangler names the Worker's own socket (`userWorkerUrl`).
+  args.push("--persist-to", options.persistTo, "--show-interactive-dev-session=false", "--log-level", "debug");
   for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
   let output = "";
   const child: ChildProcess = spawn("npx", args, {
@@ -56,7 +65,9 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited ${child.exitCode}:\n${output}`);
     try {
       await fetch(`${url}/`, { method: "GET" });
-      return { url, log: () => output, stop };
+      const port = [...output.matchAll(/"userWorkerUrl":\{"protocol":"http:","hostname":"127\.0\.0\.1","port":"(\d+)"/g)].pop()?.[1];
+      if (port === undefined) throw new Error("wrangler has not named the Worker's socket yet");
+      return { url, directUrl: `http://127.0.0.1:${port}`, log: () => output, stop };
     } catch {
       if (Date.now() > deadline) {
         await stop();

@@ -10,28 +10,15 @@
  *
  *   node mcp.mjs --bin INDEX_SYNC --folder DIR --work DIR
  */
-import { createHash } from "node:crypto";
 import { cpSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { arg, check, figure, run, summary } from "./checks.js";
+import { everyLocationHoldsItsCode as holding, queryFor as firstLinesOf, type Result, search } from "./mcp-checks.js";
 
 const bin = arg("--bin");
 const folder = join(arg("--work"), "demo");
-
-interface Location {
-  filePath: string;
-  startLine?: number;
-  endLine?: number;
-}
-interface Result {
-  score: number;
-  hash: string;
-  summary: string;
-  locations: Location[];
-  snippet: string;
-}
 
 async function main(): Promise<void> {
   cpSync(arg("--folder"), folder, { recursive: true });
@@ -59,48 +46,10 @@ function index(): string {
 }
 
 /** A query made of a file's first lines: its chunks rank high. */
-function queryFor(path: string): string {
-  return readFileSync(join(folder, path), "utf8").slice(0, 400);
-}
+const queryFor = (path: string): string => firstLinesOf(folder, path);
 
-/** Whether lines `startLine..endLine` of the location's file are the result's code: the
- * chunk's text is those lines after the signature lines it carries in from the items around
- * it (the snippet's first lines), so some count of those followed by the file's lines has
- * the result's hash. */
-function holdsCode(location: Location, result: Result): boolean {
-  const { filePath, startLine, endLine } = location;
-  if (startLine === undefined || endLine === undefined) return false;
-  let lines: string[];
-  try {
-    lines = readFileSync(join(folder, filePath), "utf8").split("\n");
-  } catch {
-    return false;
-  }
-  if (startLine < 1 || endLine < startLine || endLine > lines.length) return false;
-  const code = lines.slice(startLine - 1, endLine).join("\n");
-  const snippet = result.snippet === "" ? [] : result.snippet.split("\n");
-  for (let carried = 0; carried <= snippet.length; carried++) {
-    const text = snippet.slice(0, carried).map((l) => `${l}\n`).join("") + code;
-    if (createHash("sha256").update(text).digest("hex") === result.hash) return true;
-  }
-  return false;
-}
-
-async function search(client: Client, args: Record<string, unknown>): Promise<{ results: Result[]; text: string; isError: boolean }> {
-  const answer = await client.callTool({ name: "search_code", arguments: args });
-  const content = (answer.content ?? []) as { type: string; text?: string }[];
-  const structured = answer.structuredContent as { results?: Result[] } | undefined;
-  return {
-    results: structured?.results ?? [],
-    text: content.map((c) => (c.type === "text" ? (c.text ?? "") : "")).join("\n"),
-    isError: answer.isError === true,
-  };
-}
-
-function everyLocationHoldsItsCode(name: string, results: Result[]): void {
-  const wrong = results.flatMap((r) => r.locations.filter((l) => !holdsCode(l, r)).map((l) => `${l.filePath}:${l.startLine}-${l.endLine}`));
-  check(name, results.length > 0 && wrong.length === 0, wrong.length > 0 ? wrong : "no results");
-}
+/** Checks that every location of `results` holds its code in the folder. */
+const everyLocationHoldsItsCode = (name: string, results: Result[]): void => holding(folder, name, results);
 
 async function session(client: Client, indexed: string): Promise<void> {
   check("the server is index-sync, with tools", client.getServerVersion()?.name === "index-sync" && client.getServerCapabilities()?.tools !== undefined, client.getServerVersion());

@@ -5,12 +5,16 @@
  * whose own `tsc` and `wrangler deploy --dry-run` must pass, and whose Worker, run under
  * `wrangler dev` with index-sync/testing's fakes and the package's `IndexCoordinator`
  * Durable Object (bound and migrated in its wrangler config, re-exported by its main
- * module, as the README says), must answer the seed's curl examples.
+ * module, as the README says), must answer the seed's curl examples, and serve MCP at
+ * `/mcp` through index-sync/mcp with its peer dependency `@modelcontextprotocol/sdk`
+ * installed beside it (the official SDK's client lists the tools and searches).
  *
  *   node packaging.mjs --package DIR --work DIR
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { arg, check, run, summary } from "./checks.js";
 import { startDev } from "./dev-server.js";
 import { seedExamples } from "./seed.js";
@@ -26,6 +30,7 @@ const fresh = join(work, "fresh-worker");
 /** The fresh project's Worker: the README's lines, and its development switch. */
 const WORKER = `import { coordinatorFor, createIndexer, type AiBinding, type IndexCoordinator, type VectorizeBinding } from "index-sync";
 import { createIndexer as createComponentIndexer } from "index-sync/component";
+import { serveMcp } from "index-sync/mcp";
 import { FakeAi, StoredVectorize } from "index-sync/testing";
 
 export { IndexCoordinator } from "index-sync";
@@ -57,10 +62,11 @@ export default {
     const token = request.headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
     const userId = (JSON.parse(env.USERS) as Record<string, string>)[token];
     if (userId === undefined) return Response.json({ error: { code: "unauthenticated" } }, { status: 401 });
-    const route = new URL(request.url).pathname.split("/").pop() as Route;
+    const route = new URL(request.url).pathname.split("/").pop() as Route | "mcp";
     const create = env.ENGINE === "component" ? createComponentIndexer : createIndexer;
     const coordinator = coordinatorFor(env.INDEX_COORDINATOR);
     const indexer = create({ kv: env.INDEX_KV, ...bindings(env), coordinator, waitUntil: (p) => ctx.waitUntil(p) });
+    if (route === "mcp") return serveMcp(request, { indexer, userId });
     const { status, json, headers } = await indexer[route](await request.arrayBuffer(), userId);
     return new Response(json, { status, headers });
   },
@@ -81,6 +87,8 @@ async function main(): Promise<void> {
     "dist/coordinator/durable-object.d.ts",
     "dist/testing/index.d.ts",
     "dist/component/index.js",
+    "dist/mcp/index.js",
+    "dist/mcp/index.d.ts",
     "pkg/index_sync_js_bg.wasm",
     "README.md",
     "LICENSE-MIT",
@@ -98,7 +106,8 @@ async function main(): Promise<void> {
         name: "fresh-worker",
         private: true,
         type: "module",
-        dependencies: { "index-sync": `file:../${tarball.filename}` },
+        // index-sync/mcp's peer dependency, which a Worker serving MCP adds beside it.
+        dependencies: { "index-sync": `file:../${tarball.filename}`, "@modelcontextprotocol/sdk": devDeps["@modelcontextprotocol/sdk"] },
         devDependencies: {
           "@cloudflare/workers-types": devDeps["@cloudflare/workers-types"],
           typescript: devDeps.typescript,
@@ -175,11 +184,33 @@ async function main(): Promise<void> {
     const dev = await startDev({ cwd: fresh, config: "wrangler.jsonc", environment: "dev", vars, persistTo: join(work, `state-${engine}`) });
     try {
       await seedExamples(dev.url, { "alice@example.com": "alice-token", "bob@company.com": "bob-token" }, engine);
+      await mcpSearch(dev.url, "bob-token", engine);
     } finally {
       await dev.stop();
     }
   }
   summary();
+}
+
+/** After the seed's examples: the official SDK's client lists the tools of the fresh
+ * Worker's `/mcp` (index-sync/mcp) and finds bob's file by search_code. */
+async function mcpSearch(url: string, token: string, label: string): Promise<void> {
+  const client = new Client({ name: "packaging", version: "0.1.0" });
+  const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp?project=bob-project`), {
+    requestInit: { headers: { authorization: `Bearer ${token}` } },
+  });
+  try {
+    await client.connect(transport);
+    const { tools } = await client.listTools();
+    check(`${label}: index-sync/mcp lists its tools`, tools.map((t) => t.name).join() === "search_code,index_status", tools.map((t) => t.name));
+    const found = await client.callTool({ name: "search_code", arguments: { query: "parse config", topK: 5 } });
+    const results = (found.structuredContent as { results?: { locations: { filePath: string }[] }[] } | undefined)?.results ?? [];
+    check(`${label}: search_code finds bob's file only`, results.flatMap((r) => r.locations.map((l) => l.filePath)).join() === "lib/b.ts", found);
+  } catch (e) {
+    check(`${label}: an MCP session with the fresh Worker`, false, String(e));
+  } finally {
+    await client.close();
+  }
 }
 
 main().catch((error: unknown) => {

@@ -34,8 +34,10 @@ async function main(): Promise<void> {
     persistTo: join(work, "state"),
   });
   try {
-    await scenario(dev.url);
-    await overlapping(dev.url);
+    // The Worker's own socket: wrangler's ProxyWorker can end `wrangler dev` mid-push on a
+    // loaded machine (dev-server.ts); push resends what a dropped connection lost.
+    await scenario(dev.directUrl);
+    await overlapping(dev.directUrl);
   } finally {
     await dev.stop();
   }

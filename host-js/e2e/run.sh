@@ -10,6 +10,10 @@
 #   host-js/e2e/run.sh mcp         the official MCP TypeScript SDK's Client drives
 #                                  `index-sync mcp` over stdio on an indexed folder: tools
 #                                  listed and called, locations checked against the files
+#   host-js/e2e/run.sh mcp-remote  the same Client over Streamable HTTP drives the example
+#                                  Worker's /mcp under wrangler dev, on a folder pushed by
+#                                  `index-sync push`: the local server's tools, locations
+#                                  checked against the files, another user, a wrong token
 #
 # Run after host-js/test.sh (which builds dist/ and pkg/); builds the CLI if needed.
 # Everything comes from the npm registry and crates.io; a temporary folder is removed after.
@@ -23,7 +27,7 @@ target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 source "$package/toolchain.sh"
 js_toolchain
 
-which="${1:?packaging, push or mcp}"
+which="${1:?packaging, push, mcp or mcp-remote}"
 bundles="$target_dir/host-js-e2e"
 mkdir -p "$bundles"
 (cd "$package" && npx tsc --noEmit -p e2e/tsconfig.json)
@@ -49,8 +53,13 @@ case "$which" in
     node "$bundles/mcp.mjs" --bin "$target_dir/debug/index-sync" --folder "$repo/core/src" \
       --work "$work"
     ;;
+  mcp-remote)
+    cargo build --quiet --manifest-path "$repo/Cargo.toml" -p index-sync-native --bin index-sync
+    node "$bundles/mcp-remote.mjs" --package "$package" --bin "$target_dir/debug/index-sync" \
+      --folder "$repo/core/src" --work "$work"
+    ;;
   *)
-    echo "usage: $0 packaging|push|mcp" >&2
+    echo "usage: $0 packaging|push|mcp|mcp-remote" >&2
     exit 2
     ;;
 esac

@@ -10,7 +10,7 @@
  */
 import { env } from "cloudflare:workers";
 import * as moduleEntry from "index-sync";
-import type { IndexerOptions, KvBinding } from "index-sync";
+import type { IndexerConfig, IndexerOptions, KvBinding } from "index-sync";
 import * as componentEntry from "index-sync/component";
 import { beforeEach, describe, expect, it } from "vitest";
 import { hostError } from "../dist/effects.js";
@@ -107,6 +107,22 @@ describe.each(entries)("%s", (_, entry) => {
         deleteBatchSize: 100,
         kvOperationBudget: 1_000,
         maxHashPrefixes: 256,
+      };
+      expect(() => createIndexer(options({ config }))).not.toThrow();
+    });
+
+    it("takes the config fields of summaries, lines, snippets, filters, leases and quotas by the names IndexerConfig gives them", () => {
+      const config: IndexerConfig = {
+        summaryBatchSize: 1,
+        summaries: true,
+        maxLineNumber: 10_000_000,
+        snippetLines: 12,
+        maxSnippetBytes: 1_024,
+        maxFilterPatterns: 16,
+        maxFilterPatternBytes: 256,
+        leaseSeconds: 120,
+        busyRetryAfterSeconds: 1,
+        quotas: { aiChunksPerUserPerDay: 1_000, vectorsPerUser: 10_000 },
       };
       expect(() => createIndexer(options({ config }))).not.toThrow();
     });

@@ -19,6 +19,10 @@ export interface IndexerConfig {
   summaryPrompt?: string;
   summaryMaxTokens?: number;
   summaryConcurrency?: number;
+  /** Chunks summarised in one text-generation call (JSON mode); 1 is one call per chunk. */
+  summaryBatchSize?: number;
+  /** Whether chunks are summarised at all (off: the code alone is embedded). */
+  summaries?: boolean;
   embeddingModel?: string;
   embeddingPooling?: string;
   embeddingDimensions?: number;
@@ -48,6 +52,29 @@ export interface IndexerConfig {
   maxQueryBytes?: number;
   /** Most `hashPrefixes` in one part of a complete listing. */
   maxHashPrefixes?: number;
+  /** Largest line number a chunk's place may give (`startLine`, `endLine`). */
+  maxLineNumber?: number;
+  /** Lines of a chunk's code kept in its vector's metadata as search's `snippet` (0: none). */
+  snippetLines?: number;
+  /** Longest snippet in bytes. */
+  maxSnippetBytes?: number;
+  /** Most patterns one search's filters may give (`include`, `exclude`, `lang` together). */
+  maxFilterPatterns?: number;
+  /** Longest glob or extension of a search filter, in bytes. */
+  maxFilterPatternBytes?: number;
+  /** How long a tenant's lease lasts unless released (a request that died holding it locks
+   * its tenant out that long at most). */
+  leaseSeconds?: number;
+  /** `Retry-After` of a `409 tenant_busy`, in seconds. */
+  busyRetryAfterSeconds?: number;
+  /** The operator's guard, per user across their projects (off by default: no limit, no
+   * counting). A day is a UTC day. */
+  quotas?: {
+    /** Chunks that needed AI work (misses of the shared cache) per user per day. */
+    aiChunksPerUserPerDay?: number;
+    /** Vectors a user may hold. */
+    vectorsPerUser?: number;
+  };
 }
 
 /** The config as the JSON text the engine reads. */

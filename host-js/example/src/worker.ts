@@ -4,17 +4,32 @@
  *
  *   POST /v1/index/init     {userId?, projectId, chunks: [{hash, code, filePath}]}
  *   POST /v1/index/sync     {phase: 1 | 2, projectId, chunks: [...], complete?}
- *   POST /v1/index/search   {projectId, query, topK?}
+ *   POST /v1/index/search   {projectId, query, topK?, pathPrefix?, include?, exclude?, lang?}
  *   POST /v1/index/remove   {projectId, hashes: [...]} or {projectId, all: true}
+ *   POST /v1/index/usage    {} or {projectId}: the caller's AI chunks today and vectors held,
+ *                           per project and in total, against the quotas
+ *   POST /v1/index/status   {projectId}: the project's chunks and files, and when a complete
+ *                           sync last found its listing to be exactly the index
+ *   POST /mcp?project=P     MCP (Streamable HTTP, stateless, JSON answers): the tools
+ *                           search_code and index_status on the caller's project P
+ *                           (index-sync/mcp); GET and DELETE are answered 405
  *
  * Every request must carry `Authorization: Bearer <token>`, a token whose SHA-256 the
- * `TOKENS` secret maps to a user id (auth.ts): that user id, never the body or another
- * header, says whose data the request touches. Without a valid token: 401, and nothing runs.
+ * `TOKENS` secret maps to a user id (auth.ts): that user id, never the body, a tool's
+ * arguments or another header, says whose data the request touches. Without a valid token:
+ * 401 with `WWW-Authenticate: Bearer`, and nothing runs. An MCP client is registered with
+ * the URL and the header, e.g.
+ *
+ *   claude mcp add --transport http index-sync "https://<worker>/mcp?project=P" \
+ *     --header "Authorization: Bearer <token>"
  *
  * Two requests of one user and project that overlap (two editor windows, a resend racing
  * its original) are ordered by the `IndexCoordinator` Durable Object: while one changes the
  * index, the other is answered `409 tenant_busy` with a `Retry-After` header, which the
  * response's `headers` carry.
+ *
+ * The `INDEX_SYNC_CONFIG` var, when set, is the engine's config (e.g. the operator's quotas,
+ * which `usage` reports against); absent, the defaults.
  *
  * AI and Vectorize are the real bindings, except under `wrangler dev --env dev`, whose
  * config says `INDEX_SYNC_BINDINGS: "fakes"`: then they are index-sync/testing's fakes
@@ -26,9 +41,11 @@ import {
   coordinatorFor,
   createIndexer,
   type IndexCoordinator,
+  type IndexerConfig,
   IndexSyncError,
   type VectorizeBinding,
 } from "index-sync"; // (1)
+import { serveMcp } from "index-sync/mcp";
 import { FakeAi, StoredVectorize } from "index-sync/testing";
 import { authenticate } from "./auth.js";
 
@@ -47,6 +64,11 @@ export interface Env {
   INDEX_SYNC_BINDINGS?: string;
   /** The development Vectorize fake's own KV namespace (`dev` environment only). */
   DEV_VECTORS?: KVNamespace;
+  /** The engine's config overrides (`IndexerConfig`, or its JSON text), e.g. the operator's
+   * quotas: `"vars": {"INDEX_SYNC_CONFIG": {"quotas": {"aiChunksPerUserPerDay": 5000,
+   * "vectorsPerUser": 50000}}}` in wrangler.jsonc. Absent: the defaults (no quotas). One
+   * the engine refuses: every request answers 500 `invalid_config`. */
+  INDEX_SYNC_CONFIG?: IndexerConfig | string;
 }
 
 const ROUTES = {
@@ -54,7 +76,12 @@ const ROUTES = {
   "/v1/index/sync": "sync",
   "/v1/index/search": "search",
   "/v1/index/remove": "remove",
+  "/v1/index/usage": "usage",
+  "/v1/index/status": "status",
 } as const;
+
+/** Where MCP clients connect, naming the project in the query: `/mcp?project=P`. */
+const MCP_ROUTE = "/mcp";
 
 const error = (status: number, code: string, message: string, headers?: HeadersInit) =>
   Response.json({ error: { code, message } }, { status, headers });
@@ -81,9 +108,11 @@ function aiAndVectorize(env: Env): { ai: AiBinding; vectorize: VectorizeBinding 
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const route = ROUTES[new URL(request.url).pathname as keyof typeof ROUTES];
-    if (route === undefined) return error(404, "not_found", "no such route");
-    if (request.method !== "POST") return error(405, "method_not_allowed", "use POST");
+    const path = new URL(request.url).pathname;
+    const route = ROUTES[path as keyof typeof ROUTES];
+    const mcp = path === MCP_ROUTE;
+    if (route === undefined && !mcp) return error(404, "not_found", "no such route");
+    if (route !== undefined && request.method !== "POST") return error(405, "method_not_allowed", "use POST");
     const userId = await authenticate(request, env.TOKENS);
     if (typeof userId !== "string") {
       const { status, code, message } = userId;
@@ -95,11 +124,14 @@ export default {
     let indexer;
     try {
       const coordinator = coordinatorFor(env.INDEX_COORDINATOR);
-      indexer = createIndexer({ kv: env.INDEX_KV, ...chosen, coordinator, waitUntil: (p) => ctx.waitUntil(p) }); // (3)
+      const config = env.INDEX_SYNC_CONFIG;
+      indexer = createIndexer({ kv: env.INDEX_KV, ...chosen, coordinator, config, waitUntil: (p) => ctx.waitUntil(p) }); // (3)
     } catch (thrown) {
       if (thrown instanceof IndexSyncError) return error(500, thrown.code, thrown.message);
       throw thrown;
     }
+    // The tools act for the token's user alone; the project is the URL's `?project=`.
+    if (route === undefined) return serveMcp(request, { indexer, userId });
     // `headers`: content-type, and on a 409 tenant_busy, Retry-After.
     const { status, json, headers } = await indexer[route](await request.arrayBuffer(), userId); // (4)
     return new Response(json, { status, headers });

@@ -251,8 +251,9 @@ describe("the example Worker", () => {
     expect(String((refused.body.error as { message: string }).message)).toContain("INDEX_COORDINATOR");
   });
 
-  it("answers only its four POST routes", async () => {
+  it("answers only its routes, the /v1/index/ ones POST only", async () => {
     expect((await post("/v1/index/nope", "alice@example.com", {})).status).toBe(404);
+    expect((await post("/mcp/nope", "alice@example.com", {})).status).toBe(404);
     expect((await post("/v1/index/sync", "alice@example.com", {}, "GET")).status).toBe(405);
     const bad = await post("/v1/index/sync", "alice@example.com", { phase: 3, projectId: "p", chunks: [] });
     expect(bad.status).toBe(400);
