@@ -37,6 +37,11 @@ export function noCounters(): UserCounters {
   return { day: 0, projects: new Map() };
 }
 
+/** A copy that later changes to `counters` leave alone. */
+export function copyCounters(counters: UserCounters): UserCounters {
+  return { day: counters.day, projects: new Map([...counters.projects].map(([p, c]) => [p, { ...c }])) };
+}
+
 /** The largest count (the WIT's `u32`): counters saturate there, as the Rust fake's do. */
 const U32_MAX = 2 ** 32 - 1;
 

@@ -30,7 +30,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Charged, Lease, ProjectUsage } from "../bindings.js";
-import { charge, credit, noCounters, type UserCounters, usage } from "./counters.js";
+import { charge, copyCounters, credit, noCounters, type UserCounters, usage } from "./counters.js";
 import { acquire, type HeldLease, holds, NO_LEASE, release } from "./rules.js";
 
 /** The tables, made on first use of an object (idempotent). `projects`: per project of
@@ -129,8 +129,9 @@ export class IndexCoordinator extends DurableObject<unknown> {
     if (vectorsLimit !== null) checkWhole("vectorsLimit", vectorsLimit);
     return this.ctx.storage.transactionSync(() => {
       const counters = this.counters();
+      const before = copyCounters(counters);
       const charged = charge(counters, project, day, ai, aiLimit, vectors, vectorsLimit);
-      this.writeCounters(counters);
+      this.writeCounters(before, counters);
       return charged;
     });
   }
@@ -142,8 +143,9 @@ export class IndexCoordinator extends DurableObject<unknown> {
     for (const [name, value] of Object.entries({ day, ai, vectors })) checkWhole(name, value);
     this.ctx.storage.transactionSync(() => {
       const counters = this.counters();
+      const before = copyCounters(counters);
       credit(counters, project, day, ai, vectors);
-      this.writeCounters(counters);
+      this.writeCounters(before, counters);
     });
   }
 
@@ -165,9 +167,16 @@ export class IndexCoordinator extends DurableObject<unknown> {
     return counters;
   }
 
-  private writeCounters(counters: UserCounters): void {
-    this.sql.exec("INSERT INTO quota_day (id, day) VALUES (0, ?) ON CONFLICT(id) DO UPDATE SET day = excluded.day", counters.day);
-    for (const [project, { ai, vectors }] of counters.projects) {
+  /** Writes the rows that changed from `before` to `after` only: a Durable Object bills
+   * each row written, and a charge changes one project's row (and the day's on a new day,
+   * when the other projects' AI units also drop to 0). */
+  private writeCounters(before: UserCounters, after: UserCounters): void {
+    if (after.day !== before.day) {
+      this.sql.exec("INSERT INTO quota_day (id, day) VALUES (0, ?) ON CONFLICT(id) DO UPDATE SET day = excluded.day", after.day);
+    }
+    for (const [project, { ai, vectors }] of after.projects) {
+      const was = before.projects.get(project);
+      if (was !== undefined && was.ai === ai && was.vectors === vectors) continue;
       this.sql.exec(
         `INSERT INTO quota_counters (project, ai, vectors) VALUES (?, ?, ?)
          ON CONFLICT(project) DO UPDATE SET ai = excluded.ai, vectors = excluded.vectors`,

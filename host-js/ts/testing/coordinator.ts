@@ -7,7 +7,7 @@
  * differ only in being counted per fake rather than per user, which no tenant can tell.
  */
 import type { Charged, CoordinatorBinding, Lease, ProjectUsage } from "../bindings.js";
-import { charge, credit, noCounters, type UserCounters, usage } from "../coordinator/counters.js";
+import { charge, copyCounters, credit, noCounters, type UserCounters, usage } from "../coordinator/counters.js";
 import { acquire, type HeldLease, holds, isHeld, NO_LEASE, release } from "../coordinator/rules.js";
 import { CallLedger } from "./ledger.js";
 
@@ -88,9 +88,7 @@ export class CoordinatorTable {
   copy(): CoordinatorTable {
     const copy = new CoordinatorTable();
     for (const [at, { lease, state }] of this.tenants) copy.tenants.set(at, { lease: { ...lease }, state });
-    for (const [user, { day, projects }] of this.counters) {
-      copy.counters.set(user, { day, projects: new Map([...projects].map(([p, c]) => [p, { ...c }])) });
-    }
+    for (const [user, counters] of this.counters) copy.counters.set(user, copyCounters(counters));
     copy.lastToken = this.lastToken;
     return copy;
   }
