@@ -1,5 +1,6 @@
-//! `index-sync`: conformance runs, local indexing and search over the engine, and an MCP
-//! server of the local index.
+//! `index-sync`: conformance runs, local indexing and search over the engine (embedded by
+//! all-MiniLM-L6-v2 in the process, or Workers AI over REST: `cli/ai/`), and an MCP server
+//! of the local index.
 
 mod cli;
 
@@ -21,8 +22,9 @@ enum Command {
     /// then `N passed, N failed`.
     Conform(cli::conform::Args),
     /// Index a folder into the local store: a complete two-phase sync through the
-    /// component (what the folder no longer holds leaves the index), with a deterministic
-    /// local fake standing in for Workers AI.
+    /// component (what the folder no longer holds leaves the index), embedded by
+    /// all-MiniLM-L6-v2 in this process (`--ai workers-ai`: Workers AI over REST; `--ai
+    /// fake`: the deterministic fake of the tests), with a progress bar and the rate.
     Index(cli::index::Args),
     /// Push a folder to a deployed Worker over HTTP: a complete two-phase sync, with resends
     /// and backoff, and a summary of what it cost. Exit status 0 only when all is indexed.

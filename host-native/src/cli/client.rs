@@ -1,5 +1,6 @@
 //! What `index`, `remove`, `search` and `mcp` share: the component over the local store, one
-//! request at a time, with the wall clock as the engine's `now`.
+//! request at a time, with the wall clock as the engine's `now`, the engine config of the
+//! AI the command runs and that AI answering its `ai.run` calls (`ai/`).
 //!
 //! Two runs of the tool on one store (two terminals, an editor hook beside a script) are
 //! two clients of one tenant: the store's coordinator table lends the tenant's lease to one
@@ -8,15 +9,15 @@
 //! the coordinator could not answer (`503 coordinator_unavailable`: the SQLite file locked
 //! longer than its busy timeout, say).
 
-use std::path::Path;
 use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use index_sync_core::{RequestKind, Response};
 use index_sync_native::component::ComponentIndexer;
-use index_sync_native::store::LocalStore;
+use index_sync_native::store::{LocalStore, Models};
 use serde_json::Value;
 
+use super::ai::{AiBackend, Embedded};
 use super::retry::{
     Backoff, BusyWaits, DEFAULT_BASE_MS, DEFAULT_BUSY_WAIT, DEFAULT_RETRIES, body_retry_after,
     tenant_busy,
@@ -59,12 +60,29 @@ impl Waits {
 }
 
 impl Client {
-    /// Opens the store and readies the component with the default engine config.
-    pub fn open(store: &Path, user: &str) -> Result<Self, String> {
-        let store = LocalStore::open(store)?;
+    /// The component over `store`, with `ai`'s engine config and models; `embedded` is told
+    /// of each step of an embedding.
+    pub fn new(
+        store: LocalStore,
+        user: &str,
+        ai: AiBackend,
+        embedded: Embedded,
+    ) -> Result<Self, String> {
+        let models = ai.models(embedded)?;
+        Self::with_models(store, user, &ai.config_json(), models)
+    }
+
+    /// The component over `store` with the engine config `config` (JSON), its `ai.run`
+    /// answered by `models`.
+    pub fn with_models(
+        store: LocalStore,
+        user: &str,
+        config: &str,
+        models: Box<dyn Models>,
+    ) -> Result<Self, String> {
         Ok(Self {
-            indexer: ComponentIndexer::new("{}")?,
-            store: Some(store),
+            indexer: ComponentIndexer::new(config)?,
+            store: Some(store.with_models(models)),
             user: user.to_owned(),
             backoff: Backoff::new(DEFAULT_RETRIES, Duration::from_millis(DEFAULT_BASE_MS)),
             waits: Waits::default(),

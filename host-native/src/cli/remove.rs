@@ -6,9 +6,12 @@
 use std::process::ExitCode;
 
 use index_sync_core::RequestKind;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::search::open_existing;
+use super::ai::recorded::choose;
+use super::ai::{AiArgs, NoModels};
+use super::client::Client;
+use super::search::open_store;
 use super::sync::MAX_ROUNDS;
 use super::tenant::{Tenant, TenantArgs};
 
@@ -39,28 +42,47 @@ pub fn run(args: Args) -> ExitCode {
 
 fn remove(args: &Args) -> Result<bool, String> {
     let tenant = Tenant::for_current_folder(&args.tenant)?;
-    let mut client = open_existing(&tenant)?;
-    let mut body = if args.all {
+    let store = open_store(&tenant)?;
+    // No AI call: the engine config of the AI the project was indexed with, no models.
+    let recorded = store.indexed_with(&tenant.user, &tenant.project)?;
+    let (ai, _) = choose(&AiArgs::default(), recorded.as_ref());
+    let mut client =
+        Client::with_models(store, &tenant.user, &ai.config_json(), Box::new(NoModels))?;
+    let body = if args.all {
         json!({"projectId": tenant.project, "all": true})
     } else {
         json!({"projectId": tenant.project, "hashes": args.hashes})
     };
+    let (removed, complete) = remove_rounds(&mut client, body)?;
+    if complete {
+        println!(
+            "{removed} chunks removed from {} of {}",
+            tenant.project, tenant.user
+        );
+        if let Some(line) = client.waits.line() {
+            println!("{line}");
+        }
+        return Ok(true);
+    }
+    eprintln!(
+        "{removed} chunks removed; some are left after {MAX_ROUNDS} rounds: run remove again"
+    );
+    Ok(false)
+}
+
+/// Sends the removal `body` (`all`, or `hashes`) until the engine has no more to remove,
+/// at most [`MAX_ROUNDS`] times: the chunks removed, and whether it finished.
+pub fn remove_rounds(client: &mut Client, mut body: Value) -> Result<(usize, bool), String> {
+    let all = body["all"] == true;
     let mut removed = 0;
     for _ in 0..MAX_ROUNDS {
         let answer = client.request(RequestKind::Remove, &body)?;
         removed += answer["removed"].as_array().map_or(0, Vec::len);
         if answer["moreToRemove"] != true {
-            println!(
-                "{removed} chunks removed from {} of {}",
-                tenant.project, tenant.user
-            );
-            if let Some(line) = client.waits.line() {
-                println!("{line}");
-            }
-            return Ok(true);
+            return Ok((removed, true));
         }
-        if !args.all {
-            let left: Vec<&serde_json::Value> = answer["deferred"]
+        if !all {
+            let left: Vec<&Value> = answer["deferred"]
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -75,8 +97,5 @@ fn remove(args: &Args) -> Result<bool, String> {
             body["hashes"] = json!(left);
         }
     }
-    eprintln!(
-        "{removed} chunks removed; some are left after {MAX_ROUNDS} rounds: run remove again"
-    );
-    Ok(false)
+    Ok((removed, false))
 }

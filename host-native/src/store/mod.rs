@@ -1,5 +1,6 @@
 //! The local store of the command-line tool: KV and Vectorize kept in one SQLite file, and
-//! the deterministic fake of Workers AI (`fakes::ai`) standing in for the real models.
+//! the AI models that answer the engine's `ai.run` (`models.rs`: the deterministic fake of
+//! Workers AI unless the tool lends others, its embedded model or Workers AI over REST).
 //!
 //! SQLite (bundled, so nothing to install): one file, transactions, and `ON CONFLICT`
 //! upserts, which is all KV and Vectorize semantics need here; the WAL journal keeps one
@@ -9,7 +10,7 @@
 //! vectors, not millions. The coordinator's leases and record states are a table too
 //! (`coordinator.rs`), so two runs of the tool on one store are ordered as two requests of
 //! one tenant are by a Durable Object, and so are the users' counters against the quotas
-//! (`quotas.rs`).
+//! (`quotas.rs`), and which AI built each project's vectors (`indexed_with.rs`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,7 +20,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use crate::backend::Backend;
-use crate::fakes::ai;
 use crate::fakes::kv::{
     MAX_BULK_GET_KEYS, MAX_KEY_BYTES, MAX_LIST_KEYS, MAX_METADATA_BYTES as MAX_KEY_METADATA_BYTES,
     MAX_VALUE_BYTES, MIN_TTL_SECONDS,
@@ -28,9 +28,10 @@ use crate::fakes::vectorize::{
     MAX_DELETE_IDS, MAX_ID_BYTES, MAX_METADATA_BYTES, MAX_UPSERT_VECTORS, cosine,
 };
 
-/// KV and Vectorize in a SQLite file, AI faked; counts the calls it serves.
+/// KV and Vectorize in a SQLite file, AI by its [`Models`]; counts the calls it serves.
 pub struct LocalStore {
     db: Connection,
+    models: Box<dyn Models>,
     now: u64,
     calls: BTreeMap<&'static str, u64>,
     vectors_written: u64,
@@ -52,6 +53,7 @@ impl LocalStore {
         schema::prepare(&db).map_err(|e| format!("preparing {}: {e}", path.display()))?;
         Ok(Self {
             db,
+            models: Box::new(FakeModels),
             now: 0,
             calls: BTreeMap::new(),
             vectors_written: 0,
@@ -219,7 +221,7 @@ impl Backend for LocalStore {
 
     fn ai_run(&mut self, model: &str, input: &Value) -> Result<Value, HostError> {
         self.count("ai.run");
-        ai::run(model, input)
+        self.models.run(model, input)
     }
 
     fn vectorize_upsert(&mut self, vectors: Vec<Vector>) -> Result<(), HostError> {
@@ -391,5 +393,10 @@ fn passes(filter: &Value, metadata: &Value) -> bool {
 mod tests;
 
 mod coordinator;
+mod indexed_with;
+mod models;
 mod quotas;
 mod schema;
+
+pub use indexed_with::IndexedWith;
+pub use models::{FakeModels, Models};

@@ -14,8 +14,9 @@ const JOURNAL: &str = "
 ";
 
 /// The version of [`TABLES`], kept in the file's `user_version`: a store of this version
-/// has them all. Raise it when a table is added (2: the quotas' counters).
-const SCHEMA_VERSION: u32 = 2;
+/// has them all. Raise it when a table is added (2: the quotas' counters; 3: which AI
+/// built each project's vectors).
+const SCHEMA_VERSION: u32 = 3;
 
 /// The tables; made in one write transaction taken at once (`BEGIN IMMEDIATE`), so two runs
 /// opening a new store together wait for each other instead of failing.
@@ -55,6 +56,13 @@ const TABLES: &str = "
         project TEXT NOT NULL,
         ai INTEGER NOT NULL,      -- AI units on the user's day
         vectors INTEGER NOT NULL, -- vectors held
+        PRIMARY KEY (user, project)
+    );
+    CREATE TABLE IF NOT EXISTS indexed_with (
+        user TEXT NOT NULL,
+        project TEXT NOT NULL,
+        ai TEXT NOT NULL,       -- the tool's `--ai` that answered the embeddings
+        identity TEXT NOT NULL, -- the engine config's cache identity
         PRIMARY KEY (user, project)
     );
 ";

@@ -133,7 +133,9 @@ fn blocks(text: &str) -> Vec<(String, usize, usize, Vec<&str>)> {
         let mut lines = block.lines();
         let head = lines.next().unwrap();
         let (place, score) = head.split_once("  ").expect("path:lines  score");
-        assert!(score.parse::<f64>().is_ok() && score.len() == 5, "{head}");
+        // Three decimals; a real model's cosine may be below 0 (`-0.040`).
+        let digits = score.strip_prefix('-').unwrap_or(score);
+        assert!(score.parse::<f64>().is_ok() && digits.len() == 5, "{head}");
         let (path, range) = place.rsplit_once(':').unwrap();
         let (start, end) = range.split_once('-').unwrap();
         let code = lines.filter_map(|l| l.strip_prefix("    ")).collect();

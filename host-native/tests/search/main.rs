@@ -9,4 +9,5 @@ mod defaults;
 mod filters;
 mod lines;
 mod mcp;
+mod model;
 mod project;

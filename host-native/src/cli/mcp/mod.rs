@@ -1,6 +1,7 @@
 //! `index-sync mcp [DIR] [--user U] [--project P] [--store PATH]`: the local index as an MCP
 //! server over stdio, for coding agents: tools `search_code` and `index_status`
-//! (`tools.rs`) on the project of the current folder, or of DIR (`tenant.rs`).
+//! (`tools.rs`) on the project of the current folder, or of DIR (`tenant.rs`); queries are
+//! embedded by the AI the project was indexed with (`ai/recorded.rs`), loaded once.
 //!
 //! The protocol is the official Rust SDK's (`rmcp`): JSON-RPC 2.0, one message a line on
 //! standard input and output, the `initialize` handshake and the versions it negotiates
@@ -33,6 +34,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
 use serde_json::Value;
 
+use super::ai::AiArgs;
 use super::client::Client;
 use super::search::open_existing;
 use super::tenant::{Tenant, TenantArgs};
@@ -49,6 +51,8 @@ pub struct Args {
     dir: Option<PathBuf>,
     #[command(flatten)]
     tenant: TenantArgs,
+    #[command(flatten)]
+    ai: AiArgs,
 }
 
 /// The subcommand: serves until the client closes standard input.
@@ -67,7 +71,7 @@ fn serve(args: &Args) -> Result<(), String> {
         Some(dir) => Tenant::inside(&args.tenant, dir)?,
         None => Tenant::for_current_folder(&args.tenant)?,
     };
-    let client = open_existing(&tenant)?;
+    let client = open_existing(&tenant, &args.ai)?;
     eprintln!(
         "index-sync mcp: serving {} over stdio ({})",
         tenant.line(),

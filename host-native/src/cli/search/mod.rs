@@ -3,7 +3,9 @@
 //! store, through the engine component, each at every place its code is (`path:start-end`)
 //! with the code itself (`show.rs`), or as JSON (`results.rs`). The project is the current
 //! folder's (`tenant.rs`); the filters are the engine's (`filters.rs`), and what the engine
-//! refuses (400 `invalid_filter`) is printed as it says it, with exit status 2.
+//! refuses (400 `invalid_filter`) is printed as it says it, with exit status 2. The query is
+//! embedded by the AI the project was indexed with (`--ai` says otherwise only to be refused
+//! when it differs: `ai/recorded.rs`).
 
 pub mod filters;
 pub mod results;
@@ -13,8 +15,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use index_sync_core::{RequestKind, Response};
+use index_sync_native::store::LocalStore;
 use serde_json::json;
 
+use super::ai::recorded::{choose, comparable};
+use super::ai::{AiArgs, unobserved};
 use super::client::Client;
 use super::tenant::{Tenant, TenantArgs};
 use filters::{Filters, Folders};
@@ -37,6 +42,8 @@ pub struct Args {
     top_k: u32,
     #[command(flatten)]
     filters: Filters,
+    #[command(flatten)]
+    ai: AiArgs,
     /// Print `{"results": [{"score", "hash", "summary", "locations": [{"filePath",
     /// "startLine", "endLine"}], "snippet"}]}` instead of text.
     #[arg(long)]
@@ -92,7 +99,7 @@ pub fn search(
 
 /// Opens the store of an existing index: a search or removal in a folder never indexed
 /// says so rather than making an empty store.
-pub fn open_existing(tenant: &Tenant) -> Result<Client, String> {
+pub fn open_store(tenant: &Tenant) -> Result<LocalStore, String> {
     if !tenant.store.is_file() {
         return Err(format!(
             "no index at {}: run `index-sync index .` in the project's folder first, or pass \
@@ -100,14 +107,24 @@ pub fn open_existing(tenant: &Tenant) -> Result<Client, String> {
             tenant.store.display()
         ));
     }
-    Client::open(&tenant.store, &tenant.user)
+    LocalStore::open(&tenant.store)
+}
+
+/// The component over the store of an existing index, to search it: with the AI the
+/// project was indexed with (`ai` may only name that one).
+pub fn open_existing(tenant: &Tenant, ai: &AiArgs) -> Result<Client, String> {
+    let store = open_store(tenant)?;
+    let recorded = store.indexed_with(&tenant.user, &tenant.project)?;
+    let (ai, _) = choose(ai, recorded.as_ref());
+    comparable(recorded.as_ref(), ai, &tenant.project)?;
+    Client::new(store, &tenant.user, ai, unobserved())
 }
 
 /// The subcommand: one block per location, best first; or the JSON form.
 pub fn run(args: Args) -> ExitCode {
     let answer = Tenant::for_current_folder(&args.tenant).and_then(|tenant| {
         let current = std::env::current_dir().map_err(|e| e.to_string())?;
-        let mut client = open_existing(&tenant)?;
+        let mut client = open_existing(&tenant, &args.ai)?;
         let answer = search(
             &mut client,
             &tenant,
