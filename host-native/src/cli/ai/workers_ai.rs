@@ -13,7 +13,7 @@
 //! message: the engine reports its chunks failed, and `index` sends them again.
 
 use std::thread::sleep;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use index_sync_core::HostError;
 use index_sync_native::store::Models;
@@ -21,7 +21,8 @@ use serde_json::Value;
 use ureq::Agent;
 
 use super::{Embedded, embedding_texts};
-use crate::cli::retry::{Backoff, DEFAULT_BASE_MS, MAX_RETRY_AFTER, parse_retry_after};
+use crate::cli::json_post::{Answer, Unanswered, post_json};
+use crate::cli::retry::{Backoff, DEFAULT_BASE_MS, MAX_RETRY_AFTER};
 
 /// The account whose Workers AI runs the models.
 pub const ACCOUNT_VAR: &str = "CLOUDFLARE_ACCOUNT_ID";
@@ -110,38 +111,22 @@ impl WorkersAi {
     }
 
     fn attempt(&self, url: &str, body: &[u8]) -> Result<Value, Failure> {
-        let sent = self
-            .agent
-            .post(url)
-            .header("authorization", &self.authorization)
-            .content_type("application/json")
-            .send(body);
-        let mut response = match sent {
-            Ok(response) => response,
-            Err(
-                e @ (ureq::Error::Io(_) | ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed),
-            ) => return Err(Failure::Later(format!("{url}: {e}"), None)),
-            Err(e) => {
-                return Err(Failure::Final(HostError::new(
-                    "ai_unreachable",
-                    format!("{url}: {e}"),
-                )));
+        let Answer {
+            status,
+            retry_after,
+            text,
+        } = match post_json(
+            &self.agent,
+            url,
+            &self.authorization,
+            body,
+            MAX_ANSWER_BYTES,
+        ) {
+            Ok(answer) => answer,
+            Err(Unanswered::Network(why)) => return Err(Failure::Later(why, None)),
+            Err(Unanswered::Final(why)) => {
+                return Err(Failure::Final(HostError::new("ai_unreachable", why)));
             }
-        };
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let text = match response
-            .body_mut()
-            .with_config()
-            .limit(MAX_ANSWER_BYTES)
-            .read_to_string()
-        {
-            Ok(text) => text,
-            Err(e) => return Err(Failure::Later(format!("{url}: {e}"), None)),
         };
         let answer: Option<Value> = serde_json::from_str(&text).ok();
         let why = || {

