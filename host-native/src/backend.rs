@@ -8,6 +8,7 @@ use index_sync_core::{
 use serde_json::Value;
 
 use crate::fakes::World;
+pub use crate::fakes::quota_counters::Charge;
 
 /// Workers KV, Workers AI, Vectorize and the coordinator, or something that behaves like
 /// them. Each method is one host call as the engine counts them; a failed call writes
@@ -76,16 +77,11 @@ pub trait Backend: 'static {
     ) -> Result<bool, HostError>;
     /// Charges the user's counters against the quotas; grants what the limits leave
     /// (`fakes::quota_counters`).
-    #[allow(clippy::too_many_arguments)] // the WIT call's own parameters
     fn coordinator_charge(
         &mut self,
         user: &str,
         project: &str,
-        day: u32,
-        ai: u32,
-        ai_limit: Option<u32>,
-        vectors: u32,
-        vectors_limit: Option<u32>,
+        charge: Charge,
     ) -> Result<Charged, HostError>;
     /// Gives back to the user's counters, never below 0.
     fn coordinator_credit(
@@ -170,7 +166,17 @@ pub trait Backend: 'static {
                 vectors,
                 vectors_limit,
             } => self
-                .coordinator_charge(&user, &project, day, ai, ai_limit, vectors, vectors_limit)
+                .coordinator_charge(
+                    &user,
+                    &project,
+                    Charge {
+                        day,
+                        ai,
+                        ai_limit,
+                        vectors,
+                        vectors_limit,
+                    },
+                )
                 .map(|charged| Reply::CoordinatorCharge { charged }),
             Effect::CoordinatorCredit {
                 user,
@@ -278,22 +284,9 @@ impl Backend for World {
         &mut self,
         user: &str,
         project: &str,
-        day: u32,
-        ai: u32,
-        ai_limit: Option<u32>,
-        vectors: u32,
-        vectors_limit: Option<u32>,
+        charge: Charge,
     ) -> Result<Charged, HostError> {
-        World::coordinator_charge(
-            self,
-            user,
-            project,
-            day,
-            ai,
-            ai_limit,
-            vectors,
-            vectors_limit,
-        )
+        World::coordinator_charge(self, user, project, charge)
     }
 
     fn coordinator_credit(

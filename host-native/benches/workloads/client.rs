@@ -12,7 +12,7 @@ use index_sync_core::{
     Charged, Config, Engine, HostError, Lease, ListedKey, Match, ProjectUsage, RequestKind,
     Response, Vector,
 };
-use index_sync_native::backend::Backend;
+use index_sync_native::backend::{Backend, Charge};
 use index_sync_native::component::ComponentIndexer;
 use index_sync_native::fakes::World;
 use serde_json::{Value, json};
@@ -150,15 +150,9 @@ impl Backend for Timed {
         &mut self,
         user: &str,
         project: &str,
-        day: u32,
-        ai: u32,
-        ai_limit: Option<u32>,
-        vectors: u32,
-        vectors_limit: Option<u32>,
+        charge: Charge,
     ) -> Result<Charged, HostError> {
-        self.time(|w| {
-            w.coordinator_charge(user, project, day, ai, ai_limit, vectors, vectors_limit)
-        })
+        self.time(|w| w.coordinator_charge(user, project, charge))
     }
     fn coordinator_credit(
         &mut self,

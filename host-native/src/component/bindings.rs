@@ -6,7 +6,7 @@ use index_sync_core::{HostError, Lease, Vector};
 use serde_json::Value;
 
 use super::generated::index_sync::engine::{ai, coordinator, kv, types, vectorize};
-use crate::backend::Backend;
+use crate::backend::{Backend, Charge};
 
 /// The store's data: the backend the imports act on, wrapped so the generated `Host` traits
 /// can be implemented for every backend at once.
@@ -182,8 +182,15 @@ impl<B: Backend> coordinator::Host for Imports<B> {
         vectors: u32,
         vectors_limit: Option<u32>,
     ) -> Result<coordinator::Charged, types::HostError> {
+        let charge = Charge {
+            day,
+            ai,
+            ai_limit,
+            vectors,
+            vectors_limit,
+        };
         self.0
-            .coordinator_charge(&user, &project, day, ai, ai_limit, vectors, vectors_limit)
+            .coordinator_charge(&user, &project, charge)
             .map(|c| coordinator::Charged {
                 ai: c.ai,
                 vectors: c.vectors,

@@ -12,7 +12,7 @@ use index_sync_core::{
 };
 use serde_json::Value;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Charge};
 
 /// What a request's thread tells the driving thread.
 pub enum Message {
@@ -229,12 +229,15 @@ impl Backend for Relay {
         &mut self,
         user: &str,
         project: &str,
-        day: u32,
-        ai: u32,
-        ai_limit: Option<u32>,
-        vectors: u32,
-        vectors_limit: Option<u32>,
+        charge: Charge,
     ) -> Result<Charged, HostError> {
+        let Charge {
+            day,
+            ai,
+            ai_limit,
+            vectors,
+            vectors_limit,
+        } = charge;
         match self.ask(Effect::CoordinatorCharge {
             user: user.to_owned(),
             project: project.to_owned(),

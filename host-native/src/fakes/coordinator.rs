@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use index_sync_core::{Charged, Lease, ProjectUsage};
 
-use super::quota_counters::UserCounters;
+use super::quota_counters::{Charge, UserCounters};
 
 #[derive(Clone, Debug, Default)]
 struct Tenant {
@@ -116,25 +116,11 @@ impl FakeCoordinator {
     }
 
     /// Charges the user's counters (`quota_counters.rs`).
-    #[allow(clippy::too_many_arguments)] // the WIT call's own parameters
-    pub fn charge(
-        &mut self,
-        user: &str,
-        project: &str,
-        day: u32,
-        ai: u32,
-        ai_limit: Option<u32>,
-        vectors: u32,
-        vectors_limit: Option<u32>,
-    ) -> Charged {
-        self.counters.entry(user.to_owned()).or_default().charge(
-            project,
-            day,
-            ai,
-            ai_limit,
-            vectors,
-            vectors_limit,
-        )
+    pub fn charge(&mut self, user: &str, project: &str, charge: Charge) -> Charged {
+        self.counters
+            .entry(user.to_owned())
+            .or_default()
+            .charge(project, charge)
     }
 
     /// Gives back to the user's counters.

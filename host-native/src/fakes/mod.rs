@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use index_sync_core::{Charged, Effect, HostError, Lease, Match, Outcome, ProjectUsage, Vector};
 
 use crate::backend::Backend;
+use quota_counters::Charge;
 use serde_json::Value;
 
 pub use coordinator::FakeCoordinator;
@@ -341,20 +342,14 @@ impl World {
     }
 
     /// `coordinator.charge`.
-    #[allow(clippy::too_many_arguments)] // the WIT call's own parameters
     pub fn coordinator_charge(
         &mut self,
         user: &str,
         project: &str,
-        day: u32,
-        ai: u32,
-        ai_limit: Option<u32>,
-        vectors: u32,
-        vectors_limit: Option<u32>,
+        charge: Charge,
     ) -> Result<Charged, HostError> {
         self.call("coordinator.charge", |w| {
-            Ok(w.coordinator
-                .charge(user, project, day, ai, ai_limit, vectors, vectors_limit))
+            Ok(w.coordinator.charge(user, project, charge))
         })
     }
 

@@ -19,6 +19,22 @@ use std::collections::BTreeMap;
 
 use index_sync_core::{Charged, ProjectUsage};
 
+/// What one `coordinator.charge` asks for: AI units of the UTC `day` and new vectors, and
+/// the user's limits of each (`None`: no limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Charge {
+    /// The UTC day (Unix seconds / 86,400) the AI units count in.
+    pub day: u32,
+    /// AI units asked for.
+    pub ai: u32,
+    /// The user's AI units a day.
+    pub ai_limit: Option<u32>,
+    /// New vectors asked for.
+    pub vectors: u32,
+    /// The vectors the user may hold.
+    pub vectors_limit: Option<u32>,
+}
+
 /// One project's counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ProjectCounters {
@@ -46,15 +62,14 @@ impl UserCounters {
     }
 
     /// Grants what the limits leave of `ai` and `vectors` and counts it (module doc).
-    pub fn charge(
-        &mut self,
-        project: &str,
-        day: u32,
-        ai: u32,
-        ai_limit: Option<u32>,
-        vectors: u32,
-        vectors_limit: Option<u32>,
-    ) -> Charged {
+    pub fn charge(&mut self, project: &str, charge: Charge) -> Charged {
+        let Charge {
+            day,
+            ai,
+            ai_limit,
+            vectors,
+            vectors_limit,
+        } = charge;
         if day > self.day {
             self.day = day;
             for counters in self.projects.values_mut() {
@@ -112,9 +127,27 @@ mod tests {
     #[test]
     fn a_charge_grants_what_the_limits_leave_across_projects() {
         let mut u = UserCounters::default();
-        let first = u.charge("p", 10, 3, Some(4), 3, Some(5));
+        let first = u.charge(
+            "p",
+            Charge {
+                day: 10,
+                ai: 3,
+                ai_limit: Some(4),
+                vectors: 3,
+                vectors_limit: Some(5),
+            },
+        );
         assert_eq!((first.ai, first.vectors), (3, 3));
-        let second = u.charge("q", 10, 3, Some(4), 3, Some(5));
+        let second = u.charge(
+            "q",
+            Charge {
+                day: 10,
+                ai: 3,
+                ai_limit: Some(4),
+                vectors: 3,
+                vectors_limit: Some(5),
+            },
+        );
         assert_eq!(
             second,
             Charged {
@@ -124,7 +157,21 @@ mod tests {
                 vectors_held: 5
             }
         );
-        assert_eq!(u.charge("q", 10, 9, None, 0, None).ai, 9, "no limit");
+        assert_eq!(
+            u.charge(
+                "q",
+                Charge {
+                    day: 10,
+                    ai: 9,
+                    ai_limit: None,
+                    vectors: 0,
+                    vectors_limit: None
+                }
+            )
+            .ai,
+            9,
+            "no limit"
+        );
         u.credit("p", 10, 1, 2);
         u.credit("q", 9, 5, 0);
         assert_eq!(
@@ -148,12 +195,52 @@ mod tests {
     #[test]
     fn a_new_day_drops_the_last_days_ai_units_and_keeps_the_vectors() {
         let mut u = UserCounters::default();
-        u.charge("p", 10, 2, Some(2), 2, None);
-        assert_eq!(u.charge("p", 10, 1, Some(2), 0, None).ai, 0);
+        u.charge(
+            "p",
+            Charge {
+                day: 10,
+                ai: 2,
+                ai_limit: Some(2),
+                vectors: 2,
+                vectors_limit: None,
+            },
+        );
+        assert_eq!(
+            u.charge(
+                "p",
+                Charge {
+                    day: 10,
+                    ai: 1,
+                    ai_limit: Some(2),
+                    vectors: 0,
+                    vectors_limit: None
+                }
+            )
+            .ai,
+            0
+        );
         assert_eq!(u.usage(11)[0].ai_today, 0, "nothing used on another day");
-        let next = u.charge("p", 11, 1, Some(2), 0, None);
+        let next = u.charge(
+            "p",
+            Charge {
+                day: 11,
+                ai: 1,
+                ai_limit: Some(2),
+                vectors: 0,
+                vectors_limit: None,
+            },
+        );
         assert_eq!((next.ai, next.ai_used, next.vectors_held), (1, 1, 2));
-        let late = u.charge("p", 10, 1, Some(2), 0, None);
+        let late = u.charge(
+            "p",
+            Charge {
+                day: 10,
+                ai: 1,
+                ai_limit: Some(2),
+                vectors: 0,
+                vectors_limit: None,
+            },
+        );
         assert_eq!(late.ai_used, 2, "a late charge counts in the counters' day");
         u.credit("p", 11, 5, 5);
         assert_eq!(

@@ -19,7 +19,7 @@ use index_sync_core::{Charged, HostError, Lease, ListedKey, Match, ProjectUsage,
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Charge};
 use crate::fakes::kv::{
     MAX_BULK_GET_KEYS, MAX_KEY_BYTES, MAX_LIST_KEYS, MAX_METADATA_BYTES as MAX_KEY_METADATA_BYTES,
     MAX_VALUE_BYTES, MIN_TTL_SECONDS,
@@ -354,13 +354,9 @@ impl Backend for LocalStore {
         &mut self,
         user: &str,
         project: &str,
-        day: u32,
-        ai: u32,
-        ai_limit: Option<u32>,
-        vectors: u32,
-        vectors_limit: Option<u32>,
+        charge: Charge,
     ) -> Result<Charged, HostError> {
-        self.quota_charge(user, project, day, ai, ai_limit, vectors, vectors_limit)
+        self.quota_charge(user, project, charge)
     }
 
     fn coordinator_credit(

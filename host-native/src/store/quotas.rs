@@ -7,7 +7,7 @@ use index_sync_core::{Charged, HostError, ProjectUsage};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{LocalStore, db_error};
-use crate::fakes::quota_counters::{ProjectCounters, UserCounters};
+use crate::fakes::quota_counters::{Charge, ProjectCounters, UserCounters};
 
 impl LocalStore {
     /// Runs `change` on `user`'s counters in one write transaction, then saves them.
@@ -27,21 +27,14 @@ impl LocalStore {
         Ok(answer)
     }
 
-    #[allow(clippy::too_many_arguments)] // the WIT call's own parameters
     pub(super) fn quota_charge(
         &mut self,
         user: &str,
         project: &str,
-        day: u32,
-        ai: u32,
-        ai_limit: Option<u32>,
-        vectors: u32,
-        vectors_limit: Option<u32>,
+        charge: Charge,
     ) -> Result<Charged, HostError> {
         self.count("coordinator.charge");
-        self.with_counters(user, |c| {
-            c.charge(project, day, ai, ai_limit, vectors, vectors_limit)
-        })
+        self.with_counters(user, |c| c.charge(project, charge))
     }
 
     pub(super) fn quota_credit(

@@ -114,14 +114,34 @@ fn the_quotas_counters_survive_reopening_and_follow_the_fakes_rules() {
     let (_dir, path) = temp_store();
     let mut store = LocalStore::open(&path).unwrap();
     let first = store
-        .coordinator_charge("u", "p", 10, 3, Some(2), 3, None)
+        .coordinator_charge(
+            "u",
+            "p",
+            Charge {
+                day: 10,
+                ai: 3,
+                ai_limit: Some(2),
+                vectors: 3,
+                vectors_limit: None,
+            },
+        )
         .unwrap();
     assert_eq!((first.ai, first.vectors, first.ai_used), (2, 3, 2));
     store.coordinator_credit("u", "p", 10, 0, 1).unwrap();
     drop(store);
     let mut store = LocalStore::open(&path).unwrap();
     let second = store
-        .coordinator_charge("u", "q", 10, 1, Some(2), 1, Some(3))
+        .coordinator_charge(
+            "u",
+            "q",
+            Charge {
+                day: 10,
+                ai: 1,
+                ai_limit: Some(2),
+                vectors: 1,
+                vectors_limit: Some(3),
+            },
+        )
         .unwrap();
     assert_eq!(
         (second.ai, second.vectors, second.vectors_held),
@@ -135,7 +155,17 @@ fn the_quotas_counters_survive_reopening_and_follow_the_fakes_rules() {
         .collect();
     assert_eq!(counts, [("p", 2, 2), ("q", 0, 1)]);
     let next_day = store
-        .coordinator_charge("u", "q", 11, 1, Some(2), 0, None)
+        .coordinator_charge(
+            "u",
+            "q",
+            Charge {
+                day: 11,
+                ai: 1,
+                ai_limit: Some(2),
+                vectors: 0,
+                vectors_limit: None,
+            },
+        )
         .unwrap();
     assert_eq!((next_day.ai, next_day.ai_used), (1, 1), "a new day");
     assert_eq!(store.coordinator_usage("v", 11).unwrap(), []);
