@@ -115,51 +115,6 @@ function key(user: string, project: string): string {
   return JSON.stringify([user, project]);
 }
 
-/** The table as a coordinator binding: every call counted and under the fault plan, at the
- * ledger's clock. */
-export class FakeCoordinator implements CoordinatorBinding {
-  readonly table = new CoordinatorTable();
-
-  /** Counted on `ledger` (a ledger of its own when none is given), whose `now` is the clock. */
-  constructor(private readonly ledger: CallLedger = new CallLedger()) {}
-
-  acquire(user: string, project: string, seconds: number, token?: number): Promise<Lease> {
-    return this.ledger.call("coordinator.acquire", async () => this.table.acquire(user, project, seconds, token, this.ledger.now));
-  }
-
-  release(user: string, project: string, token: number): Promise<void> {
-    return this.ledger.call("coordinator.release", async () => this.table.release(user, project, token));
-  }
-
-  readState(user: string, project: string): Promise<string | null> {
-    return this.ledger.call("coordinator.readState", async () => this.table.readState(user, project));
-  }
-
-  writeState(user: string, project: string, token: number, state: string | null): Promise<boolean> {
-    return this.ledger.call("coordinator.writeState", async () => this.table.writeState(user, project, token, state));
-  }
-
-  charge(
-    user: string,
-    project: string,
-    day: number,
-    ai: number,
-    aiLimit: number | null,
-    vectors: number,
-    vectorsLimit: number | null,
-  ): Promise<Charged> {
-    return this.ledger.call("coordinator.charge", async () => this.table.charge(user, project, day, ai, aiLimit, vectors, vectorsLimit));
-  }
-
-  credit(user: string, project: string, day: number, ai: number, vectors: number): Promise<void> {
-    return this.ledger.call("coordinator.credit", async () => this.table.credit(user, project, day, ai, vectors));
-  }
-
-  usage(user: string, day: number): Promise<ProjectUsage[]> {
-    return this.ledger.call("coordinator.usage", async () => this.table.usage(user, day));
-  }
-}
-
 /** Any coordinator (a Worker's `coordinatorFor(env.INDEX_COORDINATOR)`, in tests) with its
  * calls counted on `ledger` and under its fault plan, as the fakes' calls are. */
 export class CountedCoordinator implements CoordinatorBinding {
@@ -205,5 +160,32 @@ export class CountedCoordinator implements CoordinatorBinding {
 
   usage(user: string, day: number): Promise<ProjectUsage[]> {
     return this.ledger.call("coordinator.usage", () => this.inner.usage(user, day));
+  }
+}
+
+/** The table as a coordinator binding, answering at once at `now()`, uncounted. */
+function tableBinding(table: CoordinatorTable, now: () => number): CoordinatorBinding {
+  return {
+    acquire: async (user, project, seconds, token) => table.acquire(user, project, seconds, token, now()),
+    release: async (user, project, token) => table.release(user, project, token),
+    readState: async (user, project) => table.readState(user, project),
+    writeState: async (user, project, token, state) => table.writeState(user, project, token, state),
+    charge: async (user, project, day, ai, aiLimit, vectors, vectorsLimit) =>
+      table.charge(user, project, day, ai, aiLimit, vectors, vectorsLimit),
+    credit: async (user, project, day, ai, vectors) => table.credit(user, project, day, ai, vectors),
+    usage: async (user, day) => table.usage(user, day),
+  };
+}
+
+/** The table as a coordinator binding: every call counted and under the fault plan, at the
+ * ledger's clock. */
+export class FakeCoordinator extends CountedCoordinator {
+  readonly table: CoordinatorTable;
+
+  /** Counted on `ledger` (a ledger of its own when none is given), whose `now` is the clock. */
+  constructor(ledger: CallLedger = new CallLedger()) {
+    const table = new CoordinatorTable();
+    super(tableBinding(table, () => ledger.now), ledger);
+    this.table = table;
   }
 }
