@@ -7,7 +7,7 @@
 //! what the engine run in-process answers.
 //!
 //! Built for `wasm32-unknown-unknown` and encoded with `wit-component` (see
-//! `host-native/build.rs`), the component imports nothing but the four interfaces: no WASI.
+//! `host-native/build.rs`), the component imports nothing but the five interfaces: no WASI.
 // The bindings wit-bindgen generates are `unsafe` ABI glue; the engine itself stays safe.
 #![allow(unsafe_code)]
 
@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::{
     Charged, Config, Effect, Engine, HostError, Lease, ListedKey, Match, Outcome, ProjectUsage,
-    Reply, RequestKind, Response, Vector,
+    Reply, RequestKind, Response, TextEntry, Vector,
 };
 
 wit_bindgen::generate!({
@@ -24,7 +24,7 @@ wit_bindgen::generate!({
 });
 
 use exports::index_sync::engine::operations;
-use index_sync::engine::{ai, coordinator, kv, types, vectorize};
+use index_sync::engine::{ai, coordinator, kv, text_index, types, vectorize};
 
 struct Component;
 
@@ -204,6 +204,35 @@ fn perform(effect: Effect) -> Outcome {
         Effect::VectorizeDeleteByIds { ids } => vectorize::delete_by_ids(&ids)
             .map(|()| Reply::VectorizeDeleteByIds)
             .map_err(from_wit),
+        Effect::TextIndexPut { entries } => {
+            let entries: Vec<text_index::TextEntry> =
+                entries.into_iter().map(entry_to_wit).collect();
+            text_index::put(&entries)
+                .map(|()| Reply::TextIndexPut)
+                .map_err(from_wit)
+        }
+        Effect::TextIndexQuery {
+            user,
+            project,
+            terms,
+            top_k,
+        } => {
+            let matches = text_index::query(&user, &project, &terms, top_k).map_err(from_wit)?;
+            let matches = matches
+                .into_iter()
+                .map(|m| {
+                    Ok(Match {
+                        id: m.id,
+                        score: m.score,
+                        metadata: Some(parse("textIndex.query metadata", &m.metadata)?),
+                    })
+                })
+                .collect::<Result<_, HostError>>()?;
+            Ok(Reply::TextIndexQuery { matches })
+        }
+        Effect::TextIndexDelete { ids } => text_index::delete(&ids)
+            .map(|()| Reply::TextIndexDelete)
+            .map_err(from_wit),
         Effect::CoordinatorAcquire {
             user,
             project,
@@ -282,6 +311,16 @@ fn vector_to_wit(v: Vector) -> vectorize::Vector {
         id: v.id,
         values: v.values,
         metadata: v.metadata.to_string(),
+    }
+}
+
+fn entry_to_wit(e: TextEntry) -> text_index::TextEntry {
+    text_index::TextEntry {
+        id: e.id,
+        user: e.user,
+        project: e.project,
+        words: e.words,
+        metadata: e.metadata.to_string(),
     }
 }
 

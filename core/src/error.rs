@@ -51,6 +51,8 @@ pub enum RequestErrorKind {
     AiUnavailable,
     /// Vectorize could not answer the search.
     VectorizeUnavailable,
+    /// The text index could not answer a hybrid search.
+    TextIndexUnavailable,
     /// The invocation's operation budget could not fit even one call.
     BudgetSpent,
     /// Another request of the same tenant holds its lease: resend after `retryAfterSeconds`.
@@ -84,6 +86,7 @@ impl RequestErrorKind {
             FieldTooLarge => "field_too_large",
             AiUnavailable => "ai_unavailable",
             VectorizeUnavailable => "vectorize_unavailable",
+            TextIndexUnavailable => "text_index_unavailable",
             BudgetSpent => "budget_spent",
             TenantBusy => "tenant_busy",
             CoordinatorUnavailable => "coordinator_unavailable",
@@ -100,7 +103,11 @@ impl RequestErrorKind {
             UserMismatch => 403,
             BodyTooLarge | TooManyChunks | FieldTooLarge => 413,
             TenantBusy => 409,
-            AiUnavailable | VectorizeUnavailable | BudgetSpent | CoordinatorUnavailable => 503,
+            AiUnavailable
+            | VectorizeUnavailable
+            | TextIndexUnavailable
+            | BudgetSpent
+            | CoordinatorUnavailable => 503,
             InvalidConfig | NoResponse => 500,
             InvalidJson | InvalidBody | InvalidPhase | InvalidId | DuplicateHash | InvalidScope
             | InvalidQuery | InvalidLines | InvalidFilter => 400,
@@ -194,6 +201,10 @@ impl ChunkError {
     /// Deleting the vector failed: its marker is gone, a journal still names it, and a
     /// later complete sync or `remove` deletes it.
     pub const VECTORIZE_DELETE: &'static str = "vectorize_delete_failed";
+    /// Writing or deleting the chunk's words in the text index failed (with `hybrid`):
+    /// indexing, its vector may exist without a marker (a journal names it); removing, its
+    /// marker is gone and a journal still names it. A resend completes it.
+    pub const TEXT_INDEX: &'static str = "text_index_failed";
     /// The tenant's lease was lost (it ran out and another request took it) or the
     /// coordinator could not be reached before this chunk's change: nothing of it changed.
     pub const TENANT_BUSY: &'static str = "tenant_busy";

@@ -47,6 +47,7 @@ mod status;
 mod sync_check;
 mod usage;
 pub mod wire;
+pub mod words;
 
 #[cfg(feature = "component")]
 mod component;
@@ -55,7 +56,7 @@ pub use cache_entry::CacheEntry;
 pub use config::{CacheScope, Config, Quotas};
 pub use effect::{
     Charged, Effect, HostError, Lease, ListedKey, Match, Outcome, ProjectUsage, Reply, Response,
-    Step, Vector,
+    Step, TextEntry, Vector,
 };
 pub use error::{ChunkError, ConfigError, RequestError, RequestErrorKind};
 pub use operation::{Engine, Operation, RequestKind};

@@ -142,13 +142,12 @@ impl Remove {
     /// then remove (the rest are deferred), so that only a marker found frees a vector.
     fn read_markers(&mut self, budget: &Budget) -> Vec<Effect> {
         let size = self.config.kv_bulk_get_size;
-        let deletes = self.config.delete_batch_size;
         // Reading `k` markers, then removing those chunks: the reads, a journal written and
         // deleted and `k` marker deletes in KV; besides, the record state's removal, the
         // credit and the vector deletes.
         let fits = |k: usize| {
             let kv = k.div_ceil(size) + 2 + k;
-            kv <= budget.kv() && kv + 2 + k.div_ceil(deletes) <= budget.calls()
+            kv <= budget.kv() && kv + 2 + self.config.vector_deletes(k) <= budget.calls()
         };
         let mut readable = 0;
         while readable < self.doomed.len() && fits(readable + 1) {

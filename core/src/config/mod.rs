@@ -156,6 +156,18 @@ pub struct Config {
     /// usually released early.
     pub busy_retry_after_seconds: u64,
 
+    /// Hybrid search: keep every chunk's words in the tenant's text index (the
+    /// `text-index` capability: FTS5 in the command-line tool's store, D1's FTS5 in a
+    /// Worker) beside its vector, and rank a search by reciprocal-rank fusion of the
+    /// vectors' similarity and the words' BM25. Off by default: a Worker then needs no D1
+    /// binding; the command-line tool turns it on (BENCHMARKS.md "Retrieval": on the
+    /// crate's questions MRR@10 0.646 for the model alone, 0.730 fused).
+    pub hybrid: bool,
+    /// The `k` of reciprocal-rank fusion: a result scores Σ 1 / (k + its rank) over the
+    /// rankings that hold it. 60, the value of the method's paper (Cormack et al., 2009),
+    /// also the best of those measured here (BENCHMARKS.md).
+    pub rrf_k: u32,
+
     /// The operator's guard: per-user limits on AI work and stored vectors (`quotas.rs`).
     /// Absent (the default): no limit and no counting, and no call for it.
     pub quotas: Option<Quotas>,
@@ -175,6 +187,7 @@ pub enum CacheScope {
 /// Calls to index one new chunk in `init`: lease, marker read, cache read, summary,
 /// embedding, lease renewal, cache write, journal write, record state's removal, upsert,
 /// marker write, journal delete, release. A smaller budget could never index anything.
+/// With `hybrid`, one more: the text index's entry ([`Config::vector_writes`]).
 pub const MIN_OPERATION_BUDGET: usize = 13;
 /// KV operations among them: marker read, cache read, cache write, journal write, marker
 /// write, journal delete.
@@ -231,12 +244,31 @@ impl Default for Config {
             max_filter_pattern_bytes: 256,
             lease_seconds: 120,
             busy_retry_after_seconds: 1,
+            hybrid: false,
+            rrf_k: 60,
             quotas: None,
         }
     }
 }
 
 impl Config {
+    /// Calls that write `n` vectors: the upserts in batches of `upsertBatchSize`, and with
+    /// `hybrid` as many text-index writes.
+    pub(crate) fn vector_writes(&self, n: usize) -> usize {
+        n.div_ceil(self.upsert_batch_size) * self.vector_stores()
+    }
+
+    /// Calls that delete `n` vectors: `deleteByIds` in batches of `deleteBatchSize`, and
+    /// with `hybrid` as many text-index deletes.
+    pub(crate) fn vector_deletes(&self, n: usize) -> usize {
+        n.div_ceil(self.delete_batch_size) * self.vector_stores()
+    }
+
+    /// Where a chunk's vector lives: Vectorize, and with `hybrid` the text index too.
+    fn vector_stores(&self) -> usize {
+        1 + usize::from(self.hybrid)
+    }
+
     /// Reads a JSON config; absent fields keep their defaults, unknown fields are refused.
     pub fn from_json(json: &str) -> Result<Self, ConfigError> {
         let config: Config = if json.trim().is_empty() {

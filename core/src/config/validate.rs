@@ -50,6 +50,7 @@ impl Config {
             ("maxChunksPerRequest", self.max_chunks_per_request),
             ("maxIdBytes", self.max_id_bytes),
             ("maxTopK", self.max_top_k as usize),
+            ("rrfK", self.rrf_k as usize),
             ("maxLineNumber", self.max_line_number as usize),
             ("leaseSeconds", self.lease_seconds as usize),
             (
@@ -62,7 +63,9 @@ impl Config {
         }
         // With quotas, one new chunk also needs its charge and the credit of what it did
         // not use.
-        let min_operations = MIN_OPERATION_BUDGET + self.quotas.map_or(0, |_| QUOTA_CALLS);
+        let min_operations =
+            MIN_OPERATION_BUDGET + self.quotas.map_or(0, |_| QUOTA_CALLS) + self.vector_writes(1)
+                - 1;
         if self.operation_budget < min_operations
             || self.kv_operation_budget < MIN_KV_OPERATION_BUDGET
         {

@@ -263,14 +263,15 @@ impl Indexing {
         batch
     }
 
-    /// Step 7: the tenant's vectors, in batches.
+    /// Step 7: the tenant's vectors, in batches; with `hybrid`, each batch's words in the
+    /// text index beside it (a chunk is upserted when both are written).
     pub(super) fn upsert(&mut self) -> Vec<Effect> {
         let mut batch = Vec::new();
         let planned: Vec<usize> = (0..self.chunks.len())
             .filter(|&i| self.status[i] == Status::Planned)
             .collect();
         for group in planned.chunks(self.config.upsert_batch_size) {
-            let vectors = group
+            let vectors: Vec<Vector> = group
                 .iter()
                 .map(|&i| {
                     let content = &self.contents[self.content_of[i]];
@@ -284,6 +285,15 @@ impl Indexing {
                     )
                 })
                 .collect();
+            if self.config.hybrid {
+                let entries = group
+                    .iter()
+                    .zip(&vectors)
+                    .map(|(&i, v)| vector::text_entry(&self.tenant, &self.chunks[i], v))
+                    .collect();
+                batch.push(Effect::TextIndexPut { entries });
+                self.awaiting.push(Purpose::Words(group.to_vec()));
+            }
             batch.push(Effect::VectorizeUpsert { vectors });
             self.awaiting.push(Purpose::Upsert(group.to_vec()));
         }

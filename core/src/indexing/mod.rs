@@ -48,7 +48,7 @@ use crate::ai::{
 };
 use crate::cache_entry::CacheEntry;
 use crate::config::Config;
-use crate::effect::{Effect, HostError, Outcome, Reply, Response, Step, WRONG_REPLY};
+use crate::effect::{Effect, HostError, Outcome, Reply, Response, Step, Vector, WRONG_REPLY};
 use crate::error::{ChunkError, RequestError};
 use crate::journal::Journal;
 use crate::lease::{LeaseAnswer, state_written, write_state};
@@ -108,6 +108,8 @@ enum Purpose {
     CacheWrite,
     Journal,
     Upsert(Vec<usize>),
+    /// The text index's entries of these chunks (with `hybrid`), before their upsert.
+    Words(Vec<usize>),
     MarkerWrite(usize),
     /// The quotas' credit of what was not used.
     Credit,

@@ -149,13 +149,24 @@ impl Indexing {
                     self.journal = None;
                 }
             }
+            Purpose::Words(group) => {
+                if !matches!(outcome, Ok(Reply::TextIndexPut)) {
+                    let error = ChunkError::new(ChunkError::TEXT_INDEX, failure(outcome));
+                    for i in group {
+                        self.status[i] = Status::Failed(error.clone());
+                    }
+                }
+            }
             Purpose::Upsert(group) => {
                 let next = match outcome {
                     Ok(Reply::VectorizeUpsert) => Status::Upserted,
                     other => Status::Failed(ChunkError::new(ChunkError::VECTORIZE, failure(other))),
                 };
+                // A chunk whose words failed stays failed: no marker without both.
                 for i in group {
-                    self.status[i] = next.clone();
+                    if self.status[i] == Status::Planned {
+                        self.status[i] = next.clone();
+                    }
                 }
             }
             Purpose::MarkerWrite(i) => {

@@ -26,7 +26,7 @@ impl Cost {
     /// Operations: cache reads in bulk; per new content a cache write, the summary calls
     /// (`summaryBatchSize` contents each, none when `summaries` is off) and the embedding
     /// calls in batches, and once the lease's renewal; per chunk a marker write, plus the
-    /// upserts in batches; the journal's write and delete, the markers deleted first, and
+    /// upserts in batches (and the text index's, with `hybrid`); the journal's write and delete, the markers deleted first, and
     /// the record state's removal from the coordinator; the quotas' charge and credit.
     pub(crate) fn operations(&self, config: &Config) -> usize {
         let summaries = if config.summaries {
@@ -41,7 +41,7 @@ impl Cost {
             + self.new_contents.div_ceil(config.embedding_batch_size)
             + usize::from(self.new_contents > 0)
             + self.chunks
-            + self.chunks.div_ceil(config.upsert_batch_size)
+            + config.vector_writes(self.chunks)
             + self.journal_operations()
             + usize::from(self.chunks > 0)
             + self.quota_calls(config)

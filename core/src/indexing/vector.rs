@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::ai::truncate;
 use crate::config::Config;
-use crate::effect::Vector;
+use crate::effect::{TextEntry, Vector};
 use crate::location::Location;
 use crate::names::TenantNames;
 use crate::request::{Chunk, Tenant};
@@ -73,6 +73,18 @@ pub(crate) fn tenant_vector(
         id: names.vector_id(&chunk.hash),
         values: embedding.to_vec(),
         metadata: meta,
+    }
+}
+
+/// The text index's entry of `chunk`, whose vector is `vector`: its code's words under the
+/// vector's id, with the vector's metadata (a word match is answered from it).
+pub(crate) fn text_entry(tenant: &Tenant, chunk: &Chunk, vector: &Vector) -> TextEntry {
+    TextEntry {
+        id: vector.id.clone(),
+        user: tenant.user.clone(),
+        project: tenant.project.clone(),
+        words: crate::words::words(&chunk.code).join(" "),
+        metadata: vector.metadata.clone(),
     }
 }
 

@@ -84,6 +84,8 @@ enum Purpose {
     Invalidate(&'static str),
     Marker(usize),
     Vectors(Vec<usize>),
+    /// The text index's entries of these chunks (with `hybrid`).
+    Words(Vec<usize>),
     Rewrite(usize),
     Drop,
     /// The quotas' credit of the vectors freed: one that failed leaves the user's count
@@ -97,6 +99,8 @@ struct Item {
     /// Its marker may still be there (its delete was not made or failed): its vector stays.
     marker_left: bool,
     vector_gone: bool,
+    /// Its words' delete from the text index failed: why.
+    words_left: Option<ChunkError>,
     fate: Fate,
 }
 
@@ -141,6 +145,7 @@ impl Removal {
                 doomed,
                 planned: false,
                 vector_gone: false,
+                words_left: None,
                 fate: Fate::Deferred,
             })
             .collect();
@@ -238,15 +243,14 @@ impl Removal {
         let credit = usize::from(self.credit_to.is_some());
         let calls = budget.calls().saturating_sub(reserve + credit);
         let kv = budget.kv().saturating_sub(reserve);
-        let size = self.config.delete_batch_size;
         let (mut markers, mut chunks) = (0usize, 0usize);
         for item in &mut self.items {
             let (m, c) = (markers + 1, chunks + 1);
             // The journal's write and delete, the record state's delete, the markers, the
-            // vector batches.
+            // vector batches (and the text index's).
             let kv_cost = 2 + self.invalidate.iter().filter(|e| e.is_kv()).count() + m;
             let other = self.invalidate.iter().filter(|e| !e.is_kv()).count();
-            if kv_cost > kv || kv_cost + other + c.div_ceil(size) > calls {
+            if kv_cost > kv || kv_cost + other + self.config.vector_deletes(c) > calls {
                 break;
             }
             (markers, chunks) = (m, c);
@@ -304,10 +308,14 @@ impl Removal {
             .collect();
         let mut batch = Vec::new();
         for group in ready.chunks(self.config.delete_batch_size) {
-            let ids = group
+            let ids: Vec<String> = group
                 .iter()
                 .map(|&i| self.names.vector_id(&self.items[i].doomed.hash))
                 .collect();
+            if self.config.hybrid {
+                batch.push(Effect::TextIndexDelete { ids: ids.clone() });
+                self.awaiting.push(Purpose::Words(group.to_vec()));
+            }
             batch.push(Effect::VectorizeDeleteByIds { ids });
             self.awaiting.push(Purpose::Vectors(group.to_vec()));
         }
@@ -340,6 +348,16 @@ impl Removal {
                             Fate::Failed(failure(ChunkError::KV_DELETE, "marker", other));
                     }
                 },
+                // Before the vectors' delete in the same batch: a chunk whose words stay
+                // keeps its marker and journal, so a resend finds both again.
+                Purpose::Words(group) => {
+                    if !matches!(outcome, Ok(Reply::TextIndexDelete)) {
+                        let error = failure(ChunkError::TEXT_INDEX, "words", outcome);
+                        for i in group {
+                            self.items[i].words_left = Some(error.clone());
+                        }
+                    }
+                }
                 Purpose::Vectors(group) => {
                     let fate = match outcome {
                         Ok(Reply::VectorizeDeleteByIds) => Fate::Removed,
@@ -348,8 +366,14 @@ impl Removal {
                         }
                     };
                     for i in group {
-                        self.items[i].vector_gone = fate == Fate::Removed;
-                        self.items[i].fate = fate.clone();
+                        // Words left in the text index are as a vector left: the journal
+                        // keeps naming the chunk until a resend removes them.
+                        let item = &mut self.items[i];
+                        item.fate = match item.words_left.take() {
+                            Some(error) if fate == Fate::Removed => Fate::Failed(error),
+                            _ => fate.clone(),
+                        };
+                        item.vector_gone = item.fate == Fate::Removed;
                     }
                 }
                 Purpose::Rewrite(j) => {

@@ -3,9 +3,11 @@
 //! place holding its code (`locations`: file and lines; `filePaths`, the files; `filePath`,
 //! the first of them, the seed's field) and the code's first lines (`snippet`). Filters on
 //! those places (`filter.rs`) keep the results found at matching places, at those places
-//! only.
+//! only. With `hybrid`, the tenant's text index is asked beside Vectorize, for the chunks
+//! holding the query's words, and the two rankings are fused (`fusion.rs`).
 
 mod filter;
+mod fusion;
 mod results;
 
 use std::sync::Arc;
@@ -18,6 +20,7 @@ use crate::effect::{Effect, Outcome, Reply, Response, Step, WRONG_REPLY};
 use crate::error::{RequestError, RequestErrorKind};
 use crate::operation::{Budget, Procedure};
 use crate::request::{SearchRequest, Tenant};
+use crate::words::query_terms;
 
 pub use filter::Filter;
 
@@ -47,12 +50,27 @@ impl Search {
     }
 
     /// Results are asked of Vectorize: `topK`, or with a filter `maxTopK`, the filtered
-    /// best `topK` of which are kept (`filter.rs`).
+    /// best `topK` of which are kept (`filter.rs`). A hybrid search asks both rankings for
+    /// `maxTopK`: a result low in one may be high in the fusion.
     fn query_top_k(&self) -> u32 {
         match self.request.filter {
             Some(_) => self.config.max_top_k,
+            None if self.config.hybrid => self.config.max_top_k,
             None => self.request.top_k,
         }
+    }
+
+    /// The text index's query, with `hybrid`, when the query has words that are not stop
+    /// words.
+    fn text_query(&self) -> Option<Effect> {
+        let terms = query_terms(&self.request.query);
+        let Tenant { user, project } = &self.request.tenant;
+        (self.config.hybrid && !terms.is_empty()).then(|| Effect::TextIndexQuery {
+            user: user.clone(),
+            project: project.clone(),
+            terms,
+            top_k: self.config.max_top_k,
+        })
     }
 }
 
@@ -84,11 +102,12 @@ impl Procedure for Search {
             Stage::Query(vector) => {
                 self.stage = Stage::Querying;
                 let Tenant { user, project } = &self.request.tenant;
-                Step::Io(vec![Effect::VectorizeQuery {
+                let dense = Effect::VectorizeQuery {
                     vector,
                     top_k: self.query_top_k(),
                     filter: json!({ "userId": user, "projectId": project }),
-                }])
+                };
+                Step::Io(std::iter::once(dense).chain(self.text_query()).collect())
             }
             Stage::Respond(response) => Step::Respond(response),
             Stage::Embedding | Stage::Querying | Stage::Done => Step::Done,
@@ -96,7 +115,8 @@ impl Procedure for Search {
     }
 
     fn handle(&mut self, outcomes: Vec<Outcome>) {
-        let outcome = outcomes.into_iter().next();
+        let mut outcomes = outcomes.into_iter();
+        let outcome = outcomes.next();
         self.stage = match (&self.stage, outcome) {
             (Stage::Embedding, Some(Ok(reply))) => match embeddings_of(&self.config, reply, 1) {
                 Ok(mut vectors) => Stage::Query(vectors.remove(0)),
@@ -106,7 +126,17 @@ impl Procedure for Search {
                 Stage::Respond(unavailable(RequestErrorKind::AiUnavailable, failure(other)))
             }
             (Stage::Querying, Some(Ok(Reply::VectorizeQuery { matches }))) => {
-                Stage::Respond(results::response(&self.request, matches))
+                match outcomes.next() {
+                    None => Stage::Respond(results::response(&self.request, matches)),
+                    Some(Ok(Reply::TextIndexQuery { matches: words })) => {
+                        let fused = fusion::fuse(self.config.rrf_k, vec![matches, words]);
+                        Stage::Respond(results::response(&self.request, fused))
+                    }
+                    other => Stage::Respond(unavailable(
+                        RequestErrorKind::TextIndexUnavailable,
+                        failure(other),
+                    )),
+                }
             }
             (Stage::Querying, other) => Stage::Respond(unavailable(
                 RequestErrorKind::VectorizeUnavailable,

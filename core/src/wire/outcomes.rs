@@ -98,6 +98,14 @@ fn outcome_for(effect: &Effect, raw: &str, floats: &[f32], text: &[u8]) -> Resul
         Effect::VectorizeDeleteByIds { .. } => {
             parse::<IgnoredAny>(raw)?.or_form(Reply::VectorizeDeleteByIds)?
         }
+        Effect::TextIndexPut { .. } => parse::<IgnoredAny>(raw)?.or_form(Reply::TextIndexPut)?,
+        Effect::TextIndexQuery { .. } => match parse::<WireMatches>(raw)? {
+            OutcomeForm::Ok(m) => Ok(Reply::TextIndexQuery { matches: m.matches }),
+            other => other_form(other)?,
+        },
+        Effect::TextIndexDelete { .. } => {
+            parse::<IgnoredAny>(raw)?.or_form(Reply::TextIndexDelete)?
+        }
         Effect::CoordinatorAcquire { .. } => match parse::<Lease>(raw)? {
             OutcomeForm::Ok(lease) => Ok(Reply::CoordinatorAcquire { lease }),
             other => other_form(other)?,

@@ -73,9 +73,10 @@ enum EffectForm<'a> {
     VectorizeDeleteByIds {
         ids: &'a [String],
     },
-    /// The coordinator's calls: small, every field inline, in [`Effect`]'s own form.
+    /// The coordinator's and the text index's calls: every field inline, in [`Effect`]'s
+    /// own form.
     #[serde(untagged)]
-    Coordinator(&'a Effect),
+    Inline(&'a Effect),
 }
 
 /// Strings one after another in the step's text, from unit `at`, each of its length.
@@ -228,7 +229,10 @@ fn effect_form<'a>(
         | Effect::CoordinatorWriteState { .. }
         | Effect::CoordinatorCharge { .. }
         | Effect::CoordinatorCredit { .. }
-        | Effect::CoordinatorUsage { .. } => EffectForm::Coordinator(effect),
+        | Effect::CoordinatorUsage { .. }
+        | Effect::TextIndexPut { .. }
+        | Effect::TextIndexQuery { .. }
+        | Effect::TextIndexDelete { .. } => EffectForm::Inline(effect),
     }
 }
 

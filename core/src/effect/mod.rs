@@ -6,6 +6,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod records;
+
+pub use records::{Charged, Lease, ListedKey, Match, ProjectUsage, TextEntry, Vector};
+
 /// One host call.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(
@@ -75,6 +79,30 @@ pub enum Effect {
     /// error.
     VectorizeDeleteByIds {
         /// The ids to delete.
+        ids: Vec<String>,
+    },
+    /// The text index: store these entries, replacing any of the same id; one per vector
+    /// of an upsert batch, so at most `upsertBatchSize`.
+    TextIndexPut {
+        /// The entries.
+        entries: Vec<TextEntry>,
+    },
+    /// The text index: the tenant's entries holding any of `terms`, best first (BM25 where
+    /// the host has it), at most `top_k`, with their metadata.
+    TextIndexQuery {
+        /// The tenant's user.
+        user: String,
+        /// The tenant's project.
+        project: String,
+        /// The query's words (`text.rs`), each a whole term.
+        terms: Vec<String>,
+        /// Matches wanted.
+        top_k: u32,
+    },
+    /// The text index: delete the entries of these ids, at most `deleteBatchSize`; a
+    /// missing id is no error.
+    TextIndexDelete {
+        /// The vector ids whose entries go.
         ids: Vec<String>,
     },
     /// The coordinator: take the tenant's lease for `seconds`, or with `token` extend the
@@ -175,6 +203,9 @@ impl Effect {
             Effect::VectorizeUpsert { .. } => "vectorize.upsert",
             Effect::VectorizeQuery { .. } => "vectorize.query",
             Effect::VectorizeDeleteByIds { .. } => "vectorize.deleteByIds",
+            Effect::TextIndexPut { .. } => "textIndex.put",
+            Effect::TextIndexQuery { .. } => "textIndex.query",
+            Effect::TextIndexDelete { .. } => "textIndex.delete",
             Effect::CoordinatorAcquire { .. } => "coordinator.acquire",
             Effect::CoordinatorRelease { .. } => "coordinator.release",
             Effect::CoordinatorReadState { .. } => "coordinator.readState",
@@ -196,39 +227,6 @@ impl Effect {
                 | Effect::KvList { .. }
         )
     }
-}
-
-/// One key of a [`Reply::KvList`] page.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ListedKey {
-    /// The key.
-    pub name: String,
-    /// Its metadata, if it has any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<Value>,
-}
-
-/// A vector as Vectorize stores it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Vector {
-    /// Id, at most `maxVectorIdBytes`.
-    pub id: String,
-    /// The embedding.
-    pub values: Vec<f32>,
-    /// `{userId, projectId, hash, filePath, filePaths, summary, contentHash}`.
-    pub metadata: Value,
-}
-
-/// One match of a Vectorize query.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Match {
-    /// Vector id.
-    pub id: String,
-    /// Similarity, higher is better.
-    pub score: f64,
-    /// The vector's metadata, when returned.
-    #[serde(default)]
-    pub metadata: Option<Value>,
 }
 
 /// A successful answer to one [`Effect`], of the same kind.
@@ -277,6 +275,15 @@ pub enum Reply {
     },
     /// A `VectorizeDeleteByIds` was accepted.
     VectorizeDeleteByIds,
+    /// A `TextIndexPut` was accepted.
+    TextIndexPut,
+    /// The matches of a `TextIndexQuery`, best first.
+    TextIndexQuery {
+        /// The matches (score: the host's, higher is better).
+        matches: Vec<Match>,
+    },
+    /// A `TextIndexDelete` was carried out.
+    TextIndexDelete,
     /// What a `CoordinatorAcquire` got.
     CoordinatorAcquire {
         /// Granted, or busy.
@@ -307,42 +314,6 @@ pub enum Reply {
         /// One entry per project of the user.
         projects: Vec<ProjectUsage>,
     },
-}
-
-/// The coordinator's answer to a charge: what it granted, and the user's totals after it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Charged {
-    /// AI units granted: at most those asked for, and what the day's limit leaves.
-    pub ai: u32,
-    /// Vectors granted likewise.
-    pub vectors: u32,
-    /// The user's AI units used on the day, all projects, this grant included.
-    pub ai_used: u32,
-    /// The vectors the user holds, all projects, this grant included.
-    pub vectors_held: u32,
-}
-
-/// One project's counters, as the coordinator's `usage` answers them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ProjectUsage {
-    /// The project.
-    pub project: String,
-    /// AI units it used on the day asked about.
-    pub ai_today: u32,
-    /// Vectors it holds.
-    pub vectors: u32,
-}
-
-/// The coordinator's answer to a lease request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Lease {
-    /// The lease is the caller's, under this token.
-    Granted(u64),
-    /// Another request holds it until this time (Unix seconds).
-    Busy(u64),
 }
 
 /// A host call that failed: an error, a throttle or a time-out. Nothing is assumed written.
