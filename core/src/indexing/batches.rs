@@ -263,8 +263,8 @@ impl Indexing {
         batch
     }
 
-    /// Step 7: the tenant's vectors, in batches; with `hybrid`, each batch's words in the
-    /// text index beside it (a chunk is upserted when both are written).
+    /// Step 7: the tenant's vectors, in batches (with `hybrid`, each one's text-index entry
+    /// is made beside it, for step 7b).
     pub(super) fn upsert(&mut self) -> Vec<Effect> {
         let mut batch = Vec::new();
         let planned: Vec<usize> = (0..self.chunks.len())
@@ -286,16 +286,31 @@ impl Indexing {
                 })
                 .collect();
             if self.config.hybrid {
-                let entries = group
-                    .iter()
-                    .zip(&vectors)
-                    .map(|(&i, v)| vector::text_entry(&self.tenant, &self.chunks[i], v))
-                    .collect();
-                batch.push(Effect::TextIndexPut { entries });
-                self.awaiting.push(Purpose::Words(group.to_vec()));
+                for (&i, v) in group.iter().zip(&vectors) {
+                    let entry = vector::text_entry(&self.tenant, &self.chunks[i], v);
+                    self.words.push((i, entry));
+                }
             }
             batch.push(Effect::VectorizeUpsert { vectors });
             self.awaiting.push(Purpose::Upsert(group.to_vec()));
+        }
+        batch
+    }
+
+    /// Step 7b, with `hybrid`: the words of each chunk whose vector was stored, as many a
+    /// call as an upsert. After the vectors, so that a chunk's words are in the text index
+    /// only while its vector is in Vectorize (removal deletes them first): a word match is
+    /// always a chunk search can show.
+    pub(super) fn put_words(&mut self) -> Vec<Effect> {
+        let stored: Vec<(usize, TextEntry)> = std::mem::take(&mut self.words)
+            .into_iter()
+            .filter(|(i, _)| self.status[*i] == Status::Upserted)
+            .collect();
+        let mut batch = Vec::new();
+        for group in stored.chunks(self.config.upsert_batch_size) {
+            let (chunks, entries): (Vec<usize>, Vec<TextEntry>) = group.iter().cloned().unzip();
+            batch.push(Effect::TextIndexPut { entries });
+            self.awaiting.push(Purpose::Words(chunks));
         }
         batch
     }

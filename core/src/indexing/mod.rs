@@ -21,7 +21,8 @@
 //! 6. delete the markers that name other places (code moved, copied, or only shifted to
 //!    other lines): a marker read at any moment must hold what its vector holds, so a
 //!    phase 1 that reads it without the lease answers true;
-//! 7. upsert the tenant's vectors, in batches;
+//! 7. upsert the tenant's vectors, in batches; with `hybrid`, then write the words of those
+//!    upserted to the tenant's text index (a chunk whose words fail is failed, unmarked);
 //! 8. write a marker for each vector that was upserted (invariant 4);
 //! 9. respond; then credit back to the user's quotas what the charge granted but the
 //!    request did not use, rewrite the due markers of skipped chunks with the budget left,
@@ -48,7 +49,9 @@ use crate::ai::{
 };
 use crate::cache_entry::CacheEntry;
 use crate::config::Config;
-use crate::effect::{Effect, HostError, Outcome, Reply, Response, Step, Vector, WRONG_REPLY};
+use crate::effect::{
+    Effect, HostError, Outcome, Reply, Response, Step, TextEntry, Vector, WRONG_REPLY,
+};
 use crate::error::{ChunkError, RequestError};
 use crate::journal::Journal;
 use crate::lease::{LeaseAnswer, state_written, write_state};
@@ -108,7 +111,7 @@ enum Purpose {
     CacheWrite,
     Journal,
     Upsert(Vec<usize>),
-    /// The text index's entries of these chunks (with `hybrid`), before their upsert.
+    /// The text index's entries of these chunks (with `hybrid`), after their upsert.
     Words(Vec<usize>),
     MarkerWrite(usize),
     /// The quotas' credit of what was not used.
@@ -132,6 +135,8 @@ enum Stage {
     Journal,
     Unmark,
     Store,
+    /// With `hybrid`: the words of the chunks whose vectors were stored.
+    Words,
     MarkerWrites,
     Respond,
     Refresh,
@@ -173,6 +178,8 @@ pub(crate) struct Indexing {
     content_of: Vec<usize>,
     stage: Stage,
     awaiting: Vec<Purpose>,
+    /// With `hybrid`: each upserted chunk's text-index entry, written once its vector is.
+    words: Vec<(usize, TextEntry)>,
 }
 
 impl Indexing {
@@ -225,6 +232,7 @@ impl Indexing {
             contents,
             content_of,
             awaiting: Vec::new(),
+            words: Vec::new(),
         }
     }
 
@@ -329,8 +337,12 @@ impl Procedure for Indexing {
                     self.unmark()
                 }
                 Stage::Store => {
-                    self.stage = Stage::MarkerWrites;
+                    self.stage = Stage::Words;
                     self.upsert()
+                }
+                Stage::Words => {
+                    self.stage = Stage::MarkerWrites;
+                    self.put_words()
                 }
                 Stage::MarkerWrites => {
                     self.stage = Stage::Respond;

@@ -162,11 +162,8 @@ impl Indexing {
                     Ok(Reply::VectorizeUpsert) => Status::Upserted,
                     other => Status::Failed(ChunkError::new(ChunkError::VECTORIZE, failure(other))),
                 };
-                // A chunk whose words failed stays failed: no marker without both.
                 for i in group {
-                    if self.status[i] == Status::Planned {
-                        self.status[i] = next.clone();
-                    }
+                    self.status[i] = next.clone();
                 }
             }
             Purpose::MarkerWrite(i) => {

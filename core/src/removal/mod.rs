@@ -5,7 +5,9 @@
 //!    and remove the tenant's record state (`record_state.rs`), which no longer holds, from
 //!    the coordinator under the tenant's lease (`lease.rs`);
 //! 3. delete their markers, one KV delete each (the binding has no bulk delete);
-//! 4. delete the vectors of the chunks whose marker is gone, `deleteBatchSize` ids a call;
+//! 4. with `hybrid`, delete the words of the chunks whose marker is gone from the text
+//!    index, then the vectors of the chunks whose marker (and words) are gone,
+//!    `deleteBatchSize` ids a call: a chunk's words never outlive its vector;
 //! 5. delete the journal once every vector it names is gone, and drop (or shrink) the
 //!    older journals whose chunks are now settled; with quotas configured, give the user
 //!    back the vectors of the chunks whose marker was found and is now deleted
@@ -72,6 +74,7 @@ enum Stage {
     Plan,
     Journal,
     Markers,
+    Words,
     Vectors,
     Cleanup,
     Retire,
@@ -213,8 +216,12 @@ impl Removal {
                     self.write_journal()
                 }
                 Stage::Markers => {
-                    self.stage = Stage::Vectors;
+                    self.stage = Stage::Words;
                     self.delete_markers()
+                }
+                Stage::Words => {
+                    self.stage = Stage::Vectors;
+                    self.delete_words()
                 }
                 Stage::Vectors => {
                     self.stage = Stage::Cleanup;
@@ -297,29 +304,49 @@ impl Removal {
         batch
     }
 
-    fn delete_vectors(&mut self) -> Vec<Effect> {
-        let ready: Vec<usize> = (0..self.items.len())
+    /// The chunks whose marker is gone, and (with `hybrid`) whose words are.
+    fn unmarked(&self) -> Vec<usize> {
+        (0..self.items.len())
             .filter(|&i| {
-                self.items[i].planned
+                let item = &self.items[i];
+                item.planned
                     && self.journal_kept
                     && !self.delete_nothing
-                    && !self.items[i].marker_left
+                    && !item.marker_left
+                    && item.words_left.is_none()
             })
-            .collect();
+            .collect()
+    }
+
+    /// With `hybrid`: the unmarked chunks' words, before their vectors.
+    fn delete_words(&mut self) -> Vec<Effect> {
+        if !self.config.hybrid {
+            return Vec::new();
+        }
         let mut batch = Vec::new();
-        for group in ready.chunks(self.config.delete_batch_size) {
-            let ids: Vec<String> = group
-                .iter()
-                .map(|&i| self.names.vector_id(&self.items[i].doomed.hash))
-                .collect();
-            if self.config.hybrid {
-                batch.push(Effect::TextIndexDelete { ids: ids.clone() });
-                self.awaiting.push(Purpose::Words(group.to_vec()));
-            }
+        for group in self.unmarked().chunks(self.config.delete_batch_size) {
+            let ids = self.ids_of(group);
+            batch.push(Effect::TextIndexDelete { ids });
+            self.awaiting.push(Purpose::Words(group.to_vec()));
+        }
+        batch
+    }
+
+    fn delete_vectors(&mut self) -> Vec<Effect> {
+        let mut batch = Vec::new();
+        for group in self.unmarked().chunks(self.config.delete_batch_size) {
+            let ids = self.ids_of(group);
             batch.push(Effect::VectorizeDeleteByIds { ids });
             self.awaiting.push(Purpose::Vectors(group.to_vec()));
         }
         batch
+    }
+
+    fn ids_of(&self, group: &[usize]) -> Vec<String> {
+        group
+            .iter()
+            .map(|&i| self.names.vector_id(&self.items[i].doomed.hash))
+            .collect()
     }
 
     /// The outcomes of the last batch, in order.
@@ -348,13 +375,14 @@ impl Removal {
                             Fate::Failed(failure(ChunkError::KV_DELETE, "marker", other));
                     }
                 },
-                // Before the vectors' delete in the same batch: a chunk whose words stay
-                // keeps its marker and journal, so a resend finds both again.
+                // A chunk whose words stay keeps its vector; the journal names both until
+                // a resend removes them.
                 Purpose::Words(group) => {
                     if !matches!(outcome, Ok(Reply::TextIndexDelete)) {
                         let error = failure(ChunkError::TEXT_INDEX, "words", outcome);
                         for i in group {
                             self.items[i].words_left = Some(error.clone());
+                            self.items[i].fate = Fate::Failed(error.clone());
                         }
                     }
                 }
@@ -366,14 +394,8 @@ impl Removal {
                         }
                     };
                     for i in group {
-                        // Words left in the text index are as a vector left: the journal
-                        // keeps naming the chunk until a resend removes them.
-                        let item = &mut self.items[i];
-                        item.fate = match item.words_left.take() {
-                            Some(error) if fate == Fate::Removed => Fate::Failed(error),
-                            _ => fate.clone(),
-                        };
-                        item.vector_gone = item.fate == Fate::Removed;
+                        self.items[i].vector_gone = fate == Fate::Removed;
+                        self.items[i].fate = fate.clone();
                     }
                 }
                 Purpose::Rewrite(j) => {
