@@ -3,15 +3,16 @@
 //! the component host (and the engine driver) serve either without knowing which.
 
 use index_sync_core::{
-    Charged, Effect, HostError, Lease, ListedKey, Match, Outcome, ProjectUsage, Reply, Vector,
+    Charged, Effect, HostError, Lease, ListedKey, Match, Outcome, ProjectUsage, Reply, TextEntry,
+    Vector,
 };
 use serde_json::Value;
 
 use crate::fakes::World;
 pub use crate::fakes::quota_counters::Charge;
 
-/// Workers KV, Workers AI, Vectorize and the coordinator, or something that behaves like
-/// them. Each method is one host call as the engine counts them; a failed call writes
+/// Workers KV, Workers AI, Vectorize, the text index and the coordinator, or something that
+/// behaves like them. Each method is one host call as the engine counts them; a failed call writes
 /// nothing.
 pub trait Backend: 'static {
     /// KV bulk read: one value or `None` per key, in order.
@@ -46,6 +47,18 @@ pub trait Backend: 'static {
     ) -> Result<Vec<Match>, HostError>;
     /// Deletes vectors by id; missing ids are no error.
     fn vectorize_delete_by_ids(&mut self, ids: &[String]) -> Result<(), HostError>;
+    /// Stores text-index entries, replacing any of the same id.
+    fn text_index_put(&mut self, entries: Vec<TextEntry>) -> Result<(), HostError>;
+    /// The tenant's entries holding any of `terms`, best first, at most `top_k`.
+    fn text_index_query(
+        &mut self,
+        user: &str,
+        project: &str,
+        terms: &[String],
+        top_k: u32,
+    ) -> Result<Vec<Match>, HostError>;
+    /// Deletes text-index entries by id; missing ids are no error.
+    fn text_index_delete(&mut self, ids: &[String]) -> Result<(), HostError>;
     /// Takes the tenant's lease, or with `token` extends it (`fakes::coordinator`).
     fn coordinator_acquire(
         &mut self,
@@ -131,6 +144,20 @@ pub trait Backend: 'static {
             Effect::VectorizeDeleteByIds { ids } => self
                 .vectorize_delete_by_ids(&ids)
                 .map(|()| Reply::VectorizeDeleteByIds),
+            Effect::TextIndexPut { entries } => {
+                self.text_index_put(entries).map(|()| Reply::TextIndexPut)
+            }
+            Effect::TextIndexQuery {
+                user,
+                project,
+                terms,
+                top_k,
+            } => self
+                .text_index_query(&user, &project, &terms, top_k)
+                .map(|matches| Reply::TextIndexQuery { matches }),
+            Effect::TextIndexDelete { ids } => self
+                .text_index_delete(&ids)
+                .map(|()| Reply::TextIndexDelete),
             Effect::CoordinatorAcquire {
                 user,
                 project,
@@ -241,6 +268,24 @@ impl Backend for World {
 
     fn vectorize_delete_by_ids(&mut self, ids: &[String]) -> Result<(), HostError> {
         World::vectorize_delete_by_ids(self, ids)
+    }
+
+    fn text_index_put(&mut self, entries: Vec<TextEntry>) -> Result<(), HostError> {
+        World::text_index_put(self, entries)
+    }
+
+    fn text_index_query(
+        &mut self,
+        user: &str,
+        project: &str,
+        terms: &[String],
+        top_k: u32,
+    ) -> Result<Vec<Match>, HostError> {
+        World::text_index_query(self, user, project, terms, top_k)
+    }
+
+    fn text_index_delete(&mut self, ids: &[String]) -> Result<(), HostError> {
+        World::text_index_delete(self, ids)
     }
 
     fn coordinator_acquire(

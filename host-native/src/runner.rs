@@ -219,6 +219,12 @@ pub fn run_in(mut world: World, scenario: &Scenario, factory: &HostFactory<'_>) 
         |id| world.vectorize.get(id).is_some(),
         &mut failures,
     );
+    check_names(
+        "textIndex",
+        &scenario.final_state.text_index,
+        |id| world.text_index.contains(id),
+        &mut failures,
+    );
     Verdict {
         name: scenario.name.clone(),
         failures,

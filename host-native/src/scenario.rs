@@ -156,6 +156,9 @@ pub struct FinalState {
     /// Vector ids.
     #[serde(default)]
     pub vectors: HasLacks,
+    /// Text-index entry ids (this project's addition).
+    #[serde(default, rename = "textIndex")]
+    pub text_index: HasLacks,
 }
 
 /// Present and absent names.

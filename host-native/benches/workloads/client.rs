@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use index_sync_core::{
     Charged, Config, Engine, HostError, Lease, ListedKey, Match, ProjectUsage, RequestKind,
-    Response, Vector,
+    Response, TextEntry, Vector,
 };
 use index_sync_native::backend::{Backend, Charge};
 use index_sync_native::component::ComponentIndexer;
@@ -112,6 +112,21 @@ impl Backend for Timed {
     }
     fn vectorize_delete_by_ids(&mut self, ids: &[String]) -> Result<(), HostError> {
         self.time(|w| w.vectorize_delete_by_ids(ids))
+    }
+    fn text_index_put(&mut self, entries: Vec<TextEntry>) -> Result<(), HostError> {
+        self.time(|w| w.text_index_put(entries))
+    }
+    fn text_index_query(
+        &mut self,
+        user: &str,
+        project: &str,
+        terms: &[String],
+        top_k: u32,
+    ) -> Result<Vec<Match>, HostError> {
+        self.time(|w| w.text_index_query(user, project, terms, top_k))
+    }
+    fn text_index_delete(&mut self, ids: &[String]) -> Result<(), HostError> {
+        self.time(|w| w.text_index_delete(ids))
     }
     fn coordinator_acquire(
         &mut self,

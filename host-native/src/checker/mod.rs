@@ -20,7 +20,11 @@
 //!     (`answers.rs`), checked at the response of a request in flight among others of its
 //!     tenant (`watch.rs`);
 //! (i) every search result names exactly the places its vector holds when it is answered
-//!     that the search's filter admits, and none is missing (`search.rs`, `filter.rs`).
+//!     that the search's filter admits, and none is missing (`search.rs`, `filter.rs`);
+//! (j) with `hybrid`, every marker also has its tenant's text-index entry, under its
+//!     vector's id, holding the words of the vector's code and the vector's metadata, and
+//!     no entry is without its vector; without it, the text index stays empty (`words.rs`). (g) and (f) cover the entries
+//!     as they cover vectors.
 //!
 //! A place is a file with its lines, or a file alone (`places.rs`); markers and listings
 //! are digested with core's own functions.
@@ -31,6 +35,7 @@ mod places;
 mod removal;
 mod search;
 mod watch;
+mod words;
 
 pub use filter::SearchFilter;
 pub use places::{Places, digest, listed, place};
@@ -150,6 +155,16 @@ impl Ledger {
                             if let Some(wrong) = wrong_snippet(meta, code, lines, bytes) {
                                 broken.push(format!("(a) vector {id:?} of {triple:?}: {wrong}"));
                             }
+                            // A marker past its lifetime vouches for nothing: its chunk may be
+                            // mid-way through being indexed again (vector, then words).
+                            let live = world
+                                .kv
+                                .read(&key, world.now)
+                                .and_then(|v| read_marker(config, v, world.now))
+                                .is_some();
+                            if live {
+                                broken.extend(words::check_entry(world, config, &id, code, meta));
+                            }
                         }
                         _ => broken.push(format!(
                             "(a) vector {id:?} of {triple:?} is not made from its own code"
@@ -180,6 +195,8 @@ impl Ledger {
             }
         }
         broken.extend(removal::unreachable_vectors(world, config));
+        broken.extend(words::unused_index(world, config));
+        broken.extend(words::words_without_vectors(world));
         broken
     }
 

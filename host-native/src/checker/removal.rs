@@ -13,36 +13,50 @@ use super::Ledger;
 use super::places::{listed, spelled, vector_places};
 use crate::fakes::World;
 
-/// (g): every vector belongs, by its metadata and its id, to one (user, project, hash) whose
-/// marker key exists or which a journal of the tenant names.
+/// (g): every vector, and every text-index entry, belongs by its metadata and its id to one
+/// (user, project, hash) whose marker key exists or which a journal of the tenant names.
 pub(super) fn unreachable_vectors(world: &World, config: &Config) -> Vec<String> {
-    let mut broken = Vec::new();
-    for id in world.vectorize.ids() {
-        let Some((_, meta)) = world.vectorize.get(id) else {
-            continue;
-        };
-        let field = |name: &str| meta.get(name).and_then(Value::as_str);
-        let (Some(user), Some(project), Some(hash)) =
-            (field("userId"), field("projectId"), field("hash"))
-        else {
-            broken.push(format!("(g) vector {id:?} names no tenant and chunk"));
-            continue;
-        };
-        if vector_id(config, user, project, hash) != id {
-            broken.push(format!(
-                "(g) vector {id:?} is not the id of {user}/{project}/{hash}: no record finds it"
-            ));
-            continue;
-        }
-        let names = TenantNames::new(config, user, project);
-        let marked = world.kv.read(&names.marker_key(hash), world.now).is_some();
-        if !marked && !journaled(world, &names, hash) {
-            broken.push(format!(
-                "(g) vector {id:?} of {user}/{project}/{hash} has no marker and no journal"
-            ));
-        }
+    let vectors = world.vectorize.ids().filter_map(|id| {
+        world
+            .vectorize
+            .get(id)
+            .map(|(_, meta)| ("vector", id, meta))
+    });
+    let words = world.text_index.ids().filter_map(|id| {
+        world
+            .text_index
+            .get(id)
+            .map(|(.., meta)| ("text entry", id.as_str(), meta))
+    });
+    vectors
+        .chain(words)
+        .filter_map(|(what, id, meta)| unreachable(world, config, what, id, meta))
+        .collect()
+}
+
+fn unreachable(
+    world: &World,
+    config: &Config,
+    what: &str,
+    id: &str,
+    meta: &Value,
+) -> Option<String> {
+    let field = |name: &str| meta.get(name).and_then(Value::as_str);
+    let (Some(user), Some(project), Some(hash)) =
+        (field("userId"), field("projectId"), field("hash"))
+    else {
+        return Some(format!("(g) {what} {id:?} names no tenant and chunk"));
+    };
+    if vector_id(config, user, project, hash) != id {
+        return Some(format!(
+            "(g) {what} {id:?} is not the id of {user}/{project}/{hash}: no record finds it"
+        ));
     }
-    broken
+    let names = TenantNames::new(config, user, project);
+    let marked = world.kv.read(&names.marker_key(hash), world.now).is_some();
+    (!marked && !journaled(world, &names, hash)).then(|| {
+        format!("(g) {what} {id:?} of {user}/{project}/{hash} has no marker and no journal")
+    })
 }
 
 fn journaled(world: &World, names: &TenantNames, hash: &str) -> bool {
@@ -70,6 +84,17 @@ pub(super) fn tenant_vectors(
             let hash = meta["hash"].as_str().unwrap_or_default().to_owned();
             (hash, vector_places(meta))
         })
+        .collect()
+}
+
+/// The hashes of every text-index entry of a tenant.
+pub(super) fn tenant_words(world: &World, user: &str, project: &str) -> Vec<String> {
+    world
+        .text_index
+        .ids()
+        .filter_map(|id| world.text_index.get(id))
+        .filter(|(u, p, ..)| *u == user && *p == project)
+        .map(|(.., meta)| meta["hash"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
 
@@ -119,6 +144,13 @@ impl Ledger {
                         ));
                     }
                 }
+                for hash in tenant_words(world, user, project) {
+                    if in_scope(&hash) && !listed.contains_key(&hash) {
+                        broken.push(format!(
+                            "(f) {user}/{project}: the words of {hash}, which the listing no longer holds, remain"
+                        ));
+                    }
+                }
                 for cached in strings(&response.body["cached"]) {
                     let Some(Some(wanted)) = listed.get(cached) else {
                         continue;
@@ -137,15 +169,18 @@ impl Ledger {
                 let names = TenantNames::new(config, user, project);
                 for hash in strings(&response.body["removed"]) {
                     let marker = world.kv.read(&names.marker_key(hash), world.now).is_some();
-                    let vector = world.vectorize.get(&names.vector_id(hash)).is_some();
-                    if marker || vector {
+                    let id = names.vector_id(hash);
+                    let vector = world.vectorize.get(&id).is_some();
+                    let words = world.text_index.contains(&id);
+                    if marker || vector || words {
                         broken.push(format!(
-                            "(f) {user}/{project}: {hash} answered removed, marker {marker}, vector {vector}"
+                            "(f) {user}/{project}: {hash} answered removed, marker {marker}, vector {vector}, words {words}"
                         ));
                     }
                 }
                 if body["all"] == true && finished {
-                    let left = tenant_vectors(world, user, project).len();
+                    let left = tenant_vectors(world, user, project).len()
+                        + tenant_words(world, user, project).len();
                     let keys = world
                         .kv
                         .keys(world.now)
@@ -153,7 +188,7 @@ impl Ledger {
                         .count();
                     if left + keys > 0 {
                         broken.push(format!(
-                            "(f) {user}/{project}: remove all finished with {left} vectors and {keys} keys left"
+                            "(f) {user}/{project}: remove all finished with {left} vectors and entries and {keys} keys left"
                         ));
                     }
                 }

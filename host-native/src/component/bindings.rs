@@ -2,10 +2,10 @@
 //! turned into values at the boundary. Text that does not parse is a failed call (code
 //! `protocol`), never a trap: the engine then reports its chunks as retryable.
 
-use index_sync_core::{HostError, Lease, Vector};
+use index_sync_core::{HostError, Lease, TextEntry, Vector};
 use serde_json::Value;
 
-use super::generated::index_sync::engine::{ai, coordinator, kv, types, vectorize};
+use super::generated::index_sync::engine::{ai, coordinator, kv, text_index, types, vectorize};
 use crate::backend::{Backend, Charge};
 
 /// The store's data: the backend the imports act on, wrapped so the generated `Host` traits
@@ -121,6 +121,49 @@ impl<B: Backend> vectorize::Host for Imports<B> {
 
     fn delete_by_ids(&mut self, ids: Vec<String>) -> Result<(), types::HostError> {
         self.0.vectorize_delete_by_ids(&ids).map_err(to_wit)
+    }
+}
+
+impl<B: Backend> text_index::Host for Imports<B> {
+    fn put(&mut self, entries: Vec<text_index::TextEntry>) -> Result<(), types::HostError> {
+        let entries = entries
+            .into_iter()
+            .map(|e| {
+                Ok(TextEntry {
+                    metadata: parse("text entry metadata", &e.metadata)?,
+                    id: e.id,
+                    user: e.user,
+                    project: e.project,
+                    words: e.words,
+                })
+            })
+            .collect::<Result<Vec<_>, types::HostError>>()?;
+        self.0.text_index_put(entries).map_err(to_wit)
+    }
+
+    fn query(
+        &mut self,
+        user: String,
+        project: String,
+        terms: Vec<String>,
+        top_k: u32,
+    ) -> Result<Vec<text_index::TextMatch>, types::HostError> {
+        let matches = self
+            .0
+            .text_index_query(&user, &project, &terms, top_k)
+            .map_err(to_wit)?;
+        Ok(matches
+            .into_iter()
+            .map(|m| text_index::TextMatch {
+                id: m.id,
+                score: m.score,
+                metadata: m.metadata.map_or_else(|| "null".into(), |v| v.to_string()),
+            })
+            .collect())
+    }
+
+    fn delete(&mut self, ids: Vec<String>) -> Result<(), types::HostError> {
+        self.0.text_index_delete(&ids).map_err(to_wit)
     }
 }
 

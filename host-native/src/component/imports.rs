@@ -8,7 +8,7 @@ use super::compiled;
 pub const ALLOWED_PREFIX: &str = "index-sync:engine/";
 
 /// The names the embedded component imports, as the component model spells them
-/// (`index-sync:engine/kv@0.4.0`, ...).
+/// (`index-sync:engine/kv@0.5.0`, ...).
 pub fn component_imports() -> Result<Vec<String>, String> {
     let (engine, component) = compiled()?;
     Ok(component
@@ -33,9 +33,9 @@ mod tests {
     #[test]
     fn a_wasi_import_is_caught() {
         let names = [
-            "index-sync:engine/kv@0.4.0",
+            "index-sync:engine/kv@0.5.0",
             "wasi:io/streams@0.2.6",
-            "index-sync:engine/ai@0.4.0",
+            "index-sync:engine/ai@0.5.0",
         ];
         assert_eq!(stray_imports(names), ["wasi:io/streams@0.2.6"]);
     }

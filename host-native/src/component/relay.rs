@@ -8,7 +8,7 @@ use std::sync::mpsc::{Receiver, Sender};
 
 use index_sync_core::{
     Charged, Effect, HostError, Lease, ListedKey, Match, Outcome, ProjectUsage, Reply, Response,
-    Vector,
+    TextEntry, Vector,
 };
 use serde_json::Value;
 
@@ -155,6 +155,38 @@ impl Backend for Relay {
     fn vectorize_delete_by_ids(&mut self, ids: &[String]) -> Result<(), HostError> {
         match self.ask(Effect::VectorizeDeleteByIds { ids: ids.to_vec() })? {
             Reply::VectorizeDeleteByIds => Ok(()),
+            other => Err(wrong(other)),
+        }
+    }
+
+    fn text_index_put(&mut self, entries: Vec<TextEntry>) -> Result<(), HostError> {
+        match self.ask(Effect::TextIndexPut { entries })? {
+            Reply::TextIndexPut => Ok(()),
+            other => Err(wrong(other)),
+        }
+    }
+
+    fn text_index_query(
+        &mut self,
+        user: &str,
+        project: &str,
+        terms: &[String],
+        top_k: u32,
+    ) -> Result<Vec<Match>, HostError> {
+        match self.ask(Effect::TextIndexQuery {
+            user: user.to_owned(),
+            project: project.to_owned(),
+            terms: terms.to_vec(),
+            top_k,
+        })? {
+            Reply::TextIndexQuery { matches } => Ok(matches),
+            other => Err(wrong(other)),
+        }
+    }
+
+    fn text_index_delete(&mut self, ids: &[String]) -> Result<(), HostError> {
+        match self.ask(Effect::TextIndexDelete { ids: ids.to_vec() })? {
+            Reply::TextIndexDelete => Ok(()),
             other => Err(wrong(other)),
         }
     }

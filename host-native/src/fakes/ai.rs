@@ -143,3 +143,51 @@ mod tests {
         assert!(run("m", &not_json).is_err());
     }
 }
+
+/// What the AI calls were given, to estimate what the real models would bill for them
+/// (BENCHMARKS.md): bytes of text in, and the summaries asked for (one per text-generation
+/// call, or one per chunk of a JSON-mode call).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AiUsage {
+    /// Bytes of the messages sent to text generation.
+    pub generation_bytes: u64,
+    /// Summaries asked for.
+    pub summaries: u64,
+    /// Bytes of the texts sent to be embedded.
+    pub embedding_bytes: u64,
+    /// Text-generation calls.
+    pub generation_calls: u64,
+    /// Embedding calls.
+    pub embedding_calls: u64,
+}
+
+impl AiUsage {
+    pub(crate) fn add(&mut self, input: &Value) {
+        if let Some(texts) = input.get("text") {
+            let bytes = match texts {
+                Value::String(s) => s.len(),
+                Value::Array(items) => items.iter().filter_map(Value::as_str).map(str::len).sum(),
+                _ => 0,
+            };
+            self.embedding_bytes += bytes as u64;
+            self.embedding_calls += 1;
+            return;
+        }
+        self.generation_calls += 1;
+        let messages = input.get("messages").and_then(Value::as_array);
+        let contents = messages
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["content"].as_str());
+        let last = contents.clone().next_back().unwrap_or_default();
+        self.generation_bytes += contents.map(|c| c.len() as u64).sum::<u64>();
+        self.summaries += if input.get("response_format").is_some() {
+            serde_json::from_str::<Value>(last)
+                .ok()
+                .and_then(|v| v["chunks"].as_array().map(|c| c.len() as u64))
+                .unwrap_or(0)
+        } else {
+            1
+        };
+    }
+}

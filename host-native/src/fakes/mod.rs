@@ -1,5 +1,5 @@
-//! The fake world every conformance scenario starts from: KV, AI, Vectorize and the
-//! coordinator in memory, a clock, per-call counters and injected faults. Both native hosts (the engine driven
+//! The fake world every conformance scenario starts from: KV, AI, Vectorize, the text index
+//! and the coordinator in memory, a clock, per-call counters and injected faults. Both native hosts (the engine driven
 //! directly, and the component through its WIT imports) call the same five methods, so a
 //! scenario sees the same world through either.
 
@@ -7,18 +7,23 @@ pub mod ai;
 pub mod coordinator;
 pub mod kv;
 pub mod quota_counters;
+pub mod text_index;
 pub mod vectorize;
 
 use std::collections::BTreeMap;
 
-use index_sync_core::{Charged, Effect, HostError, Lease, Match, Outcome, ProjectUsage, Vector};
+use index_sync_core::{
+    Charged, Effect, HostError, Lease, Match, Outcome, ProjectUsage, TextEntry, Vector,
+};
 
 use crate::backend::Backend;
 use quota_counters::Charge;
 use serde_json::Value;
 
+pub use ai::AiUsage;
 pub use coordinator::FakeCoordinator;
 pub use kv::FakeKv;
+pub use text_index::FakeTextIndex;
 pub use vectorize::FakeVectorize;
 
 /// 2026-01-01T00:00:00Z, where every scenario's clock starts.
@@ -34,55 +39,7 @@ pub enum FaultMode {
     Timeout,
 }
 
-/// What the AI calls were given, to estimate what the real models would bill for them
-/// (BENCHMARKS.md): bytes of text in, and the summaries asked for (one per text-generation
-/// call, or one per chunk of a JSON-mode call).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AiUsage {
-    /// Bytes of the messages sent to text generation.
-    pub generation_bytes: u64,
-    /// Summaries asked for.
-    pub summaries: u64,
-    /// Bytes of the texts sent to be embedded.
-    pub embedding_bytes: u64,
-    /// Text-generation calls.
-    pub generation_calls: u64,
-    /// Embedding calls.
-    pub embedding_calls: u64,
-}
-
-impl AiUsage {
-    fn add(&mut self, input: &Value) {
-        if let Some(texts) = input.get("text") {
-            let bytes = match texts {
-                Value::String(s) => s.len(),
-                Value::Array(items) => items.iter().filter_map(Value::as_str).map(str::len).sum(),
-                _ => 0,
-            };
-            self.embedding_bytes += bytes as u64;
-            self.embedding_calls += 1;
-            return;
-        }
-        self.generation_calls += 1;
-        let messages = input.get("messages").and_then(Value::as_array);
-        let contents = messages
-            .into_iter()
-            .flatten()
-            .filter_map(|m| m["content"].as_str());
-        let last = contents.clone().next_back().unwrap_or_default();
-        self.generation_bytes += contents.map(|c| c.len() as u64).sum::<u64>();
-        self.summaries += if input.get("response_format").is_some() {
-            serde_json::from_str::<Value>(last)
-                .ok()
-                .and_then(|v| v["chunks"].as_array().map(|c| c.len() as u64))
-                .unwrap_or(0)
-        } else {
-            1
-        };
-    }
-}
-
-/// KV, AI and Vectorize fakes with a clock.
+/// KV, AI, Vectorize, text-index and coordinator fakes with a clock.
 #[derive(Clone, Debug)]
 pub struct World {
     /// Unix seconds.
@@ -91,6 +48,8 @@ pub struct World {
     pub kv: FakeKv,
     /// The Vectorize index.
     pub vectorize: FakeVectorize,
+    /// The tenants' word index (hybrid search).
+    pub text_index: FakeTextIndex,
     /// The tenants' leases and record states.
     pub coordinator: FakeCoordinator,
     calls: BTreeMap<&'static str, u64>,
@@ -132,6 +91,7 @@ impl World {
             now: SCENARIO_EPOCH,
             kv: FakeKv::default(),
             vectorize: FakeVectorize::default(),
+            text_index: FakeTextIndex::default(),
             coordinator: FakeCoordinator::default(),
             calls: BTreeMap::new(),
             classes: BTreeMap::new(),
@@ -289,6 +249,29 @@ impl World {
     /// `vectorize.deleteByIds`.
     pub fn vectorize_delete_by_ids(&mut self, ids: &[String]) -> Result<(), HostError> {
         self.call("vectorize.deleteByIds", |w| w.vectorize.delete_by_ids(ids))
+    }
+
+    /// `textIndex.put`.
+    pub fn text_index_put(&mut self, entries: Vec<TextEntry>) -> Result<(), HostError> {
+        self.call("textIndex.put", |w| w.text_index.put(entries))
+    }
+
+    /// `textIndex.query`.
+    pub fn text_index_query(
+        &mut self,
+        user: &str,
+        project: &str,
+        terms: &[String],
+        top_k: u32,
+    ) -> Result<Vec<Match>, HostError> {
+        self.call("textIndex.query", |w| {
+            Ok(w.text_index.query(user, project, terms, top_k))
+        })
+    }
+
+    /// `textIndex.delete`.
+    pub fn text_index_delete(&mut self, ids: &[String]) -> Result<(), HostError> {
+        self.call("textIndex.delete", |w| w.text_index.delete(ids))
     }
 
     /// `coordinator.acquire`.

@@ -15,8 +15,8 @@ const JOURNAL: &str = "
 
 /// The version of [`TABLES`], kept in the file's `user_version`: a store of this version
 /// has them all. Raise it when a table is added (2: the quotas' counters; 3: which AI
-/// built each project's vectors).
-const SCHEMA_VERSION: u32 = 3;
+/// built each project's vectors; 4: the text index).
+const SCHEMA_VERSION: u32 = 4;
 
 /// The tables; made in one write transaction taken at once (`BEGIN IMMEDIATE`), so two runs
 /// opening a new store together wait for each other instead of failing.
@@ -57,6 +57,18 @@ const TABLES: &str = "
         ai INTEGER NOT NULL,      -- AI units on the user's day
         vectors INTEGER NOT NULL, -- vectors held
         PRIMARY KEY (user, project)
+    );
+    CREATE TABLE IF NOT EXISTS text_entries (
+        rowid INTEGER PRIMARY KEY, -- the entry's row in text_words
+        id TEXT NOT NULL UNIQUE,   -- its vector's id
+        user TEXT NOT NULL,
+        project TEXT NOT NULL,
+        metadata TEXT NOT NULL     -- its vector's metadata, JSON
+    );
+    CREATE INDEX IF NOT EXISTS text_entries_tenant ON text_entries (user, project);
+    CREATE VIRTUAL TABLE IF NOT EXISTS text_words USING fts5 (
+        words,
+        tokenize = \"porter unicode61 tokenchars '_'\"
     );
     CREATE TABLE IF NOT EXISTS indexed_with (
         user TEXT NOT NULL,

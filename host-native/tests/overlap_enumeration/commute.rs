@@ -19,6 +19,10 @@ enum Part {
     Vector(String),
     /// Every vector (a query).
     Vectors,
+    /// A text-index entry.
+    Words(String),
+    /// Every text-index entry (a query).
+    AllWords,
     Lease,
     State,
     /// A user's quota counters.
@@ -32,6 +36,7 @@ fn overlap(a: &Part, b: &Part) -> bool {
         (Part::Key(k), Part::Prefix(p)) | (Part::Prefix(p), Part::Key(k)) => k.starts_with(p),
         (Part::Prefix(p), Part::Prefix(q)) => p.starts_with(q) || q.starts_with(p),
         (Part::Vector(_), Part::Vectors) | (Part::Vectors, Part::Vector(_)) => true,
+        (Part::Words(_), Part::AllWords) | (Part::AllWords, Part::Words(_)) => true,
         _ => a == b,
     }
 }
@@ -63,6 +68,13 @@ impl Footprint {
                 f.writes = ids.iter().cloned().map(Part::Vector).collect()
             }
             Effect::VectorizeQuery { .. } => f.reads = vec![Part::Vectors],
+            Effect::TextIndexPut { entries } => {
+                f.writes = entries.iter().map(|e| Part::Words(e.id.clone())).collect()
+            }
+            Effect::TextIndexDelete { ids } => {
+                f.writes = ids.iter().cloned().map(Part::Words).collect()
+            }
+            Effect::TextIndexQuery { .. } => f.reads = vec![Part::AllWords],
             Effect::CoordinatorAcquire { .. } | Effect::CoordinatorRelease { .. } => {
                 f.writes = vec![Part::Lease]
             }

@@ -47,6 +47,9 @@ pub const CLASSES: &[&str] = &[
     "coordinator.release",
     "coordinator.readState",
     "coordinator.writeState",
+    "textIndex.put",
+    "textIndex.query",
+    "textIndex.delete",
 ];
 pub const WORDS: &[&str] = &[
     "parse_config",
@@ -174,12 +177,16 @@ pub fn config() -> impl Strategy<Value = Value> {
         1..4usize,
         MIN_OPERATION_BUDGET..60usize,
         prop_oneof![Just("global"), Just("user")],
+        any::<bool>(),
     )
-        .prop_map(|(bulk, embed, upsert, budget, scope)| {
+        .prop_map(|(bulk, embed, upsert, budget, scope, hybrid)| {
+            // Hybrid search needs one call more for a new chunk's words.
+            let budget = budget + usize::from(hybrid);
             json!({
                 "kvBulkGetSize": bulk, "embeddingBatchSize": embed, "upsertBatchSize": upsert,
                 "operationBudget": budget, "summaryConcurrency": 2, "markerTtlSeconds": 86_400,
                 "cacheScope": scope, "kvListPageSize": bulk, "deleteBatchSize": embed,
+                "hybrid": hybrid,
             })
         })
 }

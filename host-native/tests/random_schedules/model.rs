@@ -43,6 +43,8 @@ pub const CLASSES: &[&str] = &[
     "coordinator.release",
     "coordinator.readState",
     "coordinator.writeState",
+    "textIndex.put",
+    "textIndex.delete",
 ];
 /// The smallest `operationBudget` of a run. At [`MIN_OPERATION_BUDGET`] a phase 2 of several
 /// chunks read one key at a time (`kvBulkGetSize` 1) spends its budget on reads and defers
@@ -184,12 +186,16 @@ pub fn config() -> impl Strategy<Value = Value> {
         1..3usize,
         PROGRESS_BUDGET..40usize,
         any::<bool>(),
+        any::<bool>(),
     )
-        .prop_map(|(bulk, embed, upsert, budget, summaries)| {
+        .prop_map(|(bulk, embed, upsert, budget, summaries, hybrid)| {
+            // Hybrid search needs one call more per upsert batch for the words.
+            let budget = budget + 2 * usize::from(hybrid);
             json!({
                 "kvBulkGetSize": bulk, "embeddingBatchSize": embed, "upsertBatchSize": upsert,
                 "operationBudget": budget, "summaryConcurrency": 2, "summaries": summaries,
                 "markerTtlSeconds": MARKER_TTL, "kvListPageSize": bulk, "deleteBatchSize": embed,
+                "hybrid": hybrid,
             })
         })
 }
