@@ -206,7 +206,8 @@ def run(scenario: dict, host: ComponentHost) -> tuple[list[str], list[dict]]:
             failures.append(f"step {n}: a step needs request, advanceSeconds, failNext, kvPut or concurrently")
     final = scenario.get("final") or {}
     for what, exists in (("kv", lambda k: world.kv.read(k, world.now) is not None),
-                         ("vectors", lambda i: i in world.vectorize.vectors)):
+                         ("vectors", lambda i: i in world.vectorize.vectors),
+                         ("textIndex", lambda i: i in world.text_index.entries)):
         names = final.get(what) or {}
         failures.extend(f"final: {what} lacks {json.dumps(k)}" for k in names.get("has", []) if not exists(k))
         failures.extend(f"final: {what} has {json.dumps(k)}" for k in names.get("lacks", []) if exists(k))

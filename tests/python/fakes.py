@@ -2,8 +2,9 @@
 (and as host-native/src/fakes/ implements it, message for message, so that a failed call
 reads the same in a response on every host): KV with expiry by a fake clock, metadata,
 deletes and lists with cursors; the deterministic AI, JSON mode included; Vectorize with
-upsert, query and delete by ids; the coordinator (coordinator.py: leases, record states and
-each user's counters against the quotas); per-call counters and injected faults."""
+upsert, query and delete by ids; the text index of hybrid search, ranked by the count of
+matching terms; the coordinator (coordinator.py: leases, record states and each user's
+counters against the quotas); per-call counters and injected faults."""
 
 from __future__ import annotations
 
@@ -30,12 +31,17 @@ MAX_ID_BYTES = 64
 MAX_UPSERT_VECTORS = 1000
 MAX_VECTOR_METADATA_BYTES = 10 * 1024
 MAX_DELETE_IDS = 100
+# The text index (tests/README.md: as many entries as one upsert's vectors, as many ids as one
+# deleteByIds, ids of Vectorize's length).
+MAX_TEXT_ENTRIES = MAX_UPSERT_VECTORS
+MAX_TEXT_DELETE_IDS = MAX_DELETE_IDS
 
 # Every name the world counts: the calls, and the per-key counts KV bills by.
 COUNTED_NAMES = frozenset(
     ["kv.get", "kv.put", "kv.delete", "kv.list", "ai.run", "vectorize.upsert", "vectorize.query",
      "vectorize.deleteByIds", "coordinator.acquire", "coordinator.release", "coordinator.readState",
      "coordinator.writeState", "coordinator.charge", "coordinator.credit", "coordinator.usage",
+     "textIndex.put", "textIndex.query", "textIndex.delete",
      "kv.keysRead", "kv.keysWritten", "kv.keysDeleted"])
 
 
@@ -262,6 +268,52 @@ def cosine(a: list[float], b: list[float]) -> float:
 
 
 @dataclass
+class TextEntry:
+    """One entry of the text index: its tenant, its words (the `words` text split at spaces,
+    empty pieces dropped) and its metadata (JSON)."""
+    user: str
+    project: str
+    words: frozenset[str]
+    metadata: Any
+
+
+class FakeTextIndex:
+    """The tenants' word index in memory, ranked by the number of distinct query terms an
+    entry holds (the part of BM25's order every host can reproduce exactly;
+    host-native/src/fakes/text_index.rs)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, TextEntry] = {}
+
+    def put(self, entries: list[tuple[str, str, str, str, Any]]) -> None:
+        """Stores (id, user, project, words, metadata) entries, replacing whole entries by id;
+        refuses the whole call, writing nothing, beyond the limits."""
+        if len(entries) > MAX_TEXT_ENTRIES:
+            raise HostError("text_index_limit", f"{len(entries)} entries in one put")
+        for eid, *_ in entries:
+            if utf8_len(eid) > MAX_ID_BYTES:
+                raise HostError("text_index_limit", f"id of {utf8_len(eid)} bytes")
+        for eid, user, project, words, metadata in entries:
+            self.entries[eid] = TextEntry(user, project, frozenset(w for w in words.split(" ") if w), metadata)
+
+    def delete(self, ids: list[str]) -> None:
+        if len(ids) > MAX_TEXT_DELETE_IDS:
+            raise HostError("text_index_limit", f"{len(ids)} ids in one delete")
+        for eid in ids:
+            self.entries.pop(eid, None)
+
+    def query(self, user: str, project: str, terms: list[str], top_k: int) -> list[tuple[str, float, Any]]:
+        """The tenant's entries holding any of `terms`, by the number of distinct terms held
+        (descending), then id (UTF-8 byte order); the first `top_k` as (id, score, metadata)."""
+        wanted = set(terms)
+        matches = [(eid, float(len(wanted & e.words)), e.metadata) for eid, e in self.entries.items()
+                   if e.user == user and e.project == project]
+        matches = [m for m in matches if m[1] > 0]
+        matches.sort(key=lambda m: (-m[1], m[0].encode("utf-8")))
+        return matches[:top_k]
+
+
+@dataclass
 class Fault:
     target: str
     skip: int
@@ -273,12 +325,13 @@ T = TypeVar("T")
 
 @dataclass
 class World:
-    """KV, AI, Vectorize and coordinator fakes with a clock, counters and a fault plan
-    (host-native/src/fakes/mod.rs)."""
+    """KV, AI, Vectorize, text index and coordinator fakes with a clock, counters and a fault
+    plan (host-native/src/fakes/mod.rs)."""
 
     now: int = SCENARIO_EPOCH
     kv: FakeKv = field(default_factory=FakeKv)
     vectorize: FakeVectorize = field(default_factory=FakeVectorize)
+    text_index: FakeTextIndex = field(default_factory=FakeTextIndex)
     coordinator: FakeCoordinator = field(default_factory=FakeCoordinator)
     calls: dict[str, int] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)

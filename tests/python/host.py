@@ -1,6 +1,6 @@
 """The engine component in Python's Wasmtime (the `wasmtime` package from PyPI, its
 component API): the `.wasm` the Rust host runs, its imports `index-sync:engine/kv`, `ai`,
-`vectorize` and `coordinator` bound to the Python fakes (fakes.py), as
+`vectorize`, `text-index` and `coordinator` bound to the Python fakes (fakes.py), as
 host-native/src/component/ binds them to the Rust ones: JSON text turned into values at the
 boundary, text that does not parse a failed call (code `protocol`), never a trap.
 
@@ -33,7 +33,7 @@ from wasmtime.component import Component, Linker, Record, ResultType, Variant
 from fakes import HostError, World, ai_class, ai_run, compact
 
 PACKAGE = "index-sync:engine"
-VERSION = "0.4.0"
+VERSION = "0.5.0"
 
 # The request whose thread this is, if any: its imports wait for the scheduler's grant.
 _running = threading.local()
@@ -125,6 +125,11 @@ class ComponentHost:
             bind(vectorize, "query", "vectorize.query", self._query)
             bind(vectorize, "delete-by-ids", "vectorize.deleteByIds",
                  lambda ids: w().call("vectorize.deleteByIds", lambda: w().vectorize.delete_by_ids(list(ids))))
+        with root.add_instance(f"{PACKAGE}/text-index@{VERSION}") as text_index:
+            bind(text_index, "put", "textIndex.put", self._text_put)
+            bind(text_index, "query", "textIndex.query", self._text_query)
+            bind(text_index, "delete", "textIndex.delete",
+                 lambda ids: w().call("textIndex.delete", lambda: w().text_index.delete(list(ids))))
         with root.add_instance(f"{PACKAGE}/coordinator@{VERSION}") as coordinator:
             bind(coordinator, "acquire", "coordinator.acquire", self._acquire)
             bind(coordinator, "release", "coordinator.release", lambda user, project, token: w().call(
@@ -180,6 +185,14 @@ class ComponentHost:
         filter_ = parse("vectorize.query filter", filter_text)
         matches = self.world.call("vectorize.query", lambda: self.world.vectorize.query(list(vector), top_k, filter_))
         return [record(id=vid, score=score, metadata=compact(meta)) for vid, score, meta in matches]
+
+    def _text_put(self, entries: list) -> None:
+        parsed = [(e.id, e.user, e.project, e.words, parse("text entry metadata", e.metadata)) for e in entries]
+        self.world.call("textIndex.put", lambda: self.world.text_index.put(parsed))
+
+    def _text_query(self, user: str, project: str, terms: list, top_k: int) -> list:
+        matches = self.world.call("textIndex.query", lambda: self.world.text_index.query(user, project, list(terms), top_k))
+        return [record(id=eid, score=score, metadata=compact(meta)) for eid, score, meta in matches]
 
     def _acquire(self, user: str, project: str, seconds: int, token: Optional[int]) -> Variant:
         w = self.world
