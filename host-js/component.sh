@@ -39,6 +39,7 @@ version=$(sed -n 's/^package index-sync:engine@\([0-9.]*\);$/\1/p' "$repo/wit/en
 [ -n "$version" ] || { echo "component: no package version in wit/engine.wit" >&2; exit 1; }
 async_imports=()
 for call in kv#get kv#put kv#delete kv#list ai#run vectorize#upsert vectorize#query vectorize#delete-by-ids \
+  text-index#put text-index#query text-index#delete \
   coordinator#acquire coordinator#release coordinator#read-state coordinator#write-state \
   coordinator#charge coordinator#credit coordinator#usage; do
   async_imports+=("$wit/${call%%#*}@$version#${call#*#}")

@@ -13,7 +13,7 @@
  */
 import { instantiate } from "../pkg/component-node/engine.js";
 import { checkBindings } from "../dist/bindings.js";
-import { type IndexerConfig, configJson } from "../dist/config.js";
+import { type IndexerConfig, configJson, isHybrid } from "../dist/config.js";
 import type { Indexer, RequestBody } from "../dist/indexer.js";
 import { bodyBytes } from "../dist/wire.js";
 import { type Capabilities, componentImports, type ImportObject, isPromiseLike } from "../dist/component/imports.js";
@@ -50,10 +50,10 @@ export class NodeComponent {
   /** The package's `Indexer` over this component: the same `BindingError` and `ConfigError`
    * at creation, the same responses. */
   createIndexer(options: NodeIndexerOptions): Indexer {
-    checkBindings(options);
-    const { kv, ai, vectorize, coordinator } = options;
-    const bindings: Capabilities = { kv, ai, vectorize, coordinator };
     const config = configJson(options.config);
+    checkBindings(options, { hybrid: isHybrid(config) });
+    const { kv, ai, vectorize, coordinator, textIndex } = options;
+    const bindings: Capabilities = textIndex === undefined ? { kv, ai, vectorize, coordinator } : { kv, ai, vectorize, coordinator, textIndex };
     const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
     let engine: EngineResource | undefined = this.engine(bindings, config);
     const run = (kind: RequestKind) => async (body: RequestBody, userId: string) => {

@@ -9,14 +9,15 @@
  * requests of a `concurrently` step each on a thread of its own (threaded.ts, whose thread
  * is the bundle request-thread.mjs beside this one); with `--compare`, each request step must also equal the engine's
  * record of it (`index-sync conform --engine --records RECORDS`): response and call counts,
- * as host-native/tests/modes.rs holds the component in Wasmtime to. Prints `PASS name` or
+ * as host-native/tests/modes.rs holds the component in Wasmtime to, and the world must end
+ * with the vectors and text-index entries the records say, when they carry them. Prints `PASS name` or
  * `FAIL name` and its failures per file, then `N passed, N failed`; exits 1 on a failure.
  * `host-js/component.sh conform FILE...` builds and runs it.
  */
 import { readFileSync } from "node:fs";
 import { MemoryWorld, type MemoryBindings } from "../test/fakes/memory.js";
 import { COUNTED_NAMES } from "index-sync/testing";
-import { disagreements, parseRecords, type RecordsFile } from "../test/records.js";
+import { disagreements, parseRecords, type RecordsFile, worldDisagreements } from "../test/records.js";
 import { runOn, type Scenario, type ScenarioWorld, scenarioWorld } from "../test/scenario.js";
 import { NodeComponent } from "./component.js";
 import { compiledCoreModules } from "./load.js";
@@ -44,9 +45,12 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** The memory world as the runner sees it. */
-function memoryWorld(): ScenarioWorld<MemoryBindings> {
-  const world = new MemoryWorld();
-  return scenarioWorld(world, (id) => world.index.has(id));
+function memoryWorld(world: MemoryWorld): ScenarioWorld<MemoryBindings> {
+  return scenarioWorld(
+    world,
+    (id) => world.index.has(id),
+    (id) => world.words.has(id),
+  );
 }
 
 const fileName = (path: string): string => path.split("/").at(-1) ?? path;
@@ -67,7 +71,8 @@ async function runFile(path: string, { component, threaded }: Hosts, records?: R
   }
   const name = typeof scenario.name === "string" ? scenario.name : path;
   try {
-    const run = await runOn(scenario, memoryWorld(), {
+    const world = new MemoryWorld();
+    const run = await runOn(scenario, memoryWorld(world), {
       create: (options) => component.createIndexer(options),
       overlapping: (options) => threaded.createIndexer(options),
     });
@@ -75,7 +80,11 @@ async function runFile(path: string, { component, threaded }: Hosts, records?: R
     if (records !== undefined) {
       const engine = records.scenarios[fileName(path)];
       if (engine === undefined) failures.push(`no engine record of ${fileName(path)} in the records file`);
-      else failures.push(...disagreements(engine.steps, run.records, new Set(COUNTED_NAMES)).map((d) => `engine vs jco in Node: ${d}`));
+      else {
+        const ended = { vectors: world.index.ids(), textIndex: world.words.ids() };
+        const differences = [...disagreements(engine.steps, run.records, new Set(COUNTED_NAMES)), ...worldDisagreements(engine, ended)];
+        failures.push(...differences.map((d) => `engine vs jco in Node: ${d}`));
+      }
     }
     return { name, failures };
   } catch (error) {

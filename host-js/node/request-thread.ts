@@ -27,7 +27,10 @@ function ask(binding: BindingName, method: string, args: unknown[]): unknown {
   Atomics.store(bell, 0, 0);
   const reply = receiveMessageOnPort(request.replies)?.message as ThreadReply | undefined;
   if (reply === undefined) throw new Error(`no reply to ${binding}.${method}`);
-  if ("error" in reply) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
+  if ("error" in reply) {
+    const { name, message, code } = reply.error;
+    throw Object.assign(new Error(message), code === undefined ? { name } : { name, code });
+  }
   return reply.value;
 }
 

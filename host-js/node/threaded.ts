@@ -21,7 +21,7 @@
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { BINDING_METHODS, checkBindings } from "../dist/bindings.js";
 import type { BindingName } from "../dist/errors.js";
-import { type IndexerConfig, configJson } from "../dist/config.js";
+import { type IndexerConfig, configJson, isHybrid } from "../dist/config.js";
 import type { WaitUntil } from "../dist/driver.js";
 import type { Indexer, RequestBody } from "../dist/indexer.js";
 import { bodyBytes, type IndexResponse, indexResponse } from "../dist/wire.js";
@@ -46,8 +46,9 @@ export interface ThreadRequest {
 /** From the request's thread: a call to make, or the answer. */
 export type ThreadMessage = { call: { binding: BindingName; method: string; args: unknown[] } } | { answer: { status: number; json: string } };
 
-/** To the request's thread: a call's value, or its error. */
-export type ThreadReply = { value: unknown } | { error: { name: string; message: string } };
+/** To the request's thread: a call's value, or its error (with its own code, if any: a
+ * fake's refusal). */
+export type ThreadReply = { value: unknown } | { error: { name: string; message: string; code?: string } };
 
 /** What the threaded `createIndexer` takes: bindings answering with promises (a scenario's
  * held bindings), the config and clock. `waitUntil` is accepted, as the component entry
@@ -72,8 +73,8 @@ export class ThreadedComponent {
    * `ConfigError` at creation (the config is checked here, on an instance of this thread),
    * the same responses. */
   createIndexer(options: ThreadedIndexerOptions): Indexer {
-    checkBindings(options);
     const config = configJson(options.config);
+    checkBindings(options, { hybrid: isHybrid(config) });
     this.component.engine(options, config);
     const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
     const run = (kind: RequestKind) => (body: RequestBody, userId: string) =>
@@ -127,10 +128,13 @@ export class ThreadedComponent {
 /** Makes one call of the thread's on `bindings`. */
 async function callBinding(bindings: Capabilities, binding: BindingName, method: string, args: unknown[]): Promise<unknown> {
   if (!BINDING_METHODS[binding]?.includes(method)) throw new Error(`no binding method ${binding}.${method}`);
-  const target = bindings[binding] as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const target = bindings[binding] as unknown as Record<string, (...a: unknown[]) => unknown> | undefined;
+  if (target === undefined) throw new Error(`index-sync: no ${binding} binding`);
   return target[method]?.apply(target, args);
 }
 
-function errorOf(error: unknown): { name: string; message: string } {
-  return error instanceof Error ? { name: error.name, message: error.message } : { name: "Error", message: String(error) };
+function errorOf(error: unknown): { name: string; message: string; code?: string } {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  const { code } = error as Error & { code?: unknown };
+  return typeof code === "string" ? { name: error.name, message: error.message, code } : { name: error.name, message: error.message };
 }

@@ -3,7 +3,16 @@
  * package's binding interfaces, so `createIndexer({ kv: env.KV, ai: env.AI, ... })` needs
  * no cast in a real Worker.
  */
-import type { AiBinding, CoordinatorBinding, coordinatorFor, IndexCoordinator, KvBinding, VectorizeBinding } from "index-sync";
+import type {
+  AiBinding,
+  CoordinatorBinding,
+  coordinatorFor,
+  IndexCoordinator,
+  KvBinding,
+  TextIndexBinding,
+  textIndexFor,
+  VectorizeBinding,
+} from "index-sync";
 
 type Fits<Binding, Interface> = Binding extends Interface ? true : false;
 
@@ -16,3 +25,8 @@ export const legacyVectorizeIndexFits: Fits<VectorizeIndex, VectorizeBinding> = 
  * `coordinatorFor` takes, and what it makes is the coordinator `createIndexer` takes. */
 export const namespaceFits: Fits<DurableObjectNamespace<IndexCoordinator>, Parameters<typeof coordinatorFor>[0]> = true;
 export const adapterFits: Fits<ReturnType<typeof coordinatorFor>, CoordinatorBinding> = true;
+
+/** A Worker's D1 binding is what `textIndexFor` takes, and what it makes is the text index
+ * `createIndexer` takes. */
+export const d1Fits: Fits<D1Database, Parameters<typeof textIndexFor>[0]> = true;
+export const textIndexFits: Fits<ReturnType<typeof textIndexFor>, TextIndexBinding> = true;

@@ -6,5 +6,7 @@ declare namespace Cloudflare {
     INDEX_COORDINATOR: DurableObjectNamespace<import("index-sync").IndexCoordinator>;
     /** vitest.config.ts adds it, for the example's development environment. */
     DEV_VECTORS: KVNamespace;
+    /** The text index of hybrid search, a local D1 database (miniflare). */
+    TEXT_INDEX: D1Database;
   }
 }

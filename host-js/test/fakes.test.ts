@@ -1,10 +1,11 @@
 /**
- * The AI and Vectorize fakes and the fault plan behave as tests/README.md and the native
- * fakes (host-native/src/fakes/) say, on the same examples the native fakes are tested
+ * The AI, Vectorize and text-index fakes and the fault plan behave as tests/README.md and
+ * the native fakes (host-native/src/fakes/) say, on the same examples the native fakes are tested
  * with, so a scenario sees the same world on every host.
  */
 import { describe, expect, it } from "vitest";
-import { CallLedger, embed, FakeAi, FakeVectorize, fnv1a32, tokens } from "index-sync/testing";
+import { CallLedger, embed, FakeAi, FakeTextIndex, FakeVectorize, fnv1a32, tokens } from "index-sync/testing";
+import { hostError } from "../dist/effects.js";
 
 describe("fake AI", () => {
   it("tokenises identifiers and hashes with FNV-1a", () => {
@@ -72,6 +73,48 @@ describe("fake Vectorize", () => {
     const long = "é".repeat(33); // 66 bytes in UTF-8, 33 characters
     await expect(index.upsert([{ id: "ok", values: [1] }, { id: long, values: [1] }])).rejects.toThrow(/40008/);
     expect(index.has("ok")).toBe(false);
+  });
+});
+
+describe("fake text index", () => {
+  const entry = (id: string, user: string, words: string) => ({ id, user, project: "p", words, metadata: { hash: id } });
+
+  it("ranks the tenant's entries by distinct terms held, then by id in byte order", async () => {
+    const index = new FakeTextIndex();
+    await index.put([
+      entry("b", "u", "retry backoff"),
+      entry("a", "u", "retry"),
+      entry("c", "u", "retry retry backoff  delay"),
+      entry("d", "u", "parse"),
+      entry("e", "other", "retry backoff"),
+      entry("\u{10000}", "u", "retry"),
+      entry("\uffff", "u", "retry"),
+    ]);
+    const found = await index.query("u", "p", ["retry", "backoff", "retry"], 10);
+    // UTF-8 order puts U+FFFF before U+10000 (UTF-16 order would not).
+    expect(found.map((m) => m.id)).toEqual(["b", "c", "a", "\uffff", "\u{10000}"]);
+    expect(found[0]).toEqual({ id: "b", score: 2, metadata: { hash: "b" } });
+    expect(await index.query("u", "p", ["retry"], 1)).toHaveLength(1);
+    expect(await index.query("u", "p", ["Retry"], 5)).toEqual([]);
+  });
+
+  it("replaces by id, deletes missing ids too, and refuses past the limits with text_index_limit, writing nothing", async () => {
+    const ledger = new CallLedger();
+    const index = new FakeTextIndex(ledger);
+    await index.put([entry("a", "u", "old")]);
+    await index.put([entry("a", "u", "new")]);
+    expect(await index.query("u", "p", ["old"], 5)).toEqual([]);
+    expect((await index.query("u", "p", ["new"], 5)).map((m) => m.id)).toEqual(["a"]);
+    await index.delete(["a", "missing"]);
+    expect(index.has("a")).toBe(false);
+    const long = "é".repeat(33); // 66 bytes
+    const refusal = await index.put([entry("ok", "u", "w"), entry(long, "u", "w")]).catch((e: unknown) => e);
+    expect(hostError(refusal)).toEqual({ code: "text_index_limit", message: "id of 66 bytes" });
+    expect(index.has("ok")).toBe(false);
+    const many = Array.from({ length: 101 }, (_, i) => `id${i}`);
+    await expect(index.delete(many)).rejects.toMatchObject({ code: "text_index_limit" });
+    expect(ledger.snapshot().get("textIndex.put")).toBe(3);
+    expect(ledger.snapshot().get("textIndex.delete")).toBe(2);
   });
 });
 

@@ -1,18 +1,20 @@
 /**
  * The component's imports (ts/component/imports.ts) as jco calls them: keyed by the WIT
  * package's version (the one wit/engine.wit declares), the coordinator's `u64`s as bigints
- * both ways and its lease as the WIT variant, and an answer of the wrong shape a failed call
- * (`protocol`), as the wasm-bindgen entry's engine judges it.
+ * both ways and its lease as the WIT variant, the text index's metadata as objects on the
+ * binding's side, and an answer of the wrong shape a failed call (`protocol`), as the
+ * wasm-bindgen entry's engine judges it.
  */
 import { describe, expect, it } from "vitest";
 import wit from "../../wit/engine.wit?raw";
 import { type Capabilities, componentImports, type CoordinatorImports, WIT_VERSION } from "../dist/component/imports.js";
+import type { TextIndexImports } from "../dist/component/text-index.js";
 
 describe("the component's imports", () => {
   it("are keyed by the WIT package's version, with and without it", () => {
     expect(wit).toContain(`package index-sync:engine@${WIT_VERSION};`);
     const keys = Object.keys(componentImports({} as Capabilities));
-    for (const name of ["kv", "ai", "vectorize", "coordinator"]) {
+    for (const name of ["kv", "ai", "vectorize", "coordinator", "text-index"]) {
       expect(keys).toContain(`index-sync:engine/${name}`);
       expect(keys).toContain(`index-sync:engine/${name}@${WIT_VERSION}`);
     }
@@ -89,6 +91,44 @@ describe("the component's imports", () => {
     await expect(down.acquire("u", "p", 1n, undefined)).rejects.toEqual({ code: "timeout", message: "timed out" });
   });
 });
+
+describe("the component's text-index import", () => {
+  it("hands the binding entries with their metadata as objects, and its matches back as JSON text", async () => {
+    const calls: unknown[][] = [];
+    const imports = textIndexOf({
+      put: async (...args) => void calls.push(["put", ...args]),
+      query: async (...args) => (calls.push(["query", ...args]), [{ id: "a", score: 2, metadata: { hash: "h" } }]),
+      delete: async (...args) => void calls.push(["delete", ...args]),
+    });
+    const entry = { id: "a", user: "u", project: "p", words: "parse config", metadata: '{"hash":"h"}' };
+    expect(await imports.put([entry])).toBeUndefined();
+    expect(await imports.query("u", "p", ["parse"], 5)).toEqual([{ id: "a", score: 2, metadata: '{"hash":"h"}' }]);
+    expect(await imports.delete(["a"])).toBeUndefined();
+    expect(calls).toEqual([
+      ["put", [{ ...entry, metadata: { hash: "h" } }]],
+      ["query", "u", "p", ["parse"], 5],
+      ["delete", ["a"]],
+    ]);
+  });
+
+  it("fails a call whose answer has the wrong shape, a refusal keeping its code, and every call without a binding", async () => {
+    const odd = textIndexOf({
+      put: async () => Promise.reject(Object.assign(new Error("1001 entries in one put"), { code: "text_index_limit" })),
+      query: async () => [{ id: 7, score: 1, metadata: null }] as never,
+      delete: async () => undefined,
+    });
+    await expect(odd.put([])).rejects.toEqual({ code: "text_index_limit", message: "1001 entries in one put" });
+    await expect(odd.query("u", "p", ["x"], 1)).rejects.toMatchObject({ code: "protocol" });
+    const none = componentImports({} as Capabilities)[`index-sync:engine/text-index@${WIT_VERSION}`] as TextIndexImports;
+    expect(() => none.query("u", "p", ["x"], 1)).toThrow(expect.objectContaining({ code: "error" }));
+  });
+});
+
+/** The text index's imports over `textIndex` (the other bindings are not called). */
+function textIndexOf(textIndex: NonNullable<Capabilities["textIndex"]>): TextIndexImports {
+  const bindings = { textIndex } as unknown as Capabilities;
+  return componentImports(bindings)[`index-sync:engine/text-index@${WIT_VERSION}`] as TextIndexImports;
+}
 
 /** The coordinator's imports over `coordinator` (the other bindings are not called). */
 function coordinatorOf(coordinator: Capabilities["coordinator"]): CoordinatorImports {

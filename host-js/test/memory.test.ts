@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { compareUtf8, MemoryWorld } from "./fakes/memory.js";
-import { disagreements, parseRecords, type StepRecord } from "./records.js";
+import { disagreements, parseRecords, type StepRecord, worldDisagreements } from "./records.js";
 import { canonicalJson } from "./scenario.js";
 
 describe("the memory KV", () => {
@@ -53,6 +53,20 @@ describe("the memory KV", () => {
     expect(() => world.kv.delete("k")).toThrow(/injected failure of kv.delete/);
     expect(world.kv.has("k")).toBe(true);
     expect(Object.fromEntries(world.ledger.snapshot())).toEqual({ "kv.put": 1, "kv.keysWritten": 1, "kv.delete": 1, "kv.keysDeleted": 1 });
+  });
+});
+
+describe("the memory text index", () => {
+  it("counts its calls under their three names, and fails injected ones, writing nothing", () => {
+    const world = new MemoryWorld();
+    const { textIndex } = world.bindings();
+    const entry = { id: "a", user: "u", project: "p", words: "parse config", metadata: { hash: "h" } };
+    textIndex.put([entry]);
+    world.ledger.failNext("textIndex.delete", 1);
+    expect(() => textIndex.delete(["a"])).toThrow(/injected failure of textIndex.delete/);
+    expect(textIndex.query("u", "p", ["config", "x"], 5)).toEqual([{ id: "a", score: 1, metadata: { hash: "h" } }]);
+    expect(world.words.ids()).toEqual(["a"]);
+    expect(Object.fromEntries(world.ledger.snapshot())).toEqual({ "textIndex.put": 1, "textIndex.delete": 1, "textIndex.query": 1 });
   });
 });
 
@@ -102,6 +116,18 @@ describe("the comparison with the engine's records", () => {
     expect(disagreements([step()], [step({ body: { indexed: ["h"], n: 1, extra: true } })], counted)).toHaveLength(1);
     expect(disagreements([step()], [step({ calls: {} })], counted)).toHaveLength(1);
     expect(disagreements([step()], [step({ calls: { "kv.get": 1, "ai.run": 1 } })], counted)).toHaveLength(1);
+  });
+
+  it("compares the world a scenario ended with, when the records carry it", () => {
+    const ended = { vectors: ["v1", "v2"], textIndex: ["v1"] };
+    expect(worldDisagreements({ name: "s", steps: [] }, ended)).toEqual([]);
+    expect(worldDisagreements({ name: "s", steps: [], vectors: ["v2", "v1"], textIndex: ["v1"] }, ended)).toEqual([]);
+    expect(worldDisagreements({ name: "s", steps: [], world: { vectors: ["v1", "v2"], textIndex: ["v1", "v2"] } }, ended)).toEqual([
+      `final textIndex: the engine's hold ["v2"], this runtime's do not`,
+    ]);
+    expect(worldDisagreements({ name: "s", steps: [], textIndex: [] }, ended)).toEqual([
+      `final textIndex: this runtime's hold ["v1"], the engine's do not`,
+    ]);
   });
 
   it("refuses a file that is not a records file", () => {

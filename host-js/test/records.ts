@@ -15,9 +15,24 @@ export interface StepRecord {
   calls: Record<string, number>;
 }
 
+/** What a world holds at a scenario's end, by id: Vectorize's vectors and the text index's
+ * entries. */
+export interface WorldIds {
+  vectors?: string[];
+  textIndex?: string[];
+}
+
+/** One scenario's records: its steps', and the world it ended with when the records carry
+ * it (beside the steps, or under `world`). */
+export interface ScenarioRecords extends WorldIds {
+  name: string;
+  steps: StepRecord[];
+  world?: WorldIds;
+}
+
 /** A records file: per scenario file name, the scenario's name and its steps' records. */
 export interface RecordsFile {
-  scenarios: Record<string, { name: string; steps: StepRecord[] }>;
+  scenarios: Record<string, ScenarioRecords>;
 }
 
 /** Reads a records file's text; throws on a file of another shape. */
@@ -45,6 +60,23 @@ export function disagreements(engine: readonly StepRecord[], mine: readonly Step
     const differs =
       e.status !== m.status || !jsonEqual(e.body, m.body) || !callsEqual(e.calls, m.calls, counted);
     if (differs) out.push(`request ${n}: engine ${show(e, counted)} vs ${show(m, counted)}`);
+  }
+  return out;
+}
+
+/** Where the world `mine` ended with differs from the one the engine's records say it
+ * ended with: each kind of id the records carry, as sets. */
+export function worldDisagreements(engine: ScenarioRecords, mine: Required<WorldIds>): string[] {
+  const recorded = engine.world ?? engine;
+  const out: string[] = [];
+  for (const kind of ["vectors", "textIndex"] as const) {
+    const theirs = recorded[kind];
+    if (!Array.isArray(theirs)) continue;
+    const ours = new Set(mine[kind]);
+    const missing = theirs.filter((id) => !ours.has(id));
+    const extra = [...ours].filter((id) => !theirs.includes(id));
+    if (missing.length > 0) out.push(`final ${kind}: the engine's hold ${JSON.stringify(missing)}, this runtime's do not`);
+    if (extra.length > 0) out.push(`final ${kind}: this runtime's hold ${JSON.stringify(extra)}, the engine's do not`);
   }
   return out;
 }

@@ -25,14 +25,14 @@ const HOLDS = { status: 200, body: { results: [{ filePath: "src/a.ts" }] }, call
 
 describe("the scenario runner", () => {
   it("passes a scenario that holds", async () => {
-    expect(await runScenario(scenario(HOLDS, { vectors: { lacks: ["nope"] } }), env)).toEqual([]);
+    expect(await runScenario(scenario(HOLDS, { vectors: { lacks: ["nope"] }, textIndex: { lacks: ["nope"] } }), env)).toEqual([]);
   });
 
   it("reports each unmet expectation", async () => {
     const failures = await runScenario(
       scenario(
         { status: 201, body: { results: [] }, calls: { "ai.run": 2 }, filePaths: ["lib/b.ts"] },
-        { kv: { has: ["missing-key"] } },
+        { kv: { has: ["missing-key"] }, textIndex: { has: ["missing-entry"] } },
       ),
       env,
     );
@@ -42,6 +42,7 @@ describe("the scenario runner", () => {
       expect.stringMatching(/1 ai\.run calls, expected 2/),
       expect.stringMatching(/file paths \["src\/a\.ts"\], expected \["lib\/b\.ts"\]/),
       "final: kv lacks missing-key",
+      "final: textIndex lacks missing-entry",
     ]);
   });
 
@@ -105,5 +106,44 @@ describe("a concurrently step", () => {
     expect(await runScenario(overlap({ 1: init("x", {}), a: init("y", {}) }, ["a"]), env)).toEqual([
       expect.stringMatching(/^step 0: concurrently: name the requests otherwise than by whole numbers/),
     ]);
+  });
+});
+
+describe("a hybrid scenario", () => {
+  const hybrid = (steps: unknown[], final: Scenario["final"] = {}): Scenario =>
+    ({ name: "runner-hybrid", config: { hybrid: true }, steps, final }) as Scenario;
+  const init = { request: "init", user: USER, body: { projectId: "p", chunks: [CHUNK] }, expect: { status: 200, calls: { "textIndex.put": 1 } } };
+  const search = (expect: Record<string, unknown>) => ({ request: "search", user: USER, body: { projectId: "p", query: "parse config" }, expect });
+
+  it("counts the text index's calls, and failNext reaches them", async () => {
+    const steps = [
+      init,
+      search({ status: 200, calls: { "vectorize.query": 1, "textIndex.query": 1 }, filePaths: ["src/a.ts"] }),
+      { failNext: { call: "textIndex.query", times: 1 } },
+      search({ status: 503, body: { error: { code: "text_index_unavailable" } }, calls: { "textIndex.query": 1 } }),
+      { request: "remove", user: USER, body: { projectId: "p", all: true }, expect: { status: 200, calls: { "textIndex.delete": 1 } } },
+    ];
+    expect(await runScenario(hybrid(steps), env)).toEqual([]);
+  });
+
+  it("checks final.textIndex", async () => {
+    const failures = await runScenario(hybrid([init], { textIndex: { has: ["not-an-id"], lacks: ["nor-this"] } }), env);
+    expect(failures).toEqual(["final: textIndex lacks not-an-id"]);
+  });
+
+  it("holds a request's text-index calls until the schedule grants them", async () => {
+    const overlapping = {
+      name: "runner-hybrid-overlap",
+      config: { hybrid: true },
+      steps: [
+        {
+          concurrently: {
+            requests: { a: init, b: { ...init, expect: { status: 409 } } },
+            schedule: [{ request: "a", before: "textIndex.put" }, "b*", "a*"],
+          },
+        },
+      ],
+    } as Scenario;
+    expect(await runScenario(overlapping, env)).toEqual([]);
   });
 });

@@ -55,7 +55,7 @@ export interface Scenario {
   about?: string;
   config?: JsonValue;
   steps: ScenarioStep[];
-  final?: { kv?: HasLacks; vectors?: HasLacks };
+  final?: { kv?: HasLacks; vectors?: HasLacks; textIndex?: HasLacks };
 }
 
 /** What the runner needs of a fake world. */
@@ -69,10 +69,11 @@ export interface ScenarioWorld<B> {
   writeKv(key: string, value: string, ttlSeconds?: number): Promise<void> | void;
   hasKey(key: string): Promise<boolean> | boolean;
   hasVector(id: string): boolean;
+  hasTextEntry(id: string): boolean;
 }
 
 /** A world of fakes as the runner sees it: its ledger, clock and bindings, its KV fake's
- * uncounted `write` and `has`, and whether its Vectorize fake holds an id. */
+ * uncounted `write` and `has`, and whether its Vectorize fake and its text index hold an id. */
 export function scenarioWorld<B>(
   world: {
     readonly ledger: CallLedger;
@@ -84,6 +85,7 @@ export function scenarioWorld<B>(
     };
   },
   hasVector: (id: string) => boolean,
+  hasTextEntry: (id: string) => boolean,
 ): ScenarioWorld<B> {
   return {
     ledger: world.ledger,
@@ -92,6 +94,7 @@ export function scenarioWorld<B>(
     writeKv: (key, value, ttlSeconds) => world.kv.write(key, value, ttlSeconds === undefined ? {} : { expirationTtl: ttlSeconds }),
     hasKey: (key) => world.kv.has(key),
     hasVector,
+    hasTextEntry,
   };
 }
 
@@ -158,6 +161,8 @@ export async function runOn<B extends object>(scenario: Scenario, world: Scenari
   for (const key of scenario.final?.kv?.lacks ?? []) if (await world.hasKey(key)) failures.push(`final: kv has ${key}`);
   for (const id of scenario.final?.vectors?.has ?? []) if (!world.hasVector(id)) failures.push(`final: vectors lack ${id}`);
   for (const id of scenario.final?.vectors?.lacks ?? []) if (world.hasVector(id)) failures.push(`final: vectors have ${id}`);
+  for (const id of scenario.final?.textIndex?.has ?? []) if (!world.hasTextEntry(id)) failures.push(`final: textIndex lacks ${id}`);
+  for (const id of scenario.final?.textIndex?.lacks ?? []) if (world.hasTextEntry(id)) failures.push(`final: textIndex has ${id}`);
   return { failures, records };
 }
 

@@ -1,8 +1,8 @@
 /**
  * The scenario runner (scenario.ts) in workerd: a fresh world over workerd's own KV
- * namespace (fakes/kv.ts) and the package's `IndexCoordinator` Durable Object, AI and
- * Vectorize fakes, and the entry under test. The requests of a `concurrently` step get the
- * same entry's `createIndexer`, over their held bindings.
+ * namespace (fakes/kv.ts) and the package's `IndexCoordinator` Durable Object, AI,
+ * Vectorize and text-index fakes, and the entry under test. The requests of a
+ * `concurrently` step get the same entry's `createIndexer`, over their held bindings.
  */
 import { createIndexer } from "index-sync";
 import { World, type WorldEnv } from "./fakes/world.js";
@@ -21,5 +21,9 @@ export async function runScenario(scenario: Scenario, env: WorldEnv, create: Ind
 
 /** The workerd world as the runner sees it. */
 function workerdWorld(world: World): ScenarioWorld<WorkerdBindings> {
-  return scenarioWorld(world, (id) => world.vectorize.has(id));
+  return scenarioWorld(
+    world,
+    (id) => world.vectorize.has(id),
+    (id) => world.textIndex.has(id),
+  );
 }

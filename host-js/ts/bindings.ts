@@ -1,12 +1,14 @@
 /**
- * The four bindings the engine's effects run on, as the smallest interfaces the driver
- * needs. `KVNamespace`, `Ai` and `Vectorize` (or `VectorizeIndex`) from
- * `@cloudflare/workers-types` fit the first three; the coordinator is this package's
- * Durable Object behind `coordinatorFor(env.INDEX_COORDINATOR)` (coordinator/adapter.ts).
- * Any plain object with the same methods fits too (test fakes). `checkBindings` refuses a
- * missing or wrong binding early, by name.
+ * The bindings the engine's effects run on, as the smallest interfaces the driver needs.
+ * `KVNamespace`, `Ai` and `Vectorize` (or `VectorizeIndex`) from `@cloudflare/workers-types`
+ * fit the first three; the coordinator is this package's Durable Object behind
+ * `coordinatorFor(env.INDEX_COORDINATOR)` (coordinator/adapter.ts); the text index of hybrid
+ * search (the config's `hybrid` alone needs it) is D1 behind `textIndexFor(env.TEXT_INDEX)`
+ * (text-index/d1.ts). Any plain object with the same methods fits too (test fakes).
+ * `checkBindings` refuses a missing or wrong binding early, by name.
  */
 import { BindingError, type BindingName } from "./errors.js";
+import type { JsonObject } from "./wire.js";
 
 /** Workers KV: bulk text reads, writes with an optional TTL and metadata, deletes, and
  * listing a prefix page by page (each key with its metadata, so a tenant's record is read
@@ -96,12 +98,48 @@ export interface CoordinatorBinding {
   usage(user: string, day: number): Promise<ProjectUsage[]>;
 }
 
-/** The bindings together. */
+/** One chunk's entry in the text index (wit/engine.wit, `text-index.text-entry`): kept
+ * under its vector's id, with the vector's metadata. */
+export interface TextEntry {
+  /** Its vector's id. */
+  id: string;
+  user: string;
+  project: string;
+  /** The chunk's words, separated by spaces. */
+  words: string;
+  /** Its vector's metadata. */
+  metadata: JsonObject;
+}
+
+/** One entry a text-index query found: `score` higher is better (only the order counts). */
+export interface TextMatch {
+  id: string;
+  score: number;
+  metadata: JsonObject | null;
+}
+
+/**
+ * The tenants' word index of hybrid search (wit/engine.wit, `text-index`), called only when
+ * the config's `hybrid` is on: `textIndexFor(env.TEXT_INDEX)` (D1 with FTS5), or
+ * index-sync/testing's `FakeTextIndex`.
+ */
+export interface TextIndexBinding {
+  /** Stores the entries, replacing any of the same id; as many as one upsert's vectors. */
+  put(entries: TextEntry[]): Promise<unknown>;
+  /** The tenant's entries holding any of `terms` (whole words), best first, at most `topK`;
+   * an entry holding none of them is no match. */
+  query(user: string, project: string, terms: string[], topK: number): Promise<TextMatch[]>;
+  /** Deletes the entries of these ids; a missing id is no error. */
+  delete(ids: string[]): Promise<unknown>;
+}
+
+/** The bindings together; `textIndex` only with the config's `hybrid`. */
 export interface Bindings {
   kv: KvBinding;
   ai: AiBinding;
   vectorize: VectorizeBinding;
   coordinator: CoordinatorBinding;
+  textIndex?: TextIndexBinding;
 }
 
 /** The methods the engine calls on each binding. */
@@ -110,7 +148,11 @@ export const BINDING_METHODS: Readonly<Record<BindingName, readonly string[]>> =
   ai: ["run"],
   vectorize: ["upsert", "query", "deleteByIds"],
   coordinator: ["acquire", "release", "readState", "writeState", "charge", "credit", "usage"],
+  textIndex: ["put", "query", "delete"],
 };
+
+/** The bindings every config needs; `textIndex` too with `hybrid`. */
+const ALWAYS: readonly BindingName[] = ["kv", "ai", "vectorize", "coordinator"];
 
 const exampleOf: Record<BindingName, string> = {
   kv: "a KV namespace (env.INDEX_KV)",
@@ -119,12 +161,24 @@ const exampleOf: Record<BindingName, string> = {
   coordinator:
     "`coordinator: coordinatorFor(env.INDEX_COORDINATOR)`, a Durable Object namespace of the " +
     "IndexCoordinator class this package exports (README: \"One tenant, many clients\")",
+  textIndex:
+    "`textIndex: textIndexFor(env.TEXT_INDEX)`, a D1 database, which the config's `hybrid` needs " +
+    "(README: \"Hybrid search\")",
 };
 
-/** Throws a `BindingError` naming the first binding that is absent or lacks a method. */
-export function checkBindings(given: Partial<Record<BindingName, unknown>>): Bindings {
+/** What the config asks of the bindings. */
+export interface Needs {
+  /** The config's `hybrid`: the text index is needed. */
+  hybrid: boolean;
+}
+
+/** Throws a `BindingError` naming the first binding that is absent (of those `needs` asks
+ * for) or lacks a method (of those given). */
+export function checkBindings(given: Partial<Record<BindingName, unknown>>, needs: Needs): Bindings {
   for (const name of Object.keys(BINDING_METHODS) as BindingName[]) {
     const binding = given[name];
+    const needed = ALWAYS.includes(name) || (name === "textIndex" && needs.hybrid);
+    if ((binding === undefined || binding === null) && !needed) continue;
     if (binding === undefined || binding === null) {
       throw new BindingError("missing_binding", name, `index-sync: no ${name} binding; pass ${exampleOf[name]}`);
     }

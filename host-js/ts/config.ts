@@ -67,6 +67,13 @@ export interface IndexerConfig {
   leaseSeconds?: number;
   /** `Retry-After` of a `409 tenant_busy`, in seconds. */
   busyRetryAfterSeconds?: number;
+  /** Hybrid search (default off): every chunk's words kept in the tenant's text index beside
+   * its vector, and a search ranked by reciprocal-rank fusion of the vectors' similarity and
+   * the words' BM25. Needs the `textIndex` binding (`textIndexFor(env.TEXT_INDEX)`). */
+  hybrid?: boolean;
+  /** The `k` of reciprocal-rank fusion (default 60): a result scores the sum of
+   * 1 / (k + its rank) over the rankings that hold it. */
+  rrfK?: number;
   /** The operator's guard, per user across their projects (off by default: no limit, no
    * counting). A day is a UTC day. */
   quotas?: {
@@ -81,4 +88,15 @@ export interface IndexerConfig {
 export function configJson(config: IndexerConfig | string | undefined): string {
   if (config === undefined) return "";
   return typeof config === "string" ? config : JSON.stringify(config);
+}
+
+/** Whether the config (JSON text) turns hybrid search on, and so needs the text index. Text
+ * that is not a JSON object does not: the engine refuses it (`ConfigError`) itself. */
+export function isHybrid(configText: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(configText);
+    return typeof parsed === "object" && parsed !== null && (parsed as { hybrid?: unknown }).hybrid === true;
+  } catch {
+    return false;
+  }
 }

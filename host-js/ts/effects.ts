@@ -4,10 +4,11 @@
  * failed call means (a chunk stays "needed"; nothing is assumed written). The
  * coordinator's answers go back as the engine reads them (`{"granted": token}` or
  * `{"busy": until}`, the state or `null`, whether it was written, the charge's `{ai,
- * vectors, aiUsed, vectorsHeld}`, the usage's `[{project, aiToday, vectors}]`); an answer of
- * another shape is the engine's to refuse (a `protocol` failure).
+ * vectors, aiUsed, vectorsHeld}`, the usage's `[{project, aiToday, vectors}]`), and so do
+ * the text index's (a query's matches as `{matches}`, as Vectorize's); an answer of another
+ * shape is the engine's to refuse (a `protocol` failure).
  */
-import type { Bindings } from "./bindings.js";
+import type { Bindings, TextIndexBinding } from "./bindings.js";
 import type { BatchArrays, Effect, HostError, ListedKey, ListedPage, Outcome } from "./wire.js";
 
 /** Performs `effect`; resolves to its outcome. KV values read and embedding rows go into
@@ -36,7 +37,7 @@ async function kvGet(keys: string[], { kv }: Bindings): Promise<(string | null)[
 /** The calls whose outcome is a plain value. */
 async function call(
   effect: Exclude<Effect, { kind: "kvGet" | "aiRun" }>,
-  { kv, vectorize, coordinator }: Bindings,
+  { kv, vectorize, coordinator, textIndex }: Bindings,
 ): Promise<unknown> {
   switch (effect.kind) {
     case "kvPut":
@@ -61,6 +62,17 @@ async function call(
     case "vectorizeDeleteByIds":
       await vectorize.deleteByIds(effect.ids);
       return null;
+    case "textIndexPut":
+      await present(textIndex).put(effect.entries);
+      return null;
+    case "textIndexQuery": {
+      const { user, project, terms, topK } = effect;
+      const matches = await present(textIndex).query(user, project, terms, topK);
+      return { matches: matches.map(({ id, score, metadata }) => ({ id, score, metadata: metadata ?? null })) };
+    }
+    case "textIndexDelete":
+      await present(textIndex).delete(effect.ids);
+      return null;
     case "coordinatorAcquire": {
       const { user, project, seconds, token } = effect;
       return token === undefined ? coordinator.acquire(user, project, seconds) : coordinator.acquire(user, project, seconds, token);
@@ -82,6 +94,13 @@ async function call(
     case "coordinatorUsage":
       return coordinator.usage(effect.user, effect.day);
   }
+}
+
+/** The text index, which `createIndexer` requires when the config asks for it (`hybrid`);
+ * the engine asks for it only then. */
+function present(textIndex: TextIndexBinding | undefined): TextIndexBinding {
+  if (textIndex === undefined) throw new Error("index-sync: no textIndex binding (the config's hybrid needs one)");
+  return textIndex;
 }
 
 /** A write with options only when the engine gives some (a TTL, the key's metadata). */
@@ -109,10 +128,16 @@ async function kvList(effect: Extract<Effect, { kind: "kvList" }>, kv: Bindings[
 const THROTTLE_PATTERN = /\b429\b|too many requests|rate.?limit|capacity/i;
 const TIMEOUT_PATTERN = /time(d)?[ -]?out/i;
 
-/** A thrown value as a host error: `timeout`, `throttled` or `error`, with its message. */
+/** A code a thrown error may carry as its own (a fake's refusal: `text_index_limit`). */
+const OWN_CODE_PATTERN = /^[a-z]+(_[a-z]+)+$/;
+
+/** A thrown value as a host error: `timeout`, `throttled` or `error`, with its message; an
+ * error with a `code` of its own in snake case (index-sync/testing's refusals) keeps it. */
 export function hostError(thrown: unknown): HostError {
   const message = thrown instanceof Error ? thrown.message : String(thrown);
   const name = thrown instanceof Error ? thrown.name : "";
+  const code = thrown instanceof Error ? (thrown as Error & { code?: unknown }).code : undefined;
+  if (typeof code === "string" && OWN_CODE_PATTERN.test(code)) return { code, message };
   if (name === "TimeoutError" || TIMEOUT_PATTERN.test(message)) return { code: "timeout", message };
   if (THROTTLE_PATTERN.test(message)) return { code: "throttled", message };
   return { code: "error", message };

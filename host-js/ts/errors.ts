@@ -18,7 +18,7 @@ export class IndexSyncError extends Error {
 }
 
 /** Which binding a `BindingError` is about. */
-export type BindingName = "kv" | "ai" | "vectorize" | "coordinator";
+export type BindingName = "kv" | "ai" | "vectorize" | "coordinator" | "textIndex";
 
 /** A binding is absent, or is not the kind of object it must be (e.g. KV without `put`). */
 export class BindingError extends IndexSyncError {

@@ -1,6 +1,6 @@
 /**
  * `createIndexer`: the engine bound to a Worker's KV, Workers AI, Vectorize and the
- * `IndexCoordinator` Durable Object.
+ * `IndexCoordinator` Durable Object, and with the config's `hybrid` the text index (D1).
  *
  * ```ts
  * const indexer = createIndexer({ kv: env.INDEX_KV, ai: env.AI, vectorize: env.VECTORIZE,
@@ -10,8 +10,15 @@
  * return new Response(json, { status, headers });
  * ```
  */
-import { type AiBinding, checkBindings, type CoordinatorBinding, type KvBinding, type VectorizeBinding } from "./bindings.js";
-import { configJson, type IndexerConfig } from "./config.js";
+import {
+  type AiBinding,
+  checkBindings,
+  type CoordinatorBinding,
+  type KvBinding,
+  type TextIndexBinding,
+  type VectorizeBinding,
+} from "./bindings.js";
+import { configJson, type IndexerConfig, isHybrid } from "./config.js";
 import { drive, type WaitUntil } from "./driver.js";
 import { indexerFor } from "./engine.js";
 import { ConfigError } from "./errors.js";
@@ -29,6 +36,9 @@ export interface IndexerOptions {
    * Durable Object. Required: without it, overlapping requests of one user and project
    * could break the index's promises, so there is no running without one. */
   coordinator: CoordinatorBinding;
+  /** The tenants' word index of hybrid search: `textIndexFor(env.TEXT_INDEX)`, a D1 database.
+   * Required when the config's `hybrid` is on; unused otherwise. */
+  textIndex?: TextIndexBinding;
   /** Engine config overrides, as an object or JSON text. */
   config?: IndexerConfig | string;
   /** `ctx.waitUntil`: work after the response (marker refreshes) runs there. Without it,
@@ -66,12 +76,14 @@ type RequestKind = "init" | "sync" | "search" | "remove" | "usage" | "status";
 
 /**
  * Binds the engine to the bindings. Throws a `BindingError` (`.code` `missing_binding` or
- * `invalid_binding`) for an absent or wrong binding and a `ConfigError` (`invalid_config`)
- * for a config the engine refuses. Cheap: call it per request with that request's `env`.
+ * `invalid_binding`) for an absent or wrong binding (the text index is required with the
+ * config's `hybrid`) and a `ConfigError` (`invalid_config`) for a config the engine refuses.
+ * Cheap: call it per request with that request's `env`.
  */
 export function createIndexer(options: IndexerOptions): Indexer {
-  const bindings = checkBindings(options);
-  const engine = makeEngine(configJson(options.config));
+  const config = configJson(options.config);
+  const bindings = checkBindings(options, { hybrid: isHybrid(config) });
+  const engine = makeEngine(config);
   const clock = options.clock ?? unixSeconds;
   const { waitUntil } = options;
   const run = (kind: RequestKind) => (body: RequestBody, userId: string) => {

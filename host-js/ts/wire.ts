@@ -6,6 +6,8 @@
  * JSON, and strings cross into wasm as bytes.
  */
 
+import type { TextEntry } from "./bindings.js";
+
 const utf8 = new TextEncoder();
 
 /** Any JSON value. */
@@ -38,6 +40,9 @@ export type Effect =
   | { kind: "vectorizeUpsert"; vectors: EngineVector[] }
   | { kind: "vectorizeQuery"; vector: Float32Array; topK: number; filter: VectorizeVectorMetadataFilter }
   | { kind: "vectorizeDeleteByIds"; ids: string[] }
+  | { kind: "textIndexPut"; entries: TextEntry[] }
+  | { kind: "textIndexQuery"; user: string; project: string; terms: string[]; topK: number }
+  | { kind: "textIndexDelete"; ids: string[] }
   | { kind: "coordinatorAcquire"; user: string; project: string; seconds: number; token?: number }
   | { kind: "coordinatorRelease"; user: string; project: string; token: number }
   | { kind: "coordinatorReadState"; user: string; project: string }
@@ -55,14 +60,15 @@ export type Effect =
   | { kind: "coordinatorCredit"; user: string; project: string; day: number; ai: number; vectors: number }
   | { kind: "coordinatorUsage"; user: string; day: number };
 
-/** The coordinator's effects: small, inline in the JSON. */
-export type CoordinatorEffect = Extract<Effect, { kind: `coordinator${string}` }>;
+/** The coordinator's and the text index's effects: inline in the JSON, in the engine's own
+ * form. */
+export type InlineEffect = Extract<Effect, { kind: `coordinator${string}` | `textIndex${string}` }>;
 
 /** An effect as the JSON has it: KV keys and values as spans of the step's text, vectors
  * of its floats. A list's prefix, ids and metadata are small and stay inline. */
 type WireEffect =
   | Extract<Effect, { kind: "aiRun" | "kvList" | "vectorizeDeleteByIds" }>
-  | CoordinatorEffect
+  | InlineEffect
   | { kind: "kvGet"; keys: { at: number; lengths: number[] } }
   | { kind: "kvPut"; keyAt: Span; valueAt: Span; ttlSeconds?: number; metadata?: JsonObject }
   | { kind: "kvDelete"; keyAt: Span }

@@ -29,7 +29,9 @@
  * response's `headers` carry.
  *
  * The `INDEX_SYNC_CONFIG` var, when set, is the engine's config (e.g. the operator's quotas,
- * which `usage` reports against); absent, the defaults.
+ * which `usage` reports against); absent, the defaults. With the optional D1 binding
+ * `TEXT_INDEX` (wrangler.jsonc), search is hybrid: the config's `hybrid` is turned on (unless
+ * INDEX_SYNC_CONFIG turns it off) and the text index is `textIndexFor(env.TEXT_INDEX)`.
  *
  * AI and Vectorize are the real bindings, except under `wrangler dev --env dev`, whose
  * config says `INDEX_SYNC_BINDINGS: "fakes"`: then they are index-sync/testing's fakes
@@ -43,6 +45,7 @@ import {
   type IndexCoordinator,
   type IndexerConfig,
   IndexSyncError,
+  textIndexFor,
   type VectorizeBinding,
 } from "index-sync"; // (1)
 import { serveMcp } from "index-sync/mcp";
@@ -69,6 +72,9 @@ export interface Env {
    * "vectorsPerUser": 50000}}}` in wrangler.jsonc. Absent: the defaults (no quotas). One
    * the engine refuses: every request answers 500 `invalid_config`. */
   INDEX_SYNC_CONFIG?: IndexerConfig | string;
+  /** The text index of hybrid search (wrangler.jsonc: `d1_databases`); absent: search by
+   * vectors alone. */
+  TEXT_INDEX?: D1Database;
 }
 
 const ROUTES = {
@@ -106,6 +112,23 @@ function aiAndVectorize(env: Env): { ai: AiBinding; vectorize: VectorizeBinding 
   return devFakes;
 }
 
+/** The engine's config: INDEX_SYNC_CONFIG, with `hybrid` on when the text index is bound
+ * (unless the config itself says otherwise). Text that is not a JSON object goes as it is,
+ * for the engine to refuse. */
+function configOf(env: Env): IndexerConfig | string | undefined {
+  const config = env.INDEX_SYNC_CONFIG;
+  if (env.TEXT_INDEX === undefined) return config;
+  if (config === undefined) return { hybrid: true };
+  if (typeof config !== "string") return { hybrid: true, ...config };
+  try {
+    const parsed: unknown = JSON.parse(config);
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return { hybrid: true, ...(parsed as IndexerConfig) };
+  } catch {
+    // Not JSON: the engine answers invalid_config.
+  }
+  return config;
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const path = new URL(request.url).pathname;
@@ -124,8 +147,9 @@ export default {
     let indexer;
     try {
       const coordinator = coordinatorFor(env.INDEX_COORDINATOR);
-      const config = env.INDEX_SYNC_CONFIG;
-      indexer = createIndexer({ kv: env.INDEX_KV, ...chosen, coordinator, config, waitUntil: (p) => ctx.waitUntil(p) }); // (3)
+      const textIndex = env.TEXT_INDEX === undefined ? {} : { textIndex: textIndexFor(env.TEXT_INDEX) };
+      const config = configOf(env);
+      indexer = createIndexer({ kv: env.INDEX_KV, ...chosen, coordinator, ...textIndex, config, waitUntil: (p) => ctx.waitUntil(p) }); // (3)
     } catch (thrown) {
       if (thrown instanceof IndexSyncError) return error(500, thrown.code, thrown.message);
       throw thrown;

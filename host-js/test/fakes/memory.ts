@@ -2,12 +2,13 @@
  * The fake world in memory and synchronous (tests/README.md, "The fakes, exactly"), for the
  * component's host in Node: jco's synchronous bindings call an import and take its value
  * at once, so no fake here returns a promise. KV is a map with expiry by the fake clock and
- * the platform's refusals, as host-native/src/fakes/kv.rs; AI, Vectorize and the
- * coordinator are index-sync/testing's own (`runModel`, `VectorIndex`, `CoordinatorTable`);
+ * the platform's refusals, as host-native/src/fakes/kv.rs; AI, Vectorize, the text index and
+ * the coordinator are index-sync/testing's own (`runModel`, `VectorIndex`, `TextIndex`,
+ * `CoordinatorTable`);
  * calls are counted, and faults fired, by the same `CallLedger` as in workerd.
  */
-import type { Charged, KvListOptions, Lease, ProjectUsage } from "index-sync";
-import { CallLedger, CoordinatorTable, runModel, VectorIndex } from "index-sync/testing";
+import type { Charged, KvListOptions, Lease, ProjectUsage, TextEntry, TextMatch } from "index-sync";
+import { CallLedger, CoordinatorTable, runModel, TextIndex, VectorIndex } from "index-sync/testing";
 
 /** KV refuses an `expirationTtl` under this (kv/api/write-key-value-pairs). */
 const MIN_TTL_SECONDS = 60;
@@ -145,8 +146,8 @@ export class MemoryKv {
   }
 }
 
-/** The bindings of a memory world: synchronous look-alikes of KV, Workers AI, Vectorize
- * and the coordinator. */
+/** The bindings of a memory world: synchronous look-alikes of KV, Workers AI, Vectorize,
+ * the text index and the coordinator. */
 export interface MemoryBindings {
   kv: MemoryKv;
   ai: { run(model: string, input: Record<string, unknown>): unknown };
@@ -154,6 +155,11 @@ export interface MemoryBindings {
     upsert(vectors: VectorizeVector[]): VectorizeAsyncMutation;
     query(vector: Float32Array, options: VectorizeQueryOptions): VectorizeMatches;
     deleteByIds(ids: string[]): VectorizeAsyncMutation;
+  };
+  textIndex: {
+    put(entries: TextEntry[]): void;
+    query(user: string, project: string, terms: string[], topK: number): TextMatch[];
+    delete(ids: string[]): void;
   };
   coordinator: {
     acquire(user: string, project: string, seconds: number, token?: number): Lease;
@@ -174,11 +180,13 @@ export interface MemoryBindings {
   };
 }
 
-/** KV, AI, Vectorize and the coordinator in memory over one ledger, with the fake clock. */
+/** KV, AI, Vectorize, the text index and the coordinator in memory over one ledger, with
+ * the fake clock. */
 export class MemoryWorld {
   readonly ledger = new CallLedger();
   readonly kv = new MemoryKv(this.ledger);
   readonly index = new VectorIndex();
+  readonly words = new TextIndex();
   readonly leases = new CoordinatorTable();
 
   /** Moves the fake clock; KV entries whose TTL ran out read as absent from then on. */
@@ -188,7 +196,7 @@ export class MemoryWorld {
 
   /** The bindings, each call counted and under the fault plan. */
   bindings(): MemoryBindings {
-    const { ledger, index, leases } = this;
+    const { ledger, index, words, leases } = this;
     return {
       kv: this.kv,
       ai: { run: (model, input) => ledger.callSync("ai.run", () => runModel(model, input)) },
@@ -196,6 +204,11 @@ export class MemoryWorld {
         upsert: (vectors) => ledger.callSync("vectorize.upsert", () => index.upsert(vectors)),
         query: (vector, options) => ledger.callSync("vectorize.query", () => index.query(vector, options)),
         deleteByIds: (ids) => ledger.callSync("vectorize.deleteByIds", () => index.deleteByIds(ids)),
+      },
+      textIndex: {
+        put: (entries) => ledger.callSync("textIndex.put", () => words.put(entries)),
+        query: (user, project, terms, topK) => ledger.callSync("textIndex.query", () => words.query(user, project, terms, topK)),
+        delete: (ids) => ledger.callSync("textIndex.delete", () => words.delete(ids)),
       },
       coordinator: {
         acquire: (user, project, seconds, token) =>

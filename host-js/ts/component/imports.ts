@@ -1,6 +1,6 @@
 /**
  * The component's WIT imports (`index-sync:engine/kv`, `ai`, `vectorize`, `coordinator`,
- * wit/engine.wit) bound to Cloudflare-shaped bindings, as jco calls them: JSON text turned
+ * `text-index` (text-index.ts), wit/engine.wit) bound to Cloudflare-shaped bindings, as jco calls them: JSON text turned
  * into values at the boundary, `u64`s (bigints) into numbers and back, and a failed call
  * thrown as the WIT `host-error` payload (`{code, message}`), which jco lowers into the
  * import's `err`. Text from the engine that does not parse, or a coordinator's answer of
@@ -15,6 +15,7 @@
 import { hostError } from "../effects.js";
 import type { HostError } from "../wire.js";
 import type { Charged, KvListOptions, Lease, ProjectUsage } from "../bindings.js";
+import { type TextIndexCapability, textIndexImports } from "./text-index.js";
 
 /** A value, or (from an asynchronous binding) a promise of it. */
 export type Awaitable<T> = T | PromiseLike<T>;
@@ -27,7 +28,8 @@ export interface KvListPage {
 }
 
 /** What the imports need of each binding. Workers' `KVNamespace`, `Ai` and `Vectorize` fit,
- * and so does any object whose methods answer at once (Node's synchronous host). */
+ * and so does any object whose methods answer at once (Node's synchronous host). The text
+ * index only with the config's `hybrid`. */
 export interface Capabilities {
   kv: {
     get(keys: string[], type: "text"): Awaitable<Map<string, string | null>>;
@@ -58,6 +60,7 @@ export interface Capabilities {
     credit(user: string, project: string, day: number, ai: number, vectors: number): Awaitable<unknown>;
     usage(user: string, day: number): Awaitable<ProjectUsage[]>;
   };
+  textIndex?: TextIndexCapability;
 }
 
 /** `coordinator.lease` as jco passes a variant: `u64` as `bigint`. */
@@ -115,7 +118,7 @@ export interface ImportObject {
   [name: string]: object;
 }
 
-/** The imports, keyed both as the component names them (`index-sync:engine/kv@0.4.0`, as
+/** The imports, keyed both as the component names them (`index-sync:engine/kv@0.5.0`, as
  * jco's `.d.ts` has it) and without the version (as jco 1.35's instantiation-mode code
  * looks them up). */
 export function componentImports(bindings: Capabilities): ImportObject {
@@ -128,7 +131,8 @@ export function componentImports(bindings: Capabilities): ImportObject {
   };
   const vectorize = vectorizeImports(bindings.vectorize);
   const coordinator = coordinatorImports(bindings.coordinator);
-  const interfaces: Record<string, object> = { types: {}, kv, ai, vectorize, coordinator };
+  const textIndex = textIndexImports(bindings.textIndex, settle, parse);
+  const interfaces: Record<string, object> = { types: {}, kv, ai, vectorize, coordinator, "text-index": textIndex };
   const imports: ImportObject = {};
   for (const [name, value] of Object.entries(interfaces)) {
     imports[`index-sync:engine/${name}`] = value;
@@ -138,7 +142,7 @@ export function componentImports(bindings: Capabilities): ImportObject {
 }
 
 /** The version of the WIT package (wit/engine.wit) the component imports. */
-export const WIT_VERSION = "0.4.0";
+export const WIT_VERSION = "0.5.0";
 
 function kvImports(kv: Capabilities["kv"]): KvImports {
   return {

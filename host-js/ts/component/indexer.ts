@@ -1,7 +1,8 @@
 /**
  * `createIndexer` over the engine component (`index-sync/component`): the very `.wasm` the
  * Wasmtime host runs, transpiled by jco for JSPI, its imports bound to the Worker's KV,
- * Workers AI, Vectorize and coordinator (the `IndexCoordinator` Durable Object). The same
+ * Workers AI, Vectorize and coordinator (the `IndexCoordinator` Durable Object), and with the
+ * config's `hybrid` the text index. The same
  * API and errors as the package's main entry, so a Worker switches by changing its import.
  *
  * Workers compile WebAssembly only at upload: jco's instantiation mode takes every core
@@ -25,7 +26,7 @@
  * and the response waits for the refreshes.
  */
 import { checkBindings } from "../bindings.js";
-import { configJson } from "../config.js";
+import { configJson, isHybrid } from "../config.js";
 import type { Indexer, IndexerOptions, RequestBody } from "../indexer.js";
 import { bodyBytes } from "../wire.js";
 import { instantiate } from "../../pkg/component/engine.js";
@@ -49,8 +50,8 @@ function getCoreModule(path: string): WebAssembly.Module {
  * for a config the engine refuses. Call it per request, with that request's `env`.
  */
 export function createIndexer(options: IndexerOptions): Indexer {
-  const bindings = checkBindings(options);
   const config = configJson(options.config);
+  const bindings = checkBindings(options, { hybrid: isHybrid(config) });
   const clock = options.clock ?? unixSeconds;
   const imports = componentImports(bindings);
   const instance = (): EngineResource => createEngine(instantiateComponent(getCoreModule, imports), config);

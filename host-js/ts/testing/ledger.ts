@@ -17,6 +17,9 @@ export type CallName =
   | "vectorize.upsert"
   | "vectorize.query"
   | "vectorize.deleteByIds"
+  | "textIndex.put"
+  | "textIndex.query"
+  | "textIndex.delete"
   | "coordinator.acquire"
   | "coordinator.release"
   | "coordinator.readState"
@@ -38,6 +41,9 @@ export const COUNTED_NAMES: readonly (CallName | BilledName)[] = [
   "vectorize.upsert",
   "vectorize.query",
   "vectorize.deleteByIds",
+  "textIndex.put",
+  "textIndex.query",
+  "textIndex.delete",
   "coordinator.acquire",
   "coordinator.release",
   "coordinator.readState",
