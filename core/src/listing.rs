@@ -234,6 +234,7 @@ mod tests {
             now: 10,
             paths: Some("d"),
             hash: None,
+            words: false,
         }
         .encode();
         let long = "%".repeat(300);
@@ -242,6 +243,7 @@ mod tests {
             now: 10,
             paths: None,
             hash: Some(&long),
+            words: false,
         }
         .encode();
         let journal = names.journal_key(&"ab".repeat(16));

@@ -4,6 +4,11 @@
 //! code is "needed" again. The same JSON is the KV
 //! key's metadata, which a KV list returns without a read.
 //!
+//! With `hybrid`, a marker also vouches for the chunk's words in the text index (`words`):
+//! one written without them (before hybrid search was turned on) is not trusted, so the
+//! chunk is "needed" again and indexing it (from the shared cache, no AI call) writes its
+//! words. That is how an index built before fills its text index.
+//!
 //! A marker's lifetime (`markerTtlSeconds`) is judged from `writtenAt`, not by KV: the key
 //! stays until the chunk is removed, because it is also the record that keeps the chunk's
 //! vector reachable for removal.
@@ -25,6 +30,9 @@ struct MarkerValue {
     /// The hash, as hex of its UTF-8, when the key cannot spell it (names/tenant.rs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     hash_hex: Option<String>,
+    /// Its chunk's words are in the text index (written with `hybrid`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    words: bool,
 }
 
 /// The seed's marker value, still found in older data.
@@ -44,6 +52,8 @@ pub struct NewMarker<'a> {
     pub paths: Option<&'a str>,
     /// The chunk's hash, when its key cannot spell it.
     pub hash: Option<&'a str>,
+    /// Its chunk's words are in the text index.
+    pub words: bool,
 }
 
 impl NewMarker<'_> {
@@ -54,6 +64,7 @@ impl NewMarker<'_> {
             written_at: self.now,
             paths: self.paths.map(str::to_owned),
             hash_hex: self.hash.map(|h| hex(h.as_bytes())),
+            words: self.words,
         };
         let metadata = serde_json::to_value(&value).unwrap_or_default();
         (serde_json::to_string(&value).unwrap_or_default(), metadata)
@@ -71,6 +82,8 @@ pub struct MarkerRead {
     pub paths: Option<String>,
     /// The hash it carries (form-3 keys only).
     pub hash: Option<String>,
+    /// Its chunk's words are in the text index.
+    pub words: bool,
 }
 
 impl MarkerRead {
@@ -90,11 +103,12 @@ impl MarkerRead {
 /// a vector that does not exist (invariant 4).
 pub fn read_marker(config: &Config, value: &str, now: u64) -> Option<MarkerRead> {
     if value == LEGACY_MARKER_VALUE {
-        return Some(MarkerRead {
+        return (!config.hybrid).then_some(MarkerRead {
             due: true,
             written_at: None,
             paths: None,
             hash: None,
+            words: false,
         });
     }
     let parsed = match our_form(value) {
@@ -117,7 +131,7 @@ pub fn metadata_hash(metadata: &Value) -> Option<String> {
 
 fn judge(config: &Config, marker: MarkerValue, now: u64) -> Option<MarkerRead> {
     let age = now.saturating_sub(marker.written_at);
-    if age >= config.marker_ttl_seconds {
+    if age >= config.marker_ttl_seconds || (config.hybrid && !marker.words) {
         return None;
     }
     let hash = match marker.hash_hex {
@@ -129,6 +143,7 @@ fn judge(config: &Config, marker: MarkerValue, now: u64) -> Option<MarkerRead> {
         written_at: Some(marker.written_at),
         paths: marker.paths,
         hash,
+        words: marker.words,
     })
 }
 
@@ -136,6 +151,10 @@ fn judge(config: &Config, marker: MarkerValue, now: u64) -> Option<MarkerRead> {
 /// parser: phase 1 reads thousands of markers per request.
 fn our_form(value: &str) -> Option<MarkerValue> {
     let body = value.strip_prefix("{\"writtenAt\":")?.strip_suffix('}')?;
+    let (body, words) = match body.strip_suffix(",\"words\":true") {
+        Some(body) => (body, true),
+        None => (body, false),
+    };
     let (digits, paths) = match body.split_once(",\"paths\":\"") {
         Some((digits, rest)) => (digits, Some(rest.strip_suffix('"')?)),
         None => (body, None),
@@ -152,6 +171,7 @@ fn our_form(value: &str) -> Option<MarkerValue> {
         written_at: digits.parse().ok()?,
         paths: paths.map(str::to_owned),
         hash_hex: None,
+        words,
     })
 }
 
@@ -209,9 +229,41 @@ mod tests {
             now,
             paths,
             hash: None,
+            words: false,
         }
         .encode()
         .0
+    }
+
+    #[test]
+    fn with_hybrid_search_only_a_marker_with_words_is_trusted() {
+        let hybrid = Config {
+            hybrid: true,
+            ..config()
+        };
+        let digest = paths_digest(&["src/a.rs"]);
+        let marker = |words| {
+            NewMarker {
+                now: 10,
+                paths: Some(&digest),
+                hash: None,
+                words,
+            }
+            .encode()
+        };
+        let (without, _) = marker(false);
+        let (with, metadata) = marker(true);
+        assert!(read_marker(&config(), &without, 20).is_some());
+        assert_eq!(
+            read_marker(&hybrid, &without, 20),
+            None,
+            "written before hybrid"
+        );
+        assert_eq!(read_marker(&hybrid, LEGACY_MARKER_VALUE, 20), None);
+        let read = read_marker(&hybrid, &with, 20).expect("trusted");
+        assert!(read.words && read.holds(Some(&digest)));
+        assert!(our_form(&with).is_some(), "read without a parser");
+        assert_eq!(read_marker_metadata(&hybrid, &metadata, 20), Some(read));
     }
 
     #[test]
@@ -283,6 +335,7 @@ mod tests {
             now: 5,
             paths: None,
             hash: Some("h:ü"),
+            words: false,
         }
         .encode();
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), metadata);

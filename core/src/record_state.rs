@@ -93,6 +93,9 @@ pub(crate) struct CleanScope {
     /// When the complete sync found it clean (its `now`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<u64>,
+    /// Its markers vouch for their chunks' words too (found clean with `hybrid`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub words: bool,
 }
 
 /// The state: the clean scopes.
@@ -120,12 +123,16 @@ impl RecordState {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Whether `scope` was clean with this digest, and is not yet due at `now`.
-    pub(crate) fn vouches(&self, scope: &Scope, digest: &str, now: u64) -> bool {
+    /// Whether `scope` was clean with this digest, and is not yet due at `now`; with
+    /// `words` (hybrid search), only if it was found clean with the chunks' words too.
+    pub(crate) fn vouches(&self, scope: &Scope, digest: &str, now: u64, words: bool) -> bool {
         let prefixes = scope_prefixes(scope);
-        self.scopes
-            .iter()
-            .any(|s| s.prefixes == prefixes && s.digest == digest && now < s.refresh_due)
+        self.scopes.iter().any(|s| {
+            s.prefixes == prefixes
+                && s.digest == digest
+                && now < s.refresh_due
+                && (s.words || !words)
+        })
     }
 
     /// The state with `clean` in place of any entry of the same scope.
@@ -190,13 +197,18 @@ mod tests {
             chunks: Some(2),
             files: Some(1),
             at: Some(10),
+            words: false,
         };
         let state = RecordState::default().with(clean.clone());
         let part = Scope::HashPrefixes(vec!["a".into()]);
-        assert!(state.vouches(&part, "d", 99));
-        assert!(!state.vouches(&part, "d", 100), "a marker falls due");
-        assert!(!state.vouches(&part, "e", 99));
-        assert!(!state.vouches(&Scope::Project, "d", 99));
+        assert!(state.vouches(&part, "d", 99, false));
+        assert!(!state.vouches(&part, "d", 100, false), "a marker falls due");
+        assert!(!state.vouches(&part, "e", 99, false));
+        assert!(!state.vouches(&Scope::Project, "d", 99, false));
+        assert!(
+            !state.vouches(&part, "d", 99, true),
+            "found clean before hybrid search: not for the words"
+        );
         let again = state.clone().with(CleanScope {
             digest: "e".into(),
             ..clean

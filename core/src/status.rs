@@ -167,6 +167,7 @@ mod tests {
             chunks: Some(chunks),
             files: Some(files),
             at: Some(at),
+            words: false,
         }
     }
 

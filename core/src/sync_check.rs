@@ -307,6 +307,7 @@ pub(crate) fn refresh_marker(
         now,
         paths: read.paths.as_deref(),
         hash: names.key_is_cut(&key).then_some(hash),
+        words: read.words,
     }
     .encode();
     Effect::KvPut {

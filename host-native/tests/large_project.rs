@@ -49,6 +49,7 @@ fn seeded(n: usize) -> (World, Vec<(String, usize)>) {
             now: world.now,
             paths: Some(&paths_digest(&[&path])),
             hash: None,
+            words: false,
         }
         .encode();
         world

@@ -49,7 +49,7 @@ impl CompleteSync {
             Some(digest) => digest.clone(),
             None => digest_of(&self.listed),
         };
-        if !state.vouches(&self.scope, &digest, self.now) {
+        if !state.vouches(&self.scope, &digest, self.now, self.config.hybrid) {
             return false;
         }
         self.unchanged = true;
@@ -68,6 +68,7 @@ impl CompleteSync {
                     written_at: None,
                     paths: None,
                     hash: None,
+                    words: false,
                 },
             })
             .collect();
@@ -121,6 +122,7 @@ impl CompleteSync {
             chunks: Some(self.listed.len() as u64),
             files: Some(files.len() as u64),
             at: Some(self.now),
+            words: self.config.hybrid,
         };
         let state = match &self.state {
             StateRead::Present(state) => state.clone().with(own),

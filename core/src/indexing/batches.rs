@@ -330,6 +330,7 @@ impl Indexing {
                     now: self.now,
                     paths: Some(&chunk.locations_digest),
                     hash: self.names.key_is_cut(key).then_some(chunk.hash.as_str()),
+                    words: self.config.hybrid,
                 }
                 .encode();
                 Effect::KvPut {

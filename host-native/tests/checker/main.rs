@@ -188,6 +188,7 @@ fn held_chunk() -> (Config, World, Ledger) {
         now: world.now,
         paths: Some(&paths_digest(&["f.rs"])),
         hash: None,
+        words: false,
     }
     .encode();
     let key = marker_key(&config, "u", "p", "h");
@@ -226,6 +227,7 @@ fn a_cached_answer_the_index_does_not_hold_breaks_h() {
         now: world.now,
         paths: Some(&paths_digest(&["g.rs"])),
         hash: None,
+        words: false,
     }
     .encode();
     world.kv.put(&key, &other, None, world.now).unwrap();
@@ -243,6 +245,7 @@ fn a_cached_answer_the_index_does_not_hold_breaks_h() {
         now: world.now,
         paths: None,
         hash: None,
+        words: false,
     }
     .encode();
     world.kv.put(&key, &fresh, None, world.now).unwrap();

@@ -55,6 +55,7 @@ fn hold(config: &Config, world: &mut World, places: &[&str], marked: &[&str]) {
         now: world.now,
         paths: Some(&digest_of(marked)),
         hash: None,
+        words: false,
     }
     .encode();
     let key = marker_key(config, "u", "p", "h");

@@ -83,9 +83,14 @@ impl AiBackend {
         Self::from_str(name, false).ok()
     }
 
-    /// The engine config the tool runs with this AI.
+    /// The engine config the tool runs with this AI. Search is hybrid whatever the AI: the
+    /// tool's store keeps every chunk's words in SQLite FTS5 (BENCHMARKS.md, "Retrieval":
+    /// on the crate's questions the fusion beats the model alone).
     pub fn config(self) -> Config {
-        let worker = Config::default();
+        let worker = Config {
+            hybrid: true,
+            ..Config::default()
+        };
         match self {
             Self::Local => Config {
                 embedding_model: index_sync_embed::MODEL_NAME.into(),
@@ -190,7 +195,15 @@ mod tests {
         assert_eq!(local.embedding_model, "local/all-MiniLM-L6-v2");
         assert_eq!(local.embedding_dimensions, 384);
         assert!(!local.summaries);
-        assert_eq!(worker, &Config::default(), "the Worker's own defaults");
+        let hybrid = Config {
+            hybrid: true,
+            ..Config::default()
+        };
+        assert_eq!(
+            worker, &hybrid,
+            "the Worker's defaults, with the store's text index"
+        );
+        assert!(configs.iter().all(|c| c.hybrid), "every AI searches hybrid");
         assert_eq!(
             (fake.embedding_batch_size, fake.summaries),
             (worker.embedding_batch_size, worker.summaries)
