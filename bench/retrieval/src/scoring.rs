@@ -17,8 +17,15 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 /// The constant of reciprocal-rank fusion: a chunk scores Σ 1 / (K + rank) over the
-/// rankings that hold it (Cormack et al. 2009, and what hybrid code search tools use).
+/// rankings that hold it (Cormack et al. 2009, and what hybrid code search tools use): the
+/// engine's own (`rrfK`, 60).
 pub const RRF_K: f64 = 60.0;
+
+#[cfg(test)]
+#[test]
+fn the_fusion_constant_is_the_engines() {
+    assert_eq!(RRF_K, f64::from(index_sync_core::Config::default().rrf_k));
+}
 
 /// A question with its known answers.
 #[derive(Clone, Debug, Deserialize)]

@@ -161,7 +161,7 @@ pub struct Config {
     /// Worker) beside its vector, and rank a search by reciprocal-rank fusion of the
     /// vectors' similarity and the words' BM25. Off by default: a Worker then needs no D1
     /// binding; the command-line tool turns it on (BENCHMARKS.md "Retrieval": on the
-    /// crate's questions MRR@10 0.646 for the model alone, 0.730 fused).
+    /// crate's questions MRR@10 0.646 for the model alone, 0.723 fused).
     pub hybrid: bool,
     /// The `k` of reciprocal-rank fusion: a result scores Σ 1 / (k + its rank) over the
     /// rankings that hold it. 60, the value of the method's paper (Cormack et al., 2009),

@@ -109,10 +109,10 @@ fn run() -> Result<(), String> {
         );
     }
     out += &format!(
-        "## Embedding throughput\n\n{}\n## Done when: the model over the code-aware chunker \
-         at MRR@10 ≥ {GOAL:.2}\n\n{}",
+        "## Embedding throughput\n\n{}\n## Done when: the tool's default (the hybrid over the \
+         code-aware chunker) at MRR@10 ≥ {GOAL:.2}\n\n{}",
         report::throughput(&embedder.runs, embedder.model.workers()),
-        report::done_when(&rows, CHUNKERS[0], GOAL)
+        report::done_when(&rows, CHUNKERS[0], "hybrid", GOAL)
     );
     print!("{out}");
     let save = |name: &str, bytes: &[u8]| sources::write_file(&cache.join(name), bytes);
@@ -272,10 +272,14 @@ fn rank(
         .map(|q| by_cosine(&chunk_vectors, q))
         .collect();
 
+    // As the engine fuses a hybrid search: the best `maxTopK` of each ranking, the
+    // vectors' first.
+    let depth = index_sync_core::Config::default().max_top_k as usize;
+    let top = |r: &[usize]| r[..depth.min(r.len())].to_vec();
     let hybrid = bm25
         .iter()
         .zip(&model)
-        .map(|(b, m)| scoring::fuse(&[b, m], chunks.len()))
+        .map(|(b, m)| scoring::fuse(&[&top(m), &top(b)], chunks.len()))
         .collect();
     Ok([fake, bm25, model, hybrid])
 }

@@ -193,11 +193,11 @@ pub fn throughput(runs: &[Throughput], workers: usize) -> String {
 }
 
 /// Whether the default (the model over the code-aware chunker) reaches `goal` MRR@10.
-pub fn done_when(rows: &[Row], default_chunker: &str, goal: f64) -> String {
+pub fn done_when(rows: &[Row], default_chunker: &str, default_ranker: &str, goal: f64) -> String {
     let mut out = String::new();
     for r in rows
         .iter()
-        .filter(|r| r.ranker == "model" && r.chunker == default_chunker)
+        .filter(|r| r.ranker == default_ranker && r.chunker == default_chunker)
     {
         let verdict = |m: f64| if m >= goal { "reaches" } else { "misses" };
         let _ = writeln!(
