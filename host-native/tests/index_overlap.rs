@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{figure, index_sync, succeeded, write};
+use common::{figure, index_sync, succeeded, two_file_project};
 use index_sync_core::Lease;
 use index_sync_native::backend::Backend;
 use index_sync_native::store::LocalStore;
@@ -29,21 +29,6 @@ const RUNS_TOGETHER: usize = 3;
 
 const USER: &str = "alice@example.com";
 const PROJECT: &str = "demo";
-
-fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "src/parse.rs",
-        b"fn parse_header(input: &str) -> Header {\n    todo()\n}\n",
-    );
-    write(
-        dir.path(),
-        "src/render.rs",
-        b"fn render_page(page: Page) -> String {\n    page.title\n}\n",
-    );
-    dir
-}
 
 fn index_args<'a>(dir: &'a str, store: &'a str) -> [&'a str; 8] {
     [
@@ -116,7 +101,7 @@ fn index_follows(dir: &str, store: &str) {
 
 #[test]
 fn a_run_waits_while_another_holds_the_project_then_completes() {
-    let folder = project();
+    let folder = two_file_project();
     let store_dir = tempfile::tempdir().unwrap();
     let store_path = store_dir.path().join("store.sqlite");
     let (dir, store) = (
@@ -170,7 +155,7 @@ fn a_run_waits_while_another_holds_the_project_then_completes() {
 
 #[test]
 fn a_run_resends_while_the_coordinator_cannot_be_asked_then_completes() {
-    let folder = project();
+    let folder = two_file_project();
     let store_dir = tempfile::tempdir().unwrap();
     let store_path = store_dir.path().join("store.sqlite");
     let (dir, store) = (
@@ -208,7 +193,7 @@ fn a_run_resends_while_the_coordinator_cannot_be_asked_then_completes() {
 
 #[test]
 fn runs_started_together_all_complete_and_the_index_follows_the_folder() {
-    let folder = project();
+    let folder = two_file_project();
     let store_dir = tempfile::tempdir().unwrap();
     let store_path = store_dir.path().join("store.sqlite");
     let (dir, store) = (

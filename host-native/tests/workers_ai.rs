@@ -11,7 +11,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{figure, index_sync_with, succeeded, write};
+use common::{figure, index_sync_with, succeeded, two_file_project};
 use index_sync_core::Config;
 use index_sync_native::fakes::ai;
 use serde_json::{Value, json};
@@ -91,25 +91,10 @@ fn stand_in() -> (String, Arc<Mutex<Vec<Call>>>) {
     (base, calls)
 }
 
-fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "src/parse.rs",
-        b"fn parse_header(input: &str) -> Header {\n    todo()\n}\n",
-    );
-    write(
-        dir.path(),
-        "src/render.rs",
-        b"fn render_page(page: Page) -> String {\n    page.title\n}\n",
-    );
-    dir
-}
-
 #[test]
 fn index_and_search_call_workers_ai_over_rest_with_the_workers_models_and_resend_a_429() {
     let (base, calls) = stand_in();
-    let folder = project();
+    let folder = two_file_project();
     let store_dir = tempfile::tempdir().unwrap();
     let store = store_dir.path().join("store.sqlite");
     let (dir, store) = (folder.path().to_str().unwrap(), store.to_str().unwrap());

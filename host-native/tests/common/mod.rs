@@ -54,6 +54,23 @@ pub fn write(dir: &Path, path: &str, text: &[u8]) {
     std::fs::write(path, text).unwrap();
 }
 
+/// A small project of two Rust files, `src/parse.rs` and `src/render.rs`, one function
+/// each, in a folder of its own.
+pub fn two_file_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "src/parse.rs",
+        b"fn parse_header(input: &str) -> Header {\n    todo()\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/render.rs",
+        b"fn render_page(page: Page) -> String {\n    page.title\n}\n",
+    );
+    dir
+}
+
 /// The hashes a response lists under `field`: plain strings (`needed`, `cached`) or objects
 /// with a `hash` (`failed`, `deferred`).
 pub fn hashes(body: &Value, field: &str) -> BTreeSet<String> {

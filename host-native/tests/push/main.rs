@@ -9,22 +9,13 @@
 mod common;
 mod worker;
 
-use common::{figure, index_sync_with, succeeded, write};
+use common::{figure, index_sync_with, succeeded, two_file_project, write};
 use serde_json::Value;
 use worker::{Fault, Worker};
 
+/// The two-file project with a third file, which a later push no longer holds.
 fn folder() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "src/parse.rs",
-        b"fn parse_header(input: &str) -> Header {\n    todo()\n}\n",
-    );
-    write(
-        dir.path(),
-        "src/render.rs",
-        b"fn render_page(page: Page) -> String {\n    page.title\n}\n",
-    );
+    let dir = two_file_project();
     write(dir.path(), "src/old.rs", b"fn legacy_export() {}\n");
     dir
 }
