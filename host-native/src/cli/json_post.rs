@@ -27,8 +27,19 @@ pub enum Unanswered {
     Final(String),
 }
 
+/// The agent [`post_json`] sends with: HTTP statuses are answers, not errors (the caller
+/// reads them); `timeout` bounds each attempt; the tool names itself.
+pub fn agent(timeout: Duration) -> Agent {
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout))
+        .user_agent(concat!("index-sync/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
 /// Posts `body` (JSON) to `url` with `authorization`, reading at most `limit` bytes of the
-/// answer. The agent must not treat HTTP statuses as errors.
+/// answer, with an [`agent`].
 pub fn post_json(
     agent: &Agent,
     url: &str,

@@ -21,7 +21,7 @@ use serde_json::Value;
 use ureq::Agent;
 
 use super::{Embedded, embedding_texts};
-use crate::cli::json_post::{Answer, Unanswered, post_json};
+use crate::cli::json_post::{self, Answer, Unanswered, post_json};
 use crate::cli::retry::{Backoff, DEFAULT_BASE_MS, MAX_RETRY_AFTER};
 
 /// The account whose Workers AI runs the models.
@@ -95,12 +95,7 @@ impl WorkersAi {
         backoff: Backoff,
         embedded: Embedded,
     ) -> Self {
-        let agent = Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(ATTEMPT_TIMEOUT))
-            .user_agent(concat!("index-sync/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+        let agent = json_post::agent(ATTEMPT_TIMEOUT);
         Self {
             agent,
             run_url: format!("{}/accounts/{account}/ai/run/", base.trim_end_matches('/')),

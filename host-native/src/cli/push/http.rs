@@ -10,7 +10,7 @@ use index_sync_core::RequestKind;
 use serde_json::Value;
 use ureq::Agent;
 
-use crate::cli::json_post::{Answer, Unanswered, post_json};
+use crate::cli::json_post::{self, Answer, Unanswered, post_json};
 use crate::cli::retry::{
     Backoff, BusyWaits, DEFAULT_BUSY_WAIT, MAX_RETRY_AFTER, body_retry_after, retryable,
     tenant_busy,
@@ -63,12 +63,7 @@ impl Http {
     /// A client of the Worker at `url` (its origin, or the prefix before `/v1/index`),
     /// sending `token` on every request; `timeout` bounds each attempt.
     pub fn new(url: &str, token: &str, backoff: Backoff, timeout: Duration) -> Self {
-        let agent = Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(timeout))
-            .user_agent(concat!("index-sync/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+        let agent = json_post::agent(timeout);
         Self {
             agent,
             url: url.trim_end_matches('/').to_owned(),
