@@ -62,10 +62,10 @@ impl Config {
             return Err(ConfigError::new(format!("{name} must be at least 1")));
         }
         // With quotas, one new chunk also needs its charge and the credit of what it did
-        // not use.
-        let min_operations =
-            MIN_OPERATION_BUDGET + self.quotas.map_or(0, |_| QUOTA_CALLS) + self.vector_writes(1)
-                - 1;
+        // not use; with hybrid search, the write of its words.
+        let min_operations = MIN_OPERATION_BUDGET
+            + self.quotas.map_or(0, |_| QUOTA_CALLS)
+            + usize::from(self.hybrid);
         if self.operation_budget < min_operations
             || self.kv_operation_budget < MIN_KV_OPERATION_BUDGET
         {

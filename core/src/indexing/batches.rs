@@ -302,13 +302,14 @@ impl Indexing {
     /// only while its vector is in Vectorize (removal deletes them first): a word match is
     /// always a chunk search can show.
     pub(super) fn put_words(&mut self) -> Vec<Effect> {
-        let stored: Vec<(usize, TextEntry)> = std::mem::take(&mut self.words)
+        let mut stored = std::mem::take(&mut self.words)
             .into_iter()
             .filter(|(i, _)| self.status[*i] == Status::Upserted)
-            .collect();
+            .peekable();
         let mut batch = Vec::new();
-        for group in stored.chunks(self.config.upsert_batch_size) {
-            let (chunks, entries): (Vec<usize>, Vec<TextEntry>) = group.iter().cloned().unzip();
+        while stored.peek().is_some() {
+            let group = stored.by_ref().take(self.config.upsert_batch_size);
+            let (chunks, entries): (Vec<usize>, Vec<TextEntry>) = group.unzip();
             batch.push(Effect::TextIndexPut { entries });
             self.awaiting.push(Purpose::Words(chunks));
         }
